@@ -1,0 +1,103 @@
+package io.outpost.core.config;
+
+import static io.outpost.core.config.Def.Setting.derived;
+import static io.outpost.core.config.Def.Setting.optional;
+import static io.outpost.core.config.Def.Setting.required;
+
+import java.net.URI;
+import java.util.Objects;
+
+/**
+ * One region: its store, its gateway, and whether it has a route to the monolith.
+ *
+ * @param logBootstrapServers the Kafka bootstrap this region's projector and monitor use
+ * @param monolithRoute       whether this region can send commands to the monolith directly
+ */
+public record RegionConfig(String name, Store store, String logBootstrapServers, Gateway gateway,
+                           boolean monolithRoute) {
+
+    /** The region's PostgreSQL store. */
+    public record Store(String url, String user, String password, int poolSize) {
+
+        static final Def.Setting<String> URL = required("url", Type.JDBC_POSTGRES,
+                "JDBC URL of the region's store database.");
+        static final Def.Setting<String> USER = required("user", Type.NON_EMPTY, "Store database user.");
+        static final Def.Setting<String> PASSWORD = optional("password", Type.TEXT, "",
+                "Store database password; use ${ENV_VAR}.");
+        static final Def.Setting<Integer> POOL_SIZE = optional("pool-size", Type.integer(1, 200), 10,
+                "Connections each Outpost process keeps open to the store.");
+        static final Def.Section DEF = Def.Section.of("store", true, "The region's PostgreSQL store.",
+                URL, USER, PASSWORD, POOL_SIZE);
+
+        public Store {
+            Objects.requireNonNull(url, "url");
+            Objects.requireNonNull(user, "user");
+            Objects.requireNonNull(password, "password");
+        }
+
+        static Store read(Cursor c) {
+            int before = c.problemCount();
+            String url = c.get(URL);
+            String user = c.get(USER);
+            String password = c.get(PASSWORD);
+            int poolSize = c.get(POOL_SIZE);
+            return c.failedSince(before) ? null : new Store(url, user, password, poolSize);
+        }
+    }
+
+    /**
+     * The region's gateway.
+     *
+     * @param url  the address other regions and monitors use to reach it
+     * @param port the port it listens on
+     */
+    public record Gateway(String url, int port) {
+
+        static final Def.Setting<String> URL = required("url", Type.HTTP_URL,
+                "The gateway's address as other regions and the monitors reach it.");
+        static final Def.Setting<Integer> PORT = derived("port", Type.integer(1, 65535),
+                "the port of regions.<region>.gateway.url", "The port the gateway listens on.");
+        static final Def.Section DEF = Def.Section.of("gateway", true, "The region's HTTP gateway.", URL, PORT);
+
+        static Gateway read(Cursor c) {
+            int before = c.problemCount();
+            String url = c.get(URL);
+            Integer port = c.get(PORT);
+            if (port == null && url != null) {
+                URI uri = URI.create(url);
+                port = uri.getPort() != -1 ? uri.getPort() : "https".equals(uri.getScheme()) ? 443 : 80;
+            }
+            return c.failedSince(before) ? null : new Gateway(url, port);
+        }
+    }
+
+    static final Def.Setting<String> LOG_BOOTSTRAP_SERVERS = derived("log-bootstrap-servers", Type.HOST_PORTS,
+            "log.bootstrap-servers", "The Kafka bootstrap this region reads the change log from.");
+    static final Def.Setting<Boolean> MONOLITH_ROUTE = optional("monolith-route", Type.BOOLEAN, false,
+            "Whether this region reaches the monolith directly; others forward commands to one that does.");
+
+    static final Def.MapOf DEF = new Def.MapOf("regions", "region", Type.REGION_NAME, true,
+            Def.Section.of("region", true, "One region.", Store.DEF, LOG_BOOTSTRAP_SERVERS, Gateway.DEF,
+                    MONOLITH_ROUTE),
+            "The regions, each with its own store and gateway.");
+
+    public RegionConfig {
+        Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(store, "store");
+        Objects.requireNonNull(logBootstrapServers, "logBootstrapServers");
+        Objects.requireNonNull(gateway, "gateway");
+    }
+
+    static RegionConfig read(String name, Cursor c, LogConfig log) {
+        int before = c.problemCount();
+        Store store = Store.read(c.section(Store.DEF));
+        String bootstrap = c.has(LOG_BOOTSTRAP_SERVERS.key()) ? c.get(LOG_BOOTSTRAP_SERVERS)
+                : log == null ? null : log.bootstrapServers();
+        Gateway gateway = Gateway.read(c.section(Gateway.DEF));
+        boolean route = c.get(MONOLITH_ROUTE);
+        if (c.failedSince(before) || bootstrap == null) {
+            return null;
+        }
+        return new RegionConfig(name, store, bootstrap, gateway, route);
+    }
+}

@@ -1,0 +1,92 @@
+package io.outpost.core.config;
+
+import static io.outpost.core.config.Def.Setting.optional;
+import static io.outpost.core.config.Def.Setting.required;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.regex.Pattern;
+
+/**
+ * A view: SQL over the replica tables that yields one JSON document per key, and how a changed
+ * source row maps to the keys it affects.
+ *
+ * @param key     the column of {@code sql}'s result that identifies a document
+ * @param changes source table → the column of the changed row that is the view key, or a
+ *                {@code SELECT} that yields the affected keys from the row's {@code :column} values
+ * @param fields  document fields (dotted paths) that can be filtered and sorted on
+ * @param search  document fields (dotted paths) indexed for full-text search
+ */
+public record ViewDefinition(String name, String key, String sql, Map<String, String> changes,
+                             List<String> fields, List<String> search) {
+
+    private static final Pattern COLUMN = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
+    private static final Pattern SELECT = Pattern.compile("(?is)\\s*select\\s.+");
+    private static final Pattern PARAMETER = Pattern.compile("(?<!:):[A-Za-z_][A-Za-z0-9_]*");
+
+    static final Type<String> FIELD_PATH = Type.string("a document field path such as customer.name",
+            Pattern.compile("[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)*"));
+    static final Type<String> CHANGE_MAPPING = Type.string(
+            "a column name, or a SELECT that yields the affected keys from :column parameters",
+            Pattern.compile("(?s)([A-Za-z_][A-Za-z0-9_]*|\\s*[Ss][Ee][Ll][Ee][Cc][Tt]\\s.+)"));
+
+    static final Def.Setting<String> KEY = required("key", Type.string("a column name", COLUMN),
+            "The column of the view's SQL result that identifies a document.");
+    static final Def.Setting<String> SQL = required("sql", Type.NON_EMPTY,
+            "A SELECT over the replica tables yielding one row per key; the row becomes the JSON document.");
+    static final Def.Setting<Map<String, String>> CHANGES = required("changes",
+            Type.mapOf(Type.TABLE, CHANGE_MAPPING),
+            "For each table the SQL reads: the changed row's column holding the view key, "
+                    + "or a SELECT yielding the affected keys (use :column for the changed row's values).");
+    static final Def.Setting<List<String>> FIELDS = optional("fields", Type.listOf(FIELD_PATH), List.of(),
+            "Document fields that can be filtered and sorted on; each gets an index.");
+    static final Def.Setting<List<String>> SEARCH = optional("search", Type.listOf(FIELD_PATH), List.of(),
+            "Document fields indexed for full-text search (the q= parameter).");
+
+    static final Def.MapOf DEF = new Def.MapOf("views", "view", Type.NAME, false,
+            Def.Section.of("view", true, "One view.", KEY, SQL, CHANGES, FIELDS, SEARCH),
+            "Denormalized, queryable read models, declared as SQL over the replica tables.");
+
+    public ViewDefinition {
+        Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(key, "key");
+        Objects.requireNonNull(sql, "sql");
+        changes = Map.copyOf(changes);
+        fields = List.copyOf(fields);
+        search = List.copyOf(search);
+    }
+
+    static ViewDefinition read(String name, Cursor c, List<String> capturedTables) {
+        int before = c.problemCount();
+        String key = c.get(KEY);
+        String sql = c.get(SQL);
+        if (sql != null && !SELECT.matcher(sql).matches() && !sql.trim().toLowerCase(java.util.Locale.ROOT).startsWith("with")) {
+            c.problem(SQL.key(), "must be a SELECT (or WITH … SELECT) query, but starts with \""
+                    + sql.trim().split("\\s+", 2)[0] + "\"");
+        }
+        Map<String, String> changes = c.get(CHANGES);
+        if (changes != null) {
+            if (changes.isEmpty()) {
+                c.problem(CHANGES.key(), "must map at least one source table to the view's keys");
+            }
+            for (var entry : changes.entrySet()) {
+                String table = SourceConfig.qualify(entry.getKey());
+                if (!capturedTables.isEmpty() && !capturedTables.contains(table)) {
+                    c.problem(CHANGES.key() + "." + entry.getKey(), "is not a captured table; add " + table
+                            + " to source.tables, or remove it here (captured: " + capturedTables + ")");
+                }
+                if (SELECT.matcher(entry.getValue()).matches() && !PARAMETER.matcher(entry.getValue()).find()) {
+                    c.problem(CHANGES.key() + "." + entry.getKey(), "is a SELECT without a :column parameter, "
+                            + "so it cannot depend on the changed row; write e.g. SELECT id FROM orders WHERE customer_id = :id");
+                }
+            }
+        }
+        List<String> fields = c.get(FIELDS);
+        List<String> search = c.get(SEARCH);
+        if (c.failedSince(before)) {
+            return null;
+        }
+        return new ViewDefinition(name, key, sql, changes, fields, search);
+    }
+}

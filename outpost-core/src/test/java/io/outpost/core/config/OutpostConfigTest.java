@@ -1,0 +1,233 @@
+package io.outpost.core.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class OutpostConfigTest {
+
+    private static final String MINIMAL = """
+            source: { name: shop, url: "jdbc:postgresql://db:5432/shop", user: outpost, tables: [orders] }
+            log: { bootstrap-servers: "kafka:9092" }
+            monolith: { url: "http://shop:8080" }
+            regions:
+              us-east:
+                monolith-route: true
+                store: { url: "jdbc:postgresql://us:5432/store", user: outpost }
+                gateway: { url: "http://us.example.com:7001" }
+            """;
+
+    private static List<ConfigProblem> problemsOf(String yaml, Map<String, String> env) {
+        try {
+            OutpostConfig.parse(yaml, env::get);
+        } catch (ConfigException e) {
+            return e.problems();
+        }
+        throw new AssertionError("expected the configuration to be rejected");
+    }
+
+    private static List<String> rendered(List<ConfigProblem> problems) {
+        return problems.stream().map(ConfigProblem::toString).toList();
+    }
+
+    @Test
+    void parsesTheExampleShopConfiguration() throws IOException {
+        String yaml = Files.readString(Path.of("..", "examples", "outpost-shop.yml"));
+
+        OutpostConfig config = OutpostConfig.parse(yaml, Map.of("KAFKA_BOOTSTRAP", "broker:9092")::get);
+
+        assertThat(config.source().tables())
+                .containsExactly("public.customers", "public.products", "public.orders", "public.order_lines");
+        assertThat(config.source().slot()).isEqualTo("outpost_shop");
+        assertThat(config.changesTopic()).isEqualTo("outpost.shop.changes");
+        assertThat(config.log().bootstrapServers()).isEqualTo("broker:9092");
+        assertThat(config.regions()).containsOnlyKeys("us-east", "eu-west", "ap-south");
+        assertThat(config.regions().get("eu-west").gateway().port()).isEqualTo(7002);
+        assertThat(config.regions().get("eu-west").logBootstrapServers()).isEqualTo("broker:9092");
+        assertThat(config.commands().route()).containsExactly("us-east", "eu-west");
+        assertThat(config.views()).containsOnlyKeys("orders", "products", "customer_orders");
+        assertThat(config.views().get("orders").changes()).containsKeys("orders", "order_lines", "customers");
+        assertThat(config.routes()).extracting(RouteConfig::view).containsExactly("orders", "products", "customer_orders");
+        assertThat(config.health().failuresToDown()).isEqualTo(3);
+    }
+
+    @Test
+    void appliesDefaultsAndDerivedDefaults() {
+        OutpostConfig config = OutpostConfig.parse(MINIMAL, Map.<String, String>of()::get);
+
+        assertThat(config.source().heartbeatInterval()).isEqualTo(Duration.ofSeconds(1));
+        assertThat(config.source().publication()).isEqualTo("outpost_shop");
+        assertThat(config.log().topicPrefix()).isEqualTo("outpost");
+        assertThat(config.log().retention()).isEmpty();
+        assertThat(config.regions().get("us-east").gateway().port()).isEqualTo(7001);
+        assertThat(config.regions().get("us-east").store().poolSize()).isEqualTo(10);
+        assertThat(config.commands().route()).containsExactly("us-east");
+        assertThat(config.commands().maxHops()).isEqualTo(2);
+        assertThat(config.health().probeTimeout()).isEqualTo(Duration.ofMillis(500));
+        assertThat(config.views()).isEmpty();
+    }
+
+    @Test
+    void reportsEveryProblemAtOnceEachWithItsKeyPathRuleAndValue() {
+        String yaml = """
+                source: { name: Shop, url: "postgres://x", user: outpost, tables: [], heartbeat-interval: 3 }
+                log: { bootstrap-servers: "kafka" }
+                monolith: { url: "shop:8080", timeout: 5 }
+                regions:
+                  eu-west:
+                    store: { url: "jdbc:postgresql://eu/store", user: outpost, pool-size: 0 }
+                    gateway: { url: "http://eu:7002" }
+                commands: { route: [us-east] }
+                routes:
+                  - { path: "orders/{id}", view: orders }
+                health: { probe-interval: 1s, probe-timeout: 2s }
+                """;
+
+        List<String> problems = rendered(problemsOf(yaml, Map.of()));
+
+        assertThat(problems).contains(
+                "source.name: must be a name of lowercase letters, digits and '_' that starts with a letter, but was \"Shop\"",
+                "source.url: must be a jdbc:postgresql URL such as jdbc:postgresql://db.example.com:5432/shop, but was \"postgres://x\"",
+                "source.tables: must name at least one table to capture",
+                "source.heartbeat-interval: must be a duration like 500ms, 5s, 2m, 1h or 7d, but was 3",
+                "log.bootstrap-servers: must be a comma-separated list of host:port such as kafka-1:9092,kafka-2:9092, but was \"kafka\"",
+                "monolith.url: must be an http:// or https:// URL such as https://shop.internal:8080, but was \"shop:8080\"",
+                "monolith.timeout: must be a duration like 500ms, 5s, 2m, 1h or 7d, but was 5",
+                "regions.eu-west.store.pool-size: must be a whole number from 1 to 200, but was 0",
+                "commands.route: names \"us-east\", which is not a region; the regions are [eu-west]",
+                "routes[0].path: must be a path that starts with '/', but was \"orders/{id}\"",
+                "routes[0].view: names \"orders\", which is not a view; the views are []",
+                "health.probe-timeout: must not be longer than health.probe-interval (1000 ms), but was 2000 ms");
+        assertThat(problems).hasSize(12);
+    }
+
+    @Test
+    void rejectsUnknownKeysAndSuggestsTheNearestKnownOne() {
+        String yaml = MINIMAL.replace("tables: [orders]", "tables: [orders], heartbeat-intervall: 2s")
+                + "helth: { probe-interval: 1s }\n";
+
+        List<String> problems = rendered(problemsOf(yaml, Map.of()));
+
+        assertThat(problems).containsExactlyInAnyOrder(
+                "source.heartbeat-intervall: is not a known setting; did you mean 'heartbeat-interval'? (known here: "
+                        + "name, kind, url, user, password, tables, slot, publication, heartbeat-interval)",
+                "helth: is not a known setting; did you mean 'health'? (known here: "
+                        + "source, log, monolith, regions, commands, views, routes, health)");
+    }
+
+    @Test
+    void reportsMissingRequiredSettingsAndSections() {
+        String yaml = """
+                source: { name: shop, tables: [orders] }
+                regions: {}
+                """;
+
+        List<String> problems = rendered(problemsOf(yaml, Map.of()));
+
+        assertThat(problems).containsExactly(
+                "source.url: is required and missing; it must be a jdbc:postgresql URL such as jdbc:postgresql://db.example.com:5432/shop",
+                "source.user: is required and missing; it must be non-empty text",
+                "log: is required and missing: The durable change log (Kafka).",
+                "monolith: is required and missing: The monolith's HTTP API.",
+                "regions: is required and needs at least one entry: The regions, each with its own store and gateway.");
+    }
+
+    @Test
+    void substitutesEnvironmentVariablesAndTheirDefaults() {
+        String yaml = MINIMAL
+                .replace("user: outpost, tables", "user: \"${DB_USER}\", password: \"${DB_PASSWORD:-fallback}\", tables")
+                .replace("\"kafka:9092\"", "\"${KAFKA_HOST:-kafka}:${KAFKA_PORT}\"")
+                .replace("store: { url: \"jdbc:postgresql://us:5432/store\", user: outpost }",
+                        "store: { url: \"jdbc:postgresql://us:5432/store\", user: outpost, password: \"$${not-a-variable}\" }");
+
+        OutpostConfig config = OutpostConfig.parse(yaml, Map.of("DB_USER", "alice", "KAFKA_PORT", "19092")::get);
+
+        assertThat(config.source().user()).isEqualTo("alice");
+        assertThat(config.source().password()).isEqualTo("fallback");
+        assertThat(config.log().bootstrapServers()).isEqualTo("kafka:19092");
+        assertThat(config.regions().get("us-east").store().password()).isEqualTo("${not-a-variable}");
+    }
+
+    @Test
+    void substitutedValuesAreTypedLikeWrittenOnes() {
+        String yaml = MINIMAL.replace("gateway: { url: \"http://us.example.com:7001\" }",
+                "gateway: { url: \"http://us.example.com:7001\", port: \"${PORT}\" }");
+
+        assertThat(OutpostConfig.parse(yaml, Map.of("PORT", "9001")::get).regions().get("us-east").gateway().port())
+                .isEqualTo(9001);
+        assertThat(rendered(problemsOf(yaml, Map.of("PORT", "ninety")))).containsExactly(
+                "regions.us-east.gateway.port: must be a whole number from 1 to 65535, but was \"ninety\"");
+    }
+
+    @Test
+    void namesTheKeyOfAnUnsetEnvironmentVariable() {
+        String yaml = MINIMAL.replace("user: outpost, tables", "user: outpost, password: \"${SHOP_DB_PASSWORD}\", tables");
+
+        assertThat(rendered(problemsOf(yaml, Map.of()))).containsExactly(
+                "source.password: refers to the environment variable SHOP_DB_PASSWORD, which is not set; "
+                        + "set it, or give a default with ${SHOP_DB_PASSWORD:-default}");
+    }
+
+    @Test
+    void checksViewsAgainstTheCapturedTables() {
+        String yaml = MINIMAL + """
+                views:
+                  orders:
+                    key: id
+                    sql: SELECT o.id, c.name FROM orders o JOIN customers c ON c.id = o.customer_id
+                    changes: { orders: id, customers: SELECT id FROM orders WHERE customer_id = 1 }
+                  broken:
+                    key: id
+                    sql: DELETE FROM orders
+                    changes: {}
+                    fields: ["customer..name"]
+                """;
+
+        assertThat(rendered(problemsOf(yaml, Map.of()))).containsExactly(
+                "views.orders.changes.customers: is not a captured table; add public.customers to source.tables, "
+                        + "or remove it here (captured: [public.orders])",
+                "views.orders.changes.customers: is a SELECT without a :column parameter, so it cannot depend on the "
+                        + "changed row; write e.g. SELECT id FROM orders WHERE customer_id = :id",
+                "views.broken.sql: must be a SELECT (or WITH … SELECT) query, but starts with \"DELETE\"",
+                "views.broken.changes: must map at least one source table to the view's keys",
+                "views.broken.fields: item 1 must be a document field path such as customer.name, but was \"customer..name\"");
+    }
+
+    @Test
+    void refusesAConfigurationWhereNoRegionReachesTheMonolith() {
+        String yaml = MINIMAL.replace("monolith-route: true", "monolith-route: false");
+
+        assertThat(rendered(problemsOf(yaml, Map.of()))).containsExactly(
+                "regions: no region has monolith-route: true, so no command could reach the monolith; "
+                        + "set it on the region(s) that can reach http://shop:8080");
+    }
+
+    @Test
+    void reportsInvalidYamlWithItsLocation() {
+        assertThatThrownBy(() -> OutpostConfig.parse("source: [unclosed\n", Map.<String, String>of()::get))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("is not valid YAML at line");
+    }
+
+    @Test
+    void referenceDocumentsEverySettingFromItsDefinition() {
+        String reference = OutpostConfig.reference();
+
+        List<String> paths = Def.flatten(OutpostConfig.ROOT, "", entry -> entry.def() instanceof Def.Setting<?>
+                ? entry.path() : null).stream().filter(java.util.Objects::nonNull).toList();
+        assertThat(paths).hasSizeGreaterThan(30);
+        for (String path : paths) {
+            assertThat(reference).as("reference entry for %s", path).contains("  " + path + "\n");
+        }
+        assertThat(reference).contains("regions.<region>.store.url\n      JDBC URL of the region's store database.\n"
+                + "      type: a jdbc:postgresql URL such as jdbc:postgresql://db.example.com:5432/shop\n      required\n");
+        assertThat(reference).contains("  source.heartbeat-interval\n", "default: 1s", "default: outpost_<source.name>");
+    }
+}
