@@ -1,0 +1,206 @@
+package io.outpost.embedded;
+
+import io.outpost.embedded.internal.OwnedDirectory;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.atomic.AtomicBoolean;
+import kafka.server.KafkaConfig;
+import kafka.server.KafkaRaftServer;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.utils.Time;
+import org.apache.kafka.metadata.storage.Formatter;
+import org.apache.kafka.server.common.MetadataVersion;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A single-node Kafka broker (KRaft, combined broker and controller) running in this JVM, from the
+ * production jars: the storage is formatted as {@code kafka-storage format} does, then a
+ * {@link KafkaRaftServer} starts. Ports are free ones on localhost; thread counts and buffers are
+ * trimmed for a small footprint. The broker stops on {@link #close()} and on JVM exit; a start
+ * deletes the directories that {@code kill -9}'d earlier processes left.
+ */
+public final class EmbeddedKafka implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(EmbeddedKafka.class);
+
+    private final OwnedDirectory home;
+    private final KafkaRaftServer server;
+    private final int port;
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private final Thread shutdownHook;
+
+    private EmbeddedKafka(OwnedDirectory home, KafkaRaftServer server, int port) {
+        this.home = home;
+        this.server = server;
+        this.port = port;
+        this.shutdownHook = new Thread(this::stopQuietly, "embedded-kafka-shutdown");
+        Runtime.getRuntime().addShutdownHook(shutdownHook);
+    }
+
+    private static EmbeddedKafka shared;
+
+    /**
+     * One broker for the whole JVM, started on first use and stopped at JVM exit: what test suites
+     * share so that each test JVM starts Kafka once. Tests isolate themselves by topic.
+     */
+    public static synchronized EmbeddedKafka shared() {
+        if (shared == null) {
+            shared = start();
+        }
+        return shared;
+    }
+
+    /** Starts a broker in a fresh directory under the system's temporary directory. */
+    public static EmbeddedKafka start() {
+        return builder().start();
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Options for a broker; {@link #start()} starts it. */
+    public static final class Builder {
+
+        private Path directory;
+        private final Map<String, String> overrides = new LinkedHashMap<>();
+
+        private Builder() {
+        }
+
+        /**
+         * The directory the broker owns; what an earlier, dead process left there is deleted.
+         * Default: a fresh directory under {@code <tmp>/outpost-embedded/kafka/}.
+         */
+        public Builder directory(Path directory) {
+            this.directory = directory;
+            return this;
+        }
+
+        /** A broker setting, added to or overriding the defaults. */
+        public Builder setting(String name, String value) {
+            overrides.put(name, value);
+            return this;
+        }
+
+        public EmbeddedKafka start() {
+            Path tmp = Path.of(System.getProperty("java.io.tmpdir"), "outpost-embedded");
+            OwnedDirectory home = directory != null
+                    ? OwnedDirectory.claim(directory, dir -> { })
+                    : OwnedDirectory.claimFresh(tmp.resolve("kafka"), dir -> { });
+            try {
+                int brokerPort = freePort();
+                int controllerPort = freePort();
+                KafkaConfig config = new KafkaConfig(properties(home.path(), brokerPort, controllerPort, overrides), false);
+                format(config);
+                KafkaRaftServer server = new KafkaRaftServer(config, Time.SYSTEM);
+                server.startup();
+                LOG.info("embedded Kafka started on localhost:{} (data in {})", brokerPort, home.path());
+                return new EmbeddedKafka(home, server, brokerPort);
+            } catch (Exception e) {
+                home.closeAndDelete();
+                throw new IllegalStateException("embedded Kafka did not start: " + e.getMessage(), e);
+            }
+        }
+
+        private static Properties properties(Path home, int brokerPort, int controllerPort, Map<String, String> overrides) {
+            Properties p = new Properties();
+            p.put("process.roles", "broker,controller");
+            p.put("node.id", "1");
+            p.put("controller.quorum.voters", "1@localhost:" + controllerPort);
+            p.put("listeners", "PLAINTEXT://localhost:" + brokerPort + ",CONTROLLER://localhost:" + controllerPort);
+            p.put("advertised.listeners", "PLAINTEXT://localhost:" + brokerPort);
+            p.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+            p.put("controller.listener.names", "CONTROLLER");
+            p.put("inter.broker.listener.name", "PLAINTEXT");
+            p.put("log.dirs", home.resolve("logs").toString());
+            // one node: every internal topic has one replica
+            p.put("offsets.topic.replication.factor", "1");
+            p.put("offsets.topic.num.partitions", "5");
+            p.put("transaction.state.log.replication.factor", "1");
+            p.put("transaction.state.log.min.isr", "1");
+            p.put("transaction.state.log.num.partitions", "5");
+            p.put("share.coordinator.state.topic.replication.factor", "1");
+            p.put("share.coordinator.state.topic.min.isr", "1");
+            p.put("group.initial.rebalance.delay.ms", "0");
+            p.put("num.partitions", "1");
+            p.put("auto.create.topics.enable", "true");
+            // small footprint
+            p.put("num.network.threads", "2");
+            p.put("num.io.threads", "2");
+            p.put("background.threads", "2");
+            p.put("num.recovery.threads.per.data.dir", "1");
+            p.put("num.replica.fetchers", "1");
+            p.put("log.cleaner.threads", "1");
+            p.put("log.cleaner.dedupe.buffer.size", "2097152");
+            p.put("log.segment.bytes", Integer.toString(64 * 1024 * 1024));
+            p.put("log.index.size.max.bytes", Integer.toString(1024 * 1024));
+            p.putAll(overrides);
+            return p;
+        }
+
+        private static void format(KafkaConfig config) throws Exception {
+            new Formatter()
+                    .setPrintStream(new PrintStream(OutputStream.nullOutputStream()))
+                    .setNodeId(config.nodeId())
+                    .setClusterId(Uuid.randomUuid().toString())
+                    .setDirectories(List.of(config.logDirs().getFirst()))
+                    .setMetadataLogDirectory(config.metadataLogDir())
+                    .setControllerListenerName("CONTROLLER")
+                    .setReleaseVersion(MetadataVersion.LATEST_PRODUCTION)
+                    .run();
+        }
+    }
+
+    /** {@code localhost:<port>}, for {@code bootstrap.servers}. */
+    public String bootstrapServers() {
+        return "localhost:" + port;
+    }
+
+    /** The directory this broker owns. */
+    public Path directory() {
+        return home.path();
+    }
+
+    /** Stops the broker and deletes its directory. */
+    @Override
+    public void close() {
+        stopQuietly();
+        try {
+            Runtime.getRuntime().removeShutdownHook(shutdownHook);
+        } catch (IllegalStateException shuttingDown) {
+            // the hook is running or has run
+        }
+        home.closeAndDelete();
+    }
+
+    private void stopQuietly() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            server.shutdown();
+            server.awaitShutdown();
+            LOG.info("embedded Kafka on localhost:{} stopped", port);
+        } catch (RuntimeException e) {
+            LOG.warn("embedded Kafka on localhost:{} did not stop cleanly: {}", port, e.toString());
+        }
+    }
+
+    private static int freePort() {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot find a free port: " + e.getMessage(), e);
+        }
+    }
+}
