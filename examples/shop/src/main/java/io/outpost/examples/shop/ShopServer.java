@@ -1,0 +1,380 @@
+package io.outpost.examples.shop;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import io.javalin.Javalin;
+import io.javalin.config.RoutesConfig;
+import io.javalin.http.Context;
+import io.javalin.http.HttpResponseException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Savepoint;
+import java.util.HexFormat;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.Set;
+import javax.sql.DataSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The example shop: a small transactional monolith with an HTTP API over PostgreSQL. It knows
+ * nothing of Outpost; Outpost puts regions in front of it.
+ *
+ * <p>Commands (POST, PATCH) run in one database transaction each and honour {@code Idempotency-Key}:
+ * the same key with the same request returns the first response and has no second effect; the
+ * same key with a different request is a 422. Errors are {@code application/problem+json}.
+ */
+public final class ShopServer implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ShopServer.class);
+    /** Largest accepted request body. */
+    public static final int MAX_BODY_BYTES = 64 * 1024;
+    private static final Set<String> STATUSES = Set.of("PLACED", "PAID", "SHIPPED", "CANCELLED");
+    private static final int MAX_ATTEMPTS = 3;
+
+    private final HikariDataSource dataSource;
+    private final Javalin app;
+
+    /**
+     * Where the shop's database is and where it listens.
+     *
+     * @param port 0 picks a free port
+     */
+    public record Settings(String jdbcUrl, String user, String password, String host, int port) {
+
+        public Settings {
+            Objects.requireNonNull(jdbcUrl, "jdbcUrl");
+            Objects.requireNonNull(host, "host");
+            if (port < 0 || port > 65535) {
+                throw new IllegalArgumentException("port must be from 0 to 65535, but was " + port);
+            }
+        }
+    }
+
+    private ShopServer(HikariDataSource dataSource, Settings settings) {
+        this.dataSource = dataSource;
+        this.app = Javalin.create(config -> {
+            config.startup.showJavalinBanner = false;
+            config.startup.showOldJavalinVersionWarning = false;
+            config.concurrency.useVirtualThreads = true;
+            config.http.maxRequestSize = MAX_BODY_BYTES;
+            config.http.prefer405over404 = true;
+            config.jetty.host = settings.host();
+            config.jetty.port = settings.port();
+            routes(config.routes);
+        });
+    }
+
+    /** Migrates the database's schema, then starts serving. */
+    public static ShopServer start(Settings settings) {
+        HikariConfig pool = new HikariConfig();
+        pool.setJdbcUrl(settings.jdbcUrl());
+        pool.setUsername(settings.user());
+        pool.setPassword(settings.password());
+        pool.setMaximumPoolSize(16);
+        pool.setPoolName("shop");
+        pool.setInitializationFailTimeout(10_000);
+        HikariDataSource dataSource;
+        try {
+            dataSource = new HikariDataSource(pool);
+        } catch (RuntimeException e) {
+            throw new IllegalStateException("the shop cannot reach its database at " + settings.jdbcUrl() + ": "
+                    + rootMessage(e) + "; check --db, --user and --password", e);
+        }
+        try {
+            Migrations.apply(dataSource);
+            ShopServer shop = new ShopServer(dataSource, settings);
+            shop.app.start();
+            LOG.info("shop listening on http://{}:{}", settings.host(), shop.app.port());
+            return shop;
+        } catch (SQLException | RuntimeException e) {
+            dataSource.close();
+            throw new IllegalStateException("the shop did not start: " + rootMessage(e), e);
+        }
+    }
+
+    /** The base URL, e.g. {@code http://localhost:8080}. */
+    public String url() {
+        return "http://localhost:" + app.port();
+    }
+
+    public int port() {
+        return app.port();
+    }
+
+    /** The shop's connection pool (for seeding and for tests that look at the database). */
+    public DataSource dataSource() {
+        return dataSource;
+    }
+
+    @Override
+    public void close() {
+        app.stop();
+        dataSource.close();
+    }
+
+    private void routes(RoutesConfig routes) {
+        routes.get("/health", ctx -> ctx.json(java.util.Map.of("status", "UP")));
+
+        routes.post("/customers", ctx -> command(ctx, Set.of("name", "email"), Commands::createCustomer));
+        routes.patch("/customers/{id}", ctx -> command(ctx, Set.of("name", "email"),
+                (c, body) -> Commands.updateCustomer(c, id(ctx), body)));
+        routes.get("/customers/{id}", ctx -> query(ctx, c -> Queries.customer(c, id(ctx))));
+
+        routes.post("/products", ctx -> command(ctx, Set.of("sku", "name", "price", "stock"), Commands::createProduct));
+        routes.post("/products/{id}/price", ctx -> command(ctx, Set.of("price"),
+                (c, body) -> Commands.changePrice(c, id(ctx), body)));
+        routes.post("/products/{id}/restock", ctx -> command(ctx, Set.of("quantity"),
+                (c, body) -> Commands.restock(c, id(ctx), body)));
+        routes.get("/products/{id}", ctx -> query(ctx, c -> Queries.product(c, id(ctx))));
+        routes.get("/products", ctx -> {
+            String q = ctx.queryParam("q");
+            if (q == null || q.isBlank()) {
+                throw Problem.badRequest("give the text to search for in product names as ?q=");
+            }
+            long after = longParam(ctx, "after", 0);
+            int limit = limit(ctx);
+            query(ctx, c -> Queries.searchProducts(c, q.strip(), after, limit)
+                    .json("/products?q=" + java.net.URLEncoder.encode(q.strip(), StandardCharsets.UTF_8)
+                            + "&limit=" + limit + "&after="));
+        });
+
+        routes.post("/orders", ctx -> command(ctx, Set.of("customer_id", "lines"), Commands::placeOrder));
+        routes.post("/orders/{id}/pay", ctx -> command(ctx, Set.of(), (c, body) -> Commands.pay(c, id(ctx))));
+        routes.post("/orders/{id}/ship", ctx -> command(ctx, Set.of(), (c, body) -> Commands.ship(c, id(ctx))));
+        routes.post("/orders/{id}/cancel", ctx -> command(ctx, Set.of(), (c, body) -> Commands.cancel(c, id(ctx))));
+        routes.get("/orders/{id}", ctx -> query(ctx, c -> Queries.order(c, id(ctx))));
+        routes.get("/orders", ctx -> {
+            Long customer = ctx.queryParam("customer_id") == null ? null : longParam(ctx, "customer_id", 0);
+            String status = ctx.queryParam("status");
+            if (status != null && !STATUSES.contains(status.toUpperCase(Locale.ROOT))) {
+                throw Problem.badRequest("'status' must be one of " + STATUSES.stream().sorted().toList()
+                        + ", but was \"" + status + "\"");
+            }
+            String normalized = status == null ? null : status.toUpperCase(Locale.ROOT);
+            long after = longParam(ctx, "after", 0);
+            int limit = limit(ctx);
+            String next = "/orders?" + (customer == null ? "" : "customer_id=" + customer + "&")
+                    + (normalized == null ? "" : "status=" + normalized + "&") + "limit=" + limit + "&after=";
+            query(ctx, c -> Queries.orders(c, customer, normalized, after, limit).json(next));
+        });
+
+        routes.exception(Problem.class, (e, ctx) -> problem(ctx, e));
+        routes.exception(HttpResponseException.class, (e, ctx) -> problem(ctx, fromHttp(e)));
+        routes.exception(Exception.class, (e, ctx) -> {
+            LOG.error("{} {} failed", ctx.method(), ctx.path(), e);
+            problem(ctx, new Problem(500, "internal-error", "Internal error",
+                    "the shop could not complete the request; it was not applied. Try again"));
+        });
+    }
+
+    @FunctionalInterface
+    private interface Command {
+        Reply run(Connection c, Body body) throws SQLException;
+    }
+
+    @FunctionalInterface
+    private interface Query {
+        String run(Connection c) throws SQLException;
+    }
+
+    private void query(Context ctx, Query query) throws SQLException {
+        try (Connection c = dataSource.getConnection()) {
+            ctx.contentType("application/json").result(query.run(c));
+        }
+    }
+
+    /** Runs a command in one transaction, honouring Idempotency-Key, retrying on deadlock or serialization failure. */
+    private void command(Context ctx, Set<String> fields, Command command) throws SQLException {
+        byte[] raw = ctx.bodyAsBytes();
+        if (raw.length > 0 || !fields.isEmpty()) {
+            String type = ctx.contentType() == null ? "" : ctx.contentType().toLowerCase(Locale.ROOT);
+            if (!type.startsWith("application/json")) {
+                throw new Problem(415, "unsupported-media-type", "Unsupported media type",
+                        "send the body as application/json, not " + (type.isEmpty() ? "without a Content-Type" : type));
+            }
+        }
+        Body body = raw.length == 0 && fields.isEmpty() ? Body.parse("{}".getBytes(StandardCharsets.UTF_8), fields)
+                : Body.parse(raw, fields);
+        String key = ctx.header("Idempotency-Key");
+        if (key != null && (key.isBlank() || key.length() > 255)) {
+            throw Problem.badRequest("the Idempotency-Key header must be 1 to 255 characters long");
+        }
+        Reply reply = null;
+        for (int attempt = 1; reply == null; attempt++) {
+            try {
+                reply = key == null ? once(command, body) : idempotent(ctx, key, raw, command, body);
+            } catch (SQLException e) {
+                boolean transientFailure = "40001".equals(e.getSQLState()) || "40P01".equals(e.getSQLState());
+                if (!transientFailure || attempt == MAX_ATTEMPTS) {
+                    throw e;
+                }
+                LOG.info("{} {}: {} (attempt {} of {}), trying again", ctx.method(), ctx.path(), e.getMessage(),
+                        attempt, MAX_ATTEMPTS);
+            }
+        }
+        send(ctx, reply);
+    }
+
+    private Reply once(Command command, Body body) throws SQLException {
+        try (Connection c = dataSource.getConnection()) {
+            c.setAutoCommit(false);
+            try {
+                Reply reply = command.run(c, body);
+                c.commit();
+                return reply;
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            }
+        }
+    }
+
+    /**
+     * The key's row is inserted first, in the command's own transaction: a concurrent request with
+     * the same key blocks on it until this one commits, then sees the stored response. A command that
+     * fails with a problem (4xx) is rolled back to a savepoint and its response is stored too, so a
+     * retry gets the same answer; an unexpected failure rolls everything back and the key stays free.
+     */
+    private Reply idempotent(Context ctx, String key, byte[] raw, Command command, Body body) throws SQLException {
+        String hash = hash(ctx.method() + " " + ctx.path() + "\n", raw);
+        try (Connection c = dataSource.getConnection()) {
+            c.setAutoCommit(false);
+            try {
+                boolean first;
+                try (PreparedStatement s = c.prepareStatement("INSERT INTO idempotency_keys (key, request_hash) "
+                        + "VALUES (?, ?) ON CONFLICT (key) DO NOTHING")) {
+                    s.setString(1, key);
+                    s.setString(2, hash);
+                    first = s.executeUpdate() == 1;
+                }
+                if (!first) {
+                    Reply stored = stored(c, key, hash);
+                    c.rollback();
+                    ctx.header("Idempotent-Replayed", "true");
+                    return stored;
+                }
+                Savepoint beforeCommand = c.setSavepoint();
+                Reply reply;
+                try {
+                    reply = command.run(c, body);
+                } catch (Problem problem) {
+                    c.rollback(beforeCommand);
+                    reply = Reply.of(problem, ctx.path());
+                }
+                try (PreparedStatement s = c.prepareStatement(
+                        "UPDATE idempotency_keys SET status = ?, body = ?, location = ? WHERE key = ?")) {
+                    s.setInt(1, reply.status());
+                    s.setString(2, reply.body());
+                    s.setString(3, reply.location());
+                    s.setString(4, key);
+                    s.executeUpdate();
+                }
+                c.commit();
+                return reply;
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            }
+        }
+    }
+
+    private static Reply stored(Connection c, String key, String hash) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement(
+                "SELECT request_hash, status, body, location FROM idempotency_keys WHERE key = ?")) {
+            s.setString(1, key);
+            try (ResultSet rs = s.executeQuery()) {
+                rs.next();
+                if (!rs.getString(1).equals(hash)) {
+                    throw new Problem(422, "idempotency-key-reused", "The Idempotency-Key was used for another request",
+                            "the Idempotency-Key \"" + key + "\" was first used with a different request; "
+                                    + "use a new key for a new request");
+                }
+                return new Reply(rs.getInt(2), rs.getString(3), rs.getString(4));
+            }
+        }
+    }
+
+    private static void send(Context ctx, Reply reply) {
+        if (reply.location() != null) {
+            ctx.header("Location", reply.location());
+        }
+        ctx.status(reply.status()).contentType(reply.contentType()).result(reply.body());
+    }
+
+    private static void problem(Context ctx, Problem problem) {
+        ctx.status(problem.status()).contentType(Problem.CONTENT_TYPE).result(problem.json(ctx.path()));
+    }
+
+    private static Problem fromHttp(HttpResponseException e) {
+        return switch (e.getStatus()) {
+            case 404 -> new Problem(404, "not-found", "Not found", e.getMessage());
+            case 405 -> new Problem(405, "method-not-allowed", "Method not allowed", "this path does not take that method");
+            case 413 -> new Problem(413, "body-too-large", "The body is too large",
+                    "request bodies may be at most " + MAX_BODY_BYTES + " bytes");
+            default -> new Problem(e.getStatus(), "http-" + e.getStatus(), e.getMessage(), e.getMessage());
+        };
+    }
+
+    private static long id(Context ctx) {
+        String raw = ctx.pathParam("id");
+        try {
+            long id = Long.parseLong(raw);
+            if (id > 0) {
+                return id;
+            }
+        } catch (NumberFormatException e) {
+            // the problem below says what is wrong
+        }
+        throw Problem.badRequest("the id in the path must be a positive whole number, but was \"" + raw + "\"");
+    }
+
+    private static long longParam(Context ctx, String name, long fallback) {
+        String raw = ctx.queryParam(name);
+        if (raw == null) {
+            return fallback;
+        }
+        try {
+            long value = Long.parseLong(raw);
+            if (value >= 0) {
+                return value;
+            }
+        } catch (NumberFormatException e) {
+            // the problem below says what is wrong
+        }
+        throw Problem.badRequest("'" + name + "' must be a whole number of 0 or more, but was \"" + raw + "\"");
+    }
+
+    private static int limit(Context ctx) {
+        long limit = longParam(ctx, "limit", 20);
+        if (limit < 1 || limit > 100) {
+            throw Problem.badRequest("'limit' must be from 1 to 100, but was " + limit);
+        }
+        return (int) limit;
+    }
+
+    private static String hash(String head, byte[] body) {
+        try {
+            MessageDigest digest = MessageDigest.getInstance("SHA-256");
+            digest.update(head.getBytes(StandardCharsets.UTF_8));
+            digest.update(body);
+            return HexFormat.of().formatHex(digest.digest());
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        return root.getMessage() == null ? root.toString() : root.getMessage();
+    }
+}
