@@ -11,7 +11,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.concurrent.atomic.AtomicBoolean;
 import kafka.server.KafkaConfig;
 import kafka.server.KafkaRaftServer;
 import org.apache.kafka.common.Uuid;
@@ -35,7 +34,9 @@ public final class EmbeddedKafka implements AutoCloseable {
     private final OwnedDirectory home;
     private final KafkaRaftServer server;
     private final int port;
-    private final AtomicBoolean closed = new AtomicBoolean();
+    /** Guards stopping: a second caller (the JVM's shutdown hook, say) waits until the first has stopped. */
+    private final Object stopLock = new Object();
+    private boolean stopped;
     private final Thread shutdownHook;
 
     private EmbeddedKafka(OwnedDirectory home, KafkaRaftServer server, int port) {
@@ -184,9 +185,16 @@ public final class EmbeddedKafka implements AutoCloseable {
     }
 
     private void stopQuietly() {
-        if (!closed.compareAndSet(false, true)) {
-            return;
+        synchronized (stopLock) {
+            if (stopped) {
+                return;
+            }
+            stopped = true;
+            stop();
         }
+    }
+
+    private void stop() {
         try {
             server.shutdown();
             server.awaitShutdown();

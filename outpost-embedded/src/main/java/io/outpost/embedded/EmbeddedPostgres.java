@@ -19,7 +19,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -47,7 +46,9 @@ public final class EmbeddedPostgres implements AutoCloseable {
     private final Path installation;
     private final Launch launch;
     private final int port;
-    private final AtomicBoolean closed = new AtomicBoolean();
+    /** Guards stopping: a second caller (the JVM's shutdown hook, say) waits until the first has stopped. */
+    private final Object stopLock = new Object();
+    private boolean stopped;
     private final Thread shutdownHook;
 
     private EmbeddedPostgres(OwnedDirectory home, Path installation, Launch launch, int port) {
@@ -225,9 +226,16 @@ public final class EmbeddedPostgres implements AutoCloseable {
     }
 
     private void stopQuietly() {
-        if (!closed.compareAndSet(false, true)) {
-            return;
+        synchronized (stopLock) {
+            if (stopped) {
+                return;
+            }
+            stopped = true;
+            stop();
         }
+    }
+
+    private void stop() {
         try {
             pgCtl(List.of("-D", dataDirectory().toString(), "-m", "fast", "-w", "-t", "30", "stop"),
                     Duration.ofSeconds(40));

@@ -1,0 +1,200 @@
+package io.outpost.server;
+
+import io.outpost.embedded.EmbeddedKafka;
+import io.outpost.embedded.EmbeddedPostgres;
+import io.outpost.examples.shop.ShopData;
+import io.outpost.examples.shop.ShopServer;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Everything {@code outpost demo} runs in one JVM: an embedded PostgreSQL (the monolith's database;
+ * later also one store per region), an in-process Kafka broker (the change log) and the example
+ * shop with a seeded dataset. Parts start in dependency order and stop in reverse.
+ *
+ * <p>Design for what comes next: each part is an {@link AutoCloseable} pushed on {@link #parts};
+ * capture, projectors, gateways and monitors join the same way, and the banner lists whatever
+ * {@link #addresses()} holds.
+ */
+public final class Demo implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Demo.class);
+
+    /** What the demo starts with. */
+    public record Options(Path dataDirectory, int shopPort, int customers, int products, int orders) {
+
+        public static Options defaults(Path dataDirectory) {
+            return new Options(dataDirectory, 8080, 100, 200, 1000);
+        }
+
+        public Options withShopPort(int port) {
+            return new Options(dataDirectory, port, customers, products, orders);
+        }
+    }
+
+    /** One line of the banner: what, and where. */
+    public record Address(String what, String where) {
+    }
+
+    private final Deque<AutoCloseable> parts = new ArrayDeque<>();
+    private final Options options;
+    private EmbeddedPostgres postgres;
+    private EmbeddedKafka kafka;
+    private ShopServer shop;
+    private String shopJdbcUrl;
+    private ExampleIds exampleIds;
+
+    private Demo(Options options) {
+        this.options = options;
+    }
+
+    /** Starts every part; on failure, stops what had started and rethrows. */
+    public static Demo start(Options options) {
+        Demo demo = new Demo(options);
+        try {
+            demo.startParts();
+            return demo;
+        } catch (RuntimeException e) {
+            demo.close();
+            throw e;
+        }
+    }
+
+    private void startParts() {
+        long started = System.nanoTime();
+        // PostgreSQL and Kafka do not depend on each other: start both at once.
+        var pg = CompletableFuture.supplyAsync(() -> EmbeddedPostgres.builder()
+                .directory(options.dataDirectory().resolve("postgres")).start());
+        var broker = CompletableFuture.supplyAsync(() -> EmbeddedKafka.builder()
+                .directory(options.dataDirectory().resolve("kafka")).start());
+        postgres = join(pg, broker);
+        parts.push(postgres);
+        kafka = join(broker, pg);
+        parts.push(kafka);
+
+        shopJdbcUrl = postgres.createDatabase("shop");
+        int port = options.shopPort() == 0 || !portFree(options.shopPort()) ? 0 : options.shopPort();
+        if (port != options.shopPort()) {
+            LOG.info("port {} is taken; the shop takes a free port instead", options.shopPort());
+        }
+        shop = ShopServer.start(new ShopServer.Settings(shopJdbcUrl, EmbeddedPostgres.SUPERUSER, "", "localhost", port));
+        parts.push(shop);
+        try {
+            ShopData.Counts counts = ShopData.seed(shop.dataSource(), options.customers(), options.products(),
+                    options.orders(), 42);
+            LOG.info("seeded the shop: {} customers, {} products, {} orders", counts.customers(), counts.products(),
+                    counts.orders());
+            exampleIds = ExampleIds.of(shop);
+        } catch (SQLException e) {
+            throw new IllegalStateException("could not seed the shop's database: " + e.getMessage(), e);
+        }
+        LOG.info("demo started in {} ms", (System.nanoTime() - started) / 1_000_000);
+    }
+
+    /** Every address a user of the demo may want, in banner order. */
+    public List<Address> addresses() {
+        return List.of(
+                new Address("monolith (example shop)", shop.url()),
+                new Address("monolith's database", shopJdbcUrl),
+                new Address("change log (Kafka)", kafka.bootstrapServers()),
+                new Address("data directory", options.dataDirectory().toString()),
+                new Address("log file", System.getProperty("outpost.log.file", "(console only)")));
+    }
+
+    /** Two requests that work against the seeded data: a query and a command. */
+    public List<String> exampleCommands() {
+        return List.of(
+                "curl -s " + shop.url() + "/orders/" + exampleIds.orderId(),
+                "curl -s -X POST " + shop.url() + "/orders -H 'Content-Type: application/json' -d '{\"customer_id\": "
+                        + exampleIds.customerId() + ", \"lines\": [{\"product_id\": " + exampleIds.productId()
+                        + ", \"qty\": 1}]}'");
+    }
+
+    /** The banner {@code outpost demo} prints once everything runs. */
+    public String banner() {
+        var text = new StringBuilder("\nOutpost demo is running\n\n");
+        int width = addresses().stream().mapToInt(a -> a.what().length()).max().orElse(10) + 2;
+        for (Address address : addresses()) {
+            text.append("  ").append(String.format("%-" + width + "s", address.what())).append(address.where()).append('\n');
+        }
+        text.append("\nTry:\n");
+        for (String command : exampleCommands()) {
+            text.append("  ").append(command).append('\n');
+        }
+        text.append("\nPress Ctrl-C to stop everything.\n");
+        return text.toString();
+    }
+
+    public ShopServer shop() {
+        return shop;
+    }
+
+    public EmbeddedPostgres postgres() {
+        return postgres;
+    }
+
+    public EmbeddedKafka kafka() {
+        return kafka;
+    }
+
+    /** Stops every part, last started first. */
+    @Override
+    public void close() {
+        while (!parts.isEmpty()) {
+            AutoCloseable part = parts.pop();
+            try {
+                part.close();
+            } catch (Exception e) {
+                LOG.warn("stopping {} failed: {}", part, e.toString());
+            }
+        }
+    }
+
+    /** Ids the example commands use: an order that exists, a customer and a product with stock. */
+    private record ExampleIds(long orderId, long customerId, long productId) {
+
+        static ExampleIds of(ShopServer shop) throws SQLException {
+            try (Connection c = shop.dataSource().getConnection(); Statement s = c.createStatement();
+                 ResultSet rs = s.executeQuery("SELECT (SELECT min(id) FROM orders), (SELECT min(id) FROM customers),"
+                         + " (SELECT id FROM products ORDER BY stock DESC, id LIMIT 1)")) {
+                rs.next();
+                return new ExampleIds(rs.getLong(1), rs.getLong(2), rs.getLong(3));
+            }
+        }
+    }
+
+    /** Waits for {@code first}; when it failed, still waits for {@code other} and closes what it started. */
+    private static <T> T join(CompletableFuture<T> first, CompletableFuture<? extends AutoCloseable> other) {
+        try {
+            return first.join();
+        } catch (CompletionException e) {
+            try {
+                other.join().close();
+            } catch (Exception ignored) {
+                // the first failure is the one to report
+            }
+            throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+        }
+    }
+
+    private static boolean portFree(int port) {
+        try (ServerSocket socket = new ServerSocket(port)) {
+            socket.setReuseAddress(true);
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+}

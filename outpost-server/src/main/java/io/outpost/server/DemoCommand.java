@@ -1,0 +1,64 @@
+package io.outpost.server;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import org.slf4j.bridge.SLF4JBridgeHandler;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+@Command(name = "demo", mixinStandardHelpOptions = true,
+        description = {"Runs the whole thing on this machine, with nothing installed but a JDK.",
+            "Starts an embedded PostgreSQL, an in-process Kafka broker and the example shop with a seeded",
+            "dataset, prints the addresses and example requests, and stops it all on Ctrl-C."})
+final class DemoCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--data-dir", paramLabel = "DIR",
+            description = "Where the demo keeps its data and log; emptied at start (default: <tmp>/outpost-demo).")
+    Path dataDirectory = Path.of(System.getProperty("java.io.tmpdir"), "outpost-demo");
+
+    @Option(names = "--shop-port", paramLabel = "PORT", defaultValue = "8080",
+            description = "The shop's port; a taken port means a free one (default: ${DEFAULT-VALUE}).")
+    int shopPort;
+
+    @Override
+    public Integer call() throws IOException, InterruptedException {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        Files.createDirectories(dataDirectory);
+        // Before the first logger exists: the chatter of Kafka, Jetty and the rest goes to this file.
+        System.setProperty("outpost.log.file", dataDirectory.resolve("outpost.log").toString());
+        SLF4JBridgeHandler.removeHandlersForRootLogger();
+        SLF4JBridgeHandler.install();
+
+        Demo demo;
+        try {
+            demo = Demo.start(Demo.Options.defaults(dataDirectory).withShopPort(shopPort));
+        } catch (RuntimeException e) {
+            err.println("outpost demo did not start: " + e.getMessage());
+            err.println("details are in " + dataDirectory.resolve("outpost.log"));
+            return 1;
+        }
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            out.println("\nstopping the demo…");
+            out.flush();
+            demo.close();
+            out.println("stopped.");
+            out.flush();
+            stopped.countDown();
+        }, "outpost-demo-shutdown"));
+        out.print(demo.banner());
+        out.flush();
+        stopped.await();
+        return 0;
+    }
+}

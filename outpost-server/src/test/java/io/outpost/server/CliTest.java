@@ -1,0 +1,106 @@
+package io.outpost.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class CliTest {
+
+    record Run(int exit, String out, String err) {
+    }
+
+    private static Run run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int exit = Main.execute(new PrintWriter(out, true), new PrintWriter(err, true), args);
+        return new Run(exit, out.toString(), err.toString());
+    }
+
+    @Test
+    void printsItsVersion() {
+        Run run = run("--version");
+
+        assertThat(run.exit()).isZero();
+        assertThat(run.out()).startsWith("outpost 0.").contains("Java ");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"demo", "validate", "config-reference"})
+    void everyCommandHasHelp(String command) {
+        Run run = run(command, "--help");
+
+        assertThat(run.exit()).isZero();
+        assertThat(run.out()).startsWith("Usage: outpost " + command);
+    }
+
+    @Test
+    void withoutACommandPrintsTheCommands() {
+        Run run = run();
+
+        assertThat(run.out()).contains("demo", "validate", "config-reference");
+    }
+
+    @Test
+    void validatePrintsOkForTheExampleConfiguration() {
+        Run run = run("validate", "--config", "../examples/outpost-shop.yml");
+
+        assertThat(run.exit()).isZero();
+        assertThat(run.out()).isEqualTo("ok" + System.lineSeparator());
+    }
+
+    @Test
+    void validateListsEveryProblemAndExitsOne(@TempDir Path dir) throws IOException {
+        Path file = dir.resolve("outpost.yml");
+        Files.writeString(file, """
+                source: { name: shop, url: "postgres://db/shop", user: outpost, tables: [orders] }
+                log: { bootstrap-servers: "kafka:9092", retention: 7 }
+                monolith: { url: "http://shop:8080" }
+                regions:
+                  eu-west:
+                    monolith-route: true
+                    store: { url: "jdbc:postgresql://eu/store", user: outpost }
+                    gateway: { url: "http://eu:7002", prot: 7002 }
+                """);
+
+        Run run = run("validate", "--config", file.toString());
+
+        assertThat(run.exit()).isEqualTo(1);
+        assertThat(run.out()).contains(file + ": 3 problems",
+                "  - source.url: must be a jdbc:postgresql URL",
+                "  - log.retention: must be a duration like 12h or 7d, or forever, but was 7",
+                "  - regions.eu-west.gateway.prot: is not a known setting; did you mean 'port'?");
+    }
+
+    @Test
+    void validateSaysWhenTheFileIsMissing(@TempDir Path dir) {
+        Run run = run("validate", "--config", dir.resolve("nope.yml").toString());
+
+        assertThat(run.exit()).isEqualTo(1);
+        assertThat(run.err()).contains("cannot read the configuration", "nope.yml: no such file");
+    }
+
+    @Test
+    void validateWithoutConfigIsAUsageError() {
+        Run run = run("validate");
+
+        assertThat(run.exit()).isEqualTo(2);
+        assertThat(run.err()).contains("Missing required option: '--config=FILE'");
+    }
+
+    @Test
+    void configReferenceListsEverySection() {
+        Run run = run("config-reference");
+
+        assertThat(run.exit()).isZero();
+        assertThat(run.out()).contains("source  (section, required)", "regions.<region>  (one or more, required)",
+                "views.<view>.changes", "routes[]  (list)", "health.probe-interval", "default: 1s");
+    }
+}
