@@ -6,6 +6,8 @@ package io.outpost.core;
  */
 public class OutpostException extends RuntimeException {
 
+    private static final long serialVersionUID = 1L;
+
     public OutpostException(String message) {
         super(message);
     }
@@ -16,6 +18,8 @@ public class OutpostException extends RuntimeException {
 
     /** A failure that may pass: an unreachable database or broker. Callers retry with backoff. */
     public static class Retriable extends OutpostException {
+
+        private static final long serialVersionUID = 1L;
 
         public Retriable(String message, Throwable cause) {
             super(message, cause);

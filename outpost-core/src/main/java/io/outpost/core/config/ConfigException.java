@@ -6,7 +6,10 @@ import java.util.List;
 /** A configuration that cannot be used; carries every problem found, not just the first. */
 public final class ConfigException extends OutpostException {
 
-    private final List<ConfigProblem> problems;
+    private static final long serialVersionUID = 1L;
+
+    /** Not serialized: configuration problems are reported where they are found, never shipped. */
+    private final transient List<ConfigProblem> problems;
 
     public ConfigException(List<ConfigProblem> problems) {
         super(render(problems));

@@ -25,6 +25,8 @@ interface Type<T> {
     /** A value that breaks a type's rule; the message says the rule and the value. */
     final class Invalid extends Exception {
 
+        private static final long serialVersionUID = 1L;
+
         Invalid(String message) {
             super(message, null, false, false);
         }

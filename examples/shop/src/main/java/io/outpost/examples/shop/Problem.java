@@ -9,6 +9,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  */
 final class Problem extends RuntimeException {
 
+    private static final long serialVersionUID = 1L;
+
     static final String CONTENT_TYPE = "application/problem+json";
     private static final String TYPE_BASE = "https://shop.example/problems/";
 

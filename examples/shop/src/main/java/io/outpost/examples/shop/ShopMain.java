@@ -50,6 +50,9 @@ public final class ShopMain implements Callable<Integer> {
     }
 
     public static void main(String[] args) {
+        if (System.getProperty("logback.configurationFile") == null) {
+            System.setProperty("logback.configurationFile", "shop-logback.xml");
+        }
         System.exit(new CommandLine(new ShopMain()).execute(args));
     }
 }
