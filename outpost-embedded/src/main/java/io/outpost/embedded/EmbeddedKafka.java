@@ -1,11 +1,9 @@
 package io.outpost.embedded;
 
+import io.outpost.embedded.internal.Lifecycle;
 import io.outpost.embedded.internal.OwnedDirectory;
-import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
-import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -34,17 +32,13 @@ public final class EmbeddedKafka implements AutoCloseable {
     private final OwnedDirectory home;
     private final KafkaRaftServer server;
     private final int port;
-    /** Guards stopping: a second caller (the JVM's shutdown hook, say) waits until the first has stopped. */
-    private final Object stopLock = new Object();
-    private boolean stopped;
-    private final Thread shutdownHook;
+    private final Lifecycle lifecycle;
 
     private EmbeddedKafka(OwnedDirectory home, KafkaRaftServer server, int port) {
         this.home = home;
         this.server = server;
         this.port = port;
-        this.shutdownHook = new Thread(this::stopQuietly, "embedded-kafka-shutdown");
-        Runtime.getRuntime().addShutdownHook(shutdownHook);
+        this.lifecycle = new Lifecycle("embedded-kafka", home, this::stop);
     }
 
     private static EmbeddedKafka shared;
@@ -99,8 +93,8 @@ public final class EmbeddedKafka implements AutoCloseable {
                     ? OwnedDirectory.claim(directory, dir -> { })
                     : OwnedDirectory.claimFresh(tmp.resolve("kafka"), dir -> { });
             try {
-                int brokerPort = freePort();
-                int controllerPort = freePort();
+                int brokerPort = Lifecycle.freePort();
+                int controllerPort = Lifecycle.freePort();
                 KafkaConfig config = new KafkaConfig(properties(home.path(), brokerPort, controllerPort, overrides), false);
                 format(config);
                 KafkaRaftServer server = new KafkaRaftServer(config, Time.SYSTEM);
@@ -175,23 +169,7 @@ public final class EmbeddedKafka implements AutoCloseable {
     /** Stops the broker and deletes its directory. */
     @Override
     public void close() {
-        stopQuietly();
-        try {
-            Runtime.getRuntime().removeShutdownHook(shutdownHook);
-        } catch (IllegalStateException shuttingDown) {
-            // the hook is running or has run
-        }
-        home.closeAndDelete();
-    }
-
-    private void stopQuietly() {
-        synchronized (stopLock) {
-            if (stopped) {
-                return;
-            }
-            stopped = true;
-            stop();
-        }
+        lifecycle.close();
     }
 
     private void stop() {
@@ -201,14 +179,6 @@ public final class EmbeddedKafka implements AutoCloseable {
             LOG.info("embedded Kafka on localhost:{} stopped", port);
         } catch (RuntimeException e) {
             LOG.warn("embedded Kafka on localhost:{} did not stop cleanly: {}", port, e.toString());
-        }
-    }
-
-    private static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot find a free port: " + e.getMessage(), e);
         }
     }
 }

@@ -1,11 +1,11 @@
 package io.outpost.embedded;
 
 import io.outpost.embedded.internal.Launch;
+import io.outpost.embedded.internal.Lifecycle;
 import io.outpost.embedded.internal.OwnedDirectory;
 import io.outpost.embedded.internal.PostgresBinaries;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -46,18 +46,14 @@ public final class EmbeddedPostgres implements AutoCloseable {
     private final Path installation;
     private final Launch launch;
     private final int port;
-    /** Guards stopping: a second caller (the JVM's shutdown hook, say) waits until the first has stopped. */
-    private final Object stopLock = new Object();
-    private boolean stopped;
-    private final Thread shutdownHook;
+    private final Lifecycle lifecycle;
 
     private EmbeddedPostgres(OwnedDirectory home, Path installation, Launch launch, int port) {
         this.home = home;
         this.installation = installation;
         this.launch = launch;
         this.port = port;
-        this.shutdownHook = new Thread(this::stopQuietly, "embedded-postgres-shutdown");
-        Runtime.getRuntime().addShutdownHook(shutdownHook);
+        this.lifecycle = new Lifecycle("embedded-postgres", home, this::stop);
     }
 
     private static EmbeddedPostgres shared;
@@ -137,7 +133,7 @@ public final class EmbeddedPostgres implements AutoCloseable {
                     ? OwnedDirectory.claim(directory, EmbeddedPostgres::stopLeftover)
                     : OwnedDirectory.claimFresh(tmp.resolve("postgres"), EmbeddedPostgres::stopLeftover);
             try {
-                int chosenPort = port != 0 ? port : freePort();
+                int chosenPort = port != 0 ? port : Lifecycle.freePort();
                 initdb(installation, chosen, home.path(), chosenPort, settings);
                 EmbeddedPostgres server = new EmbeddedPostgres(home, installation, chosen, chosenPort);
                 server.pgCtl(List.of("-D", server.dataDirectory().toString(), "-l", server.logFile().toString(),
@@ -216,23 +212,7 @@ public final class EmbeddedPostgres implements AutoCloseable {
     /** Stops the server and deletes its directory. */
     @Override
     public void close() {
-        stopQuietly();
-        try {
-            Runtime.getRuntime().removeShutdownHook(shutdownHook);
-        } catch (IllegalStateException shuttingDown) {
-            // the hook is running or has run
-        }
-        home.closeAndDelete();
-    }
-
-    private void stopQuietly() {
-        synchronized (stopLock) {
-            if (stopped) {
-                return;
-            }
-            stopped = true;
-            stop();
-        }
+        lifecycle.close();
     }
 
     private void stop() {
@@ -337,14 +317,6 @@ public final class EmbeddedPostgres implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(what + " was interrupted", e);
-        }
-    }
-
-    private static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot find a free port: " + e.getMessage(), e);
         }
     }
 
