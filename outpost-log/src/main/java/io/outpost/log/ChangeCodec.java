@@ -1,0 +1,192 @@
+package io.outpost.log;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.outpost.core.SourcePosition;
+import io.outpost.core.change.ChangeRecord;
+import io.outpost.core.change.Fence;
+import io.outpost.core.change.Heartbeat;
+import io.outpost.core.change.Operation;
+import io.outpost.core.change.RowChange;
+import io.outpost.core.change.TableSchema;
+import io.outpost.core.change.TransactionEnd;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The change log's envelope: one JSON object per record, version 1.
+ *
+ * <pre>
+ * every record   {"v":1, "type":…, "source":"shop", "position":"0/16B3A8", "seq":0, …}
+ * row            "tx", "table", "op" (c|u|d|r), "key", "before", "after"
+ * tx (its end)   "tx", "commit_time" (ISO-8601), "events"
+ * schema         "table", "columns":[{"name","type","nullable"}], "primary_key":[…]
+ * fence          "id", "time"
+ * heartbeat      "time"
+ * </pre>
+ *
+ * Numbers keep their exactness: integers read back as {@link Long}, every other number (numeric,
+ * float, double) as {@link java.math.BigDecimal} with its scale. A record of another version is refused with a message that says so.
+ */
+public final class ChangeCodec {
+
+    /** The envelope version this code writes and reads. */
+    public static final int VERSION = 1;
+
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+            .enable(DeserializationFeature.USE_LONG_FOR_INTS)
+            .enable(JsonGenerator.Feature.WRITE_BIGDECIMAL_AS_PLAIN)
+            // keep numeric scale: 12.50 stays 12.50, not 12.5
+            .configure(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES, false);
+
+    private ChangeCodec() {
+    }
+
+    public static byte[] encode(ChangeRecord record) {
+        ObjectNode node = JSON.createObjectNode();
+        node.put("v", VERSION);
+        node.put("type", switch (record) {
+            case RowChange ignored -> "row";
+            case TransactionEnd ignored -> "tx";
+            case TableSchema ignored -> "schema";
+            case Fence ignored -> "fence";
+            case Heartbeat ignored -> "heartbeat";
+        });
+        node.put("source", record.source());
+        node.put("position", record.position().toString());
+        node.put("seq", record.sequence());
+        switch (record) {
+            case RowChange row -> {
+                node.put("tx", row.transactionId());
+                node.put("table", row.table());
+                node.put("op", row.operation().code());
+                node.set("key", JSON.valueToTree(row.key()));
+                node.set("before", JSON.valueToTree(row.before()));
+                node.set("after", JSON.valueToTree(row.after()));
+            }
+            case TransactionEnd end -> {
+                node.put("tx", end.transactionId());
+                node.put("commit_time", end.commitTime().toString());
+                node.put("events", end.eventCount());
+            }
+            case TableSchema schema -> {
+                node.put("table", schema.table());
+                var columns = node.putArray("columns");
+                for (TableSchema.Column column : schema.columns()) {
+                    columns.addObject().put("name", column.name()).put("type", column.type())
+                            .put("nullable", column.nullable());
+                }
+                var key = node.putArray("primary_key");
+                schema.primaryKey().forEach(key::add);
+            }
+            case Fence fence -> {
+                node.put("id", fence.id());
+                node.put("time", fence.time().toString());
+            }
+            case Heartbeat heartbeat -> node.put("time", heartbeat.time().toString());
+        }
+        try {
+            return JSON.writeValueAsBytes(node);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * Reads one record.
+     *
+     * @throws IllegalArgumentException for bytes that are not a record of this envelope version
+     */
+    public static ChangeRecord decode(byte[] bytes) {
+        JsonNode node;
+        try {
+            node = JSON.readTree(bytes);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("a change log record is not JSON: " + e.getMessage(), e);
+        }
+        if (node == null || !node.isObject()) {
+            throw new IllegalArgumentException("a change log record must be a JSON object");
+        }
+        int version = node.path("v").asInt(-1);
+        if (version != VERSION) {
+            throw new IllegalArgumentException("a change log record has envelope version " + node.path("v")
+                    + ", but this Outpost reads version " + VERSION + "; upgrade the consumer before the producer");
+        }
+        String source = text(node, "source");
+        SourcePosition position = SourcePosition.parse(text(node, "position"));
+        long seq = node.path("seq").asLong();
+        String type = text(node, "type");
+        return switch (type) {
+            case "row" -> new RowChange(source, position, seq, text(node, "tx"), text(node, "table"),
+                    Operation.ofCode(text(node, "op")), map(node.get("key")), map(node.get("before")),
+                    map(node.get("after")));
+            case "tx" -> new TransactionEnd(source, position, seq, text(node, "tx"),
+                    Instant.parse(text(node, "commit_time")), node.path("events").asInt());
+            case "schema" -> {
+                List<TableSchema.Column> columns = new ArrayList<>();
+                for (JsonNode c : node.path("columns")) {
+                    columns.add(new TableSchema.Column(text(c, "name"), text(c, "type"), c.path("nullable").asBoolean()));
+                }
+                List<String> key = new ArrayList<>();
+                node.path("primary_key").forEach(k -> key.add(k.asText()));
+                yield new TableSchema(source, position, seq, text(node, "table"), columns, key);
+            }
+            case "fence" -> new Fence(source, position, seq, text(node, "id"), Instant.parse(text(node, "time")));
+            case "heartbeat" -> new Heartbeat(source, position, seq, Instant.parse(text(node, "time")));
+            default -> throw new IllegalArgumentException("unknown change log record type \"" + type + "\"");
+        };
+    }
+
+    private static String text(JsonNode node, String field) {
+        JsonNode value = node.get(field);
+        if (value == null || !value.isValueNode() || value.isNull()) {
+            throw new IllegalArgumentException("a change log record lacks \"" + field + "\"");
+        }
+        return value.asText();
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> map(JsonNode node) {
+        if (node == null || node.isNull()) {
+            return null;
+        }
+        return (Map<String, Object>) plain(node);
+    }
+
+    /** JSON → plain Java values: Map, List, String, Boolean, Long, BigDecimal, null. */
+    private static Object plain(JsonNode node) {
+        if (node.isObject()) {
+            Map<String, Object> map = new LinkedHashMap<>();
+            node.properties().forEach(e -> map.put(e.getKey(), plain(e.getValue())));
+            return map;
+        }
+        if (node.isArray()) {
+            List<Object> list = new ArrayList<>();
+            node.forEach(n -> list.add(plain(n)));
+            return list;
+        }
+        if (node.isNull()) {
+            return null;
+        }
+        if (node.isBoolean()) {
+            return node.booleanValue();
+        }
+        if (node.isIntegralNumber()) {
+            return node.canConvertToLong() ? (Object) node.longValue() : node.decimalValue();
+        }
+        if (node.isNumber()) {
+            return node.decimalValue();
+        }
+        return node.asText();
+    }
+}

@@ -1,0 +1,28 @@
+package io.outpost.log;
+
+import io.outpost.core.change.ChangeRecord;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * A source's durable, ordered change log ({@code outpost.<source>.changes}). Records are appended
+ * in the order given and read back in that order by every region.
+ */
+public interface ChangeLog extends AutoCloseable {
+
+    /** The log's name (the Kafka topic). */
+    String topic();
+
+    /**
+     * Appends {@code records} after everything appended before, in order.
+     *
+     * @return completes when every record is durable (acknowledged by all in-sync replicas), or
+     *         exceptionally with an {@link io.outpost.core.OutpostException.Retriable} when the log
+     *         could not take them; nothing after a failed record is appended
+     */
+    CompletableFuture<Void> append(List<? extends ChangeRecord> records);
+
+    /** Flushes what was appended and releases the connection. */
+    @Override
+    void close();
+}

@@ -1,0 +1,64 @@
+package io.outpost.log;
+
+import io.outpost.core.change.ChangeRecord;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+
+/**
+ * Reads a change log in order, from its start or from its end, without a consumer group (readers
+ * keep their own place: a projector's is its watermark). Only the polling thread may use it.
+ */
+public final class ChangeLogReader implements AutoCloseable {
+
+    /** A record and its offset in the log. */
+    public record Entry(long offset, ChangeRecord record) {
+    }
+
+    private final KafkaConsumer<String, byte[]> consumer;
+
+    private ChangeLogReader(KafkaConsumer<String, byte[]> consumer) {
+        this.consumer = consumer;
+    }
+
+    /** Opens a reader at the log's start ({@code fromBeginning}) or at its current end. */
+    public static ChangeLogReader open(String bootstrapServers, String topic, boolean fromBeginning) {
+        Map<String, Object> config = new HashMap<>();
+        config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        config.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5000);
+        KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(config, new StringDeserializer(),
+                new ByteArrayDeserializer());
+        TopicPartition partition = new TopicPartition(topic, 0);
+        consumer.assign(List.of(partition));
+        if (fromBeginning) {
+            consumer.seekToBeginning(List.of(partition));
+        } else {
+            consumer.seekToEnd(List.of(partition));
+        }
+        return new ChangeLogReader(consumer);
+    }
+
+    /** The next records, waiting up to {@code timeout} for the first; may be empty. */
+    public List<Entry> poll(Duration timeout) {
+        List<Entry> entries = new ArrayList<>();
+        for (ConsumerRecord<String, byte[]> record : consumer.poll(timeout)) {
+            entries.add(new Entry(record.offset(), ChangeCodec.decode(record.value())));
+        }
+        return entries;
+    }
+
+    @Override
+    public void close() {
+        consumer.close();
+    }
+}

@@ -1,0 +1,127 @@
+package io.outpost.log;
+
+import io.outpost.core.OutpostException;
+import io.outpost.core.change.ChangeRecord;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+/**
+ * The change log on Kafka: one topic, one partition (so the log is in commit order), an idempotent
+ * producer with {@code acks=all} (so a retried send neither reorders nor duplicates). Record key:
+ * {@code <position>/<seq>}; value: the {@link ChangeCodec} envelope.
+ */
+public final class KafkaChangeLog implements ChangeLog {
+
+    private static final Duration ADMIN_TIMEOUT = Duration.ofSeconds(15);
+
+    private final String topic;
+    private final KafkaProducer<String, byte[]> producer;
+
+    private KafkaChangeLog(String topic, KafkaProducer<String, byte[]> producer) {
+        this.topic = topic;
+        this.producer = producer;
+    }
+
+    /**
+     * Opens the log, creating its topic when missing.
+     *
+     * @param retention how long records are kept; empty keeps them forever
+     * @throws OutpostException.Retriable when Kafka cannot be reached
+     * @throws OutpostException when the topic exists with more than one partition
+     */
+    public static KafkaChangeLog open(String bootstrapServers, String topic, Optional<Duration> retention) {
+        ensureTopic(bootstrapServers, topic, retention);
+        Map<String, Object> config = new HashMap<>();
+        config.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        config.put(ProducerConfig.ACKS_CONFIG, "all");
+        config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        config.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 5);
+        config.put(ProducerConfig.LINGER_MS_CONFIG, 0);
+        config.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
+        config.put(ProducerConfig.CLIENT_ID_CONFIG, "outpost-log-" + topic);
+        return new KafkaChangeLog(topic, new KafkaProducer<>(config, new StringSerializer(), new ByteArraySerializer()));
+    }
+
+    /** Creates {@code topic} (1 partition) when missing; checks it has one partition when present. */
+    public static void ensureTopic(String bootstrapServers, String topic, Optional<Duration> retention) {
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrapServers,
+                "request.timeout.ms", (int) ADMIN_TIMEOUT.toMillis(),
+                "default.api.timeout.ms", (int) ADMIN_TIMEOUT.toMillis()))) {
+            Map<String, String> configs = Map.of("retention.ms", Long.toString(retention.map(Duration::toMillis).orElse(-1L)),
+                    "cleanup.policy", "delete");
+            try {
+                admin.createTopics(List.of(new NewTopic(topic, Optional.of(1), Optional.empty()).configs(configs)))
+                        .all().get(ADMIN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (ExecutionException e) {
+                if (!(e.getCause() instanceof TopicExistsException)) {
+                    throw e;
+                }
+            }
+            TopicDescription description = admin.describeTopics(List.of(topic)).allTopicNames()
+                    .get(ADMIN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS).get(topic);
+            if (description.partitions().size() != 1) {
+                throw new OutpostException("the change log topic " + topic + " has " + description.partitions().size()
+                        + " partitions; it must have exactly 1 so that it keeps commit order. Recreate it with 1 partition");
+            }
+        } catch (ExecutionException | TimeoutException e) {
+            Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
+            if (cause instanceof UnknownTopicOrPartitionException) {
+                throw new OutpostException("the change log topic " + topic + " could not be created on " + bootstrapServers
+                        + ": " + cause.getMessage(), cause);
+            }
+            throw new OutpostException.Retriable("cannot reach the change log's Kafka at " + bootstrapServers + " within "
+                    + ADMIN_TIMEOUT.toSeconds() + " s: " + cause.getMessage(), cause);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new OutpostException("interrupted while preparing the change log topic " + topic, e);
+        }
+    }
+
+    @Override
+    public String topic() {
+        return topic;
+    }
+
+    @Override
+    public CompletableFuture<Void> append(List<? extends ChangeRecord> records) {
+        List<CompletableFuture<Void>> sent = new ArrayList<>(records.size());
+        for (ChangeRecord record : records) {
+            CompletableFuture<Void> done = new CompletableFuture<>();
+            producer.send(new ProducerRecord<>(topic, 0, record.position() + "/" + record.sequence(),
+                    ChangeCodec.encode(record)), (metadata, error) -> {
+                if (error == null) {
+                    done.complete(null);
+                } else {
+                    done.completeExceptionally(new OutpostException.Retriable("the change log " + topic
+                            + " did not take the record at " + record.position() + "/" + record.sequence() + ": "
+                            + error.getMessage(), error));
+                }
+            });
+            sent.add(done);
+        }
+        return CompletableFuture.allOf(sent.toArray(CompletableFuture[]::new));
+    }
+
+    @Override
+    public void close() {
+        producer.close(Duration.ofSeconds(30));
+    }
+}

@@ -1,0 +1,100 @@
+package io.outpost.log;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.outpost.core.OutpostException;
+import io.outpost.core.SourcePosition;
+import io.outpost.core.change.ChangeRecord;
+import io.outpost.core.change.Operation;
+import io.outpost.core.change.RowChange;
+import io.outpost.core.change.TransactionEnd;
+import io.outpost.embedded.EmbeddedKafka;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.config.ConfigResource;
+import org.junit.jupiter.api.Test;
+
+class KafkaChangeLogIT {
+
+    private static List<ChangeRecord> transaction(long lsn, int rows) {
+        SourcePosition at = SourcePosition.ofLsn(lsn);
+        List<ChangeRecord> records = new ArrayList<>();
+        for (int i = 0; i < rows; i++) {
+            records.add(new RowChange("shop", at, i, "xid:" + at, "public.orders", Operation.CREATE,
+                    Map.of("id", lsn * 100 + i), null, Map.of("id", lsn * 100 + i)));
+        }
+        records.add(new TransactionEnd("shop", at, rows, "xid:" + at, Instant.parse("2026-11-21T06:00:00Z"), rows));
+        return records;
+    }
+
+    private static List<ChangeRecord> readAll(String topic, int expected) {
+        List<ChangeRecord> read = new ArrayList<>();
+        try (ChangeLogReader reader = ChangeLogReader.open(EmbeddedKafka.shared().bootstrapServers(), topic, true)) {
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (read.size() < expected && System.nanoTime() < deadline) {
+                reader.poll(Duration.ofMillis(200)).forEach(e -> read.add(e.record()));
+            }
+        }
+        return read;
+    }
+
+    @Test
+    void appendsInOrderAndReadsBackEveryRecordExactly() {
+        String bootstrap = EmbeddedKafka.shared().bootstrapServers();
+        List<ChangeRecord> written = new ArrayList<>();
+        try (KafkaChangeLog log = KafkaChangeLog.open(bootstrap, "outpost.order_test.changes", Optional.empty())) {
+            for (long tx = 1; tx <= 200; tx++) {
+                List<ChangeRecord> records = transaction(tx, (int) (tx % 5) + 1);
+                log.append(records);
+                written.addAll(records);
+            }
+            log.append(List.of()).join();
+        }
+
+        assertThat(readAll("outpost.order_test.changes", written.size())).containsExactlyElementsOf(written);
+    }
+
+    @Test
+    void createsItsTopicWithOnePartitionAndTheRetention() throws Exception {
+        String bootstrap = EmbeddedKafka.shared().bootstrapServers();
+        try (KafkaChangeLog log = KafkaChangeLog.open(bootstrap, "outpost.retention_test.changes",
+                Optional.of(Duration.ofDays(7)))) {
+            log.append(transaction(1, 1)).join();
+        }
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
+            var description = admin.describeTopics(List.of("outpost.retention_test.changes")).allTopicNames().get()
+                    .get("outpost.retention_test.changes");
+            assertThat(description.partitions()).hasSize(1);
+            var resource = new ConfigResource(ConfigResource.Type.TOPIC, "outpost.retention_test.changes");
+            var config = admin.describeConfigs(List.of(resource)).all().get().get(resource);
+            assertThat(config.get("retention.ms").value()).isEqualTo(Long.toString(Duration.ofDays(7).toMillis()));
+        }
+    }
+
+    @Test
+    void refusesATopicWithSeveralPartitionsBecauseItWouldLoseCommitOrder() throws Exception {
+        String bootstrap = EmbeddedKafka.shared().bootstrapServers();
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
+            admin.createTopics(List.of(new NewTopic("outpost.split.changes", 3, (short) 1))).all().get();
+        }
+
+        assertThatThrownBy(() -> KafkaChangeLog.open(bootstrap, "outpost.split.changes", Optional.empty()))
+                .isInstanceOf(OutpostException.class)
+                .isNotInstanceOf(OutpostException.Retriable.class)
+                .hasMessageContaining("has 3 partitions; it must have exactly 1 so that it keeps commit order");
+    }
+
+    @Test
+    void saysWhichKafkaItCannotReach() {
+        assertThatThrownBy(() -> KafkaChangeLog.ensureTopic("localhost:1", "outpost.nowhere.changes", Optional.empty()))
+                .isInstanceOf(OutpostException.Retriable.class)
+                .hasMessageContaining("cannot reach the change log's Kafka at localhost:1");
+    }
+}
