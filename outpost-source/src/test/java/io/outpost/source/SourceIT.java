@@ -1,0 +1,125 @@
+package io.outpost.source;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.outpost.core.ConsistencyToken;
+import io.outpost.core.OutpostException;
+import io.outpost.core.SourcePosition;
+import io.outpost.core.config.OutpostConfig;
+import io.outpost.core.config.SourceConfig;
+import io.outpost.embedded.EmbeddedPostgres;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.postgresql.ds.PGSimpleDataSource;
+
+class SourceIT {
+
+    private static String url;
+
+    @BeforeAll
+    static void createSource() throws SQLException {
+        url = EmbeddedPostgres.shared().createDatabase("source_it");
+        try (Connection c = DriverManager.getConnection(url); Statement s = c.createStatement()) {
+            s.execute("DROP TABLE IF EXISTS orders, events, audit");
+            s.execute("CREATE TABLE orders (id bigint PRIMARY KEY, status text)");
+            s.execute("CREATE TABLE events (at timestamptz, what text)");
+            s.execute("CREATE TABLE audit (at timestamptz, what text)");
+            s.execute("ALTER TABLE audit REPLICA IDENTITY FULL");
+            s.execute("DROP ROLE IF EXISTS reader");
+            s.execute("CREATE ROLE reader LOGIN");
+        }
+    }
+
+    private static SourceConfig source(String... tables) {
+        String yaml = """
+                source: { name: shop, url: "%s", user: postgres, tables: [%s] }
+                log: { bootstrap-servers: "localhost:9092" }
+                monolith: { url: "http://localhost:8080" }
+                regions: { us: { monolith-route: true, store: { url: "jdbc:postgresql://x/y", user: u }, gateway: { url: "http://localhost:7001" } } }
+                """.formatted(url, String.join(", ", tables));
+        return OutpostConfig.parse(yaml, Map.<String, String>of()::get).source();
+    }
+
+    @Test
+    void fencesReturnTokensAboveEveryEarlierCommit() throws SQLException {
+        PGSimpleDataSource ds = new PGSimpleDataSource();
+        ds.setUrl(url);
+        FenceWriter fences = new FenceWriter(ds, "shop");
+
+        ConsistencyToken first = fences.write("test");
+        SourcePosition afterCommit;
+        try (Connection c = DriverManager.getConnection(url); Statement s = c.createStatement()) {
+            s.execute("INSERT INTO orders VALUES (1, 'PLACED') ON CONFLICT (id) DO UPDATE SET status = 'PLACED'");
+            var rs = s.executeQuery("SELECT pg_current_wal_insert_lsn()::text");
+            rs.next();
+            afterCommit = SourcePosition.parse(rs.getString(1));
+        }
+        ConsistencyToken second = fences.write("test");
+
+        assertThat(first.source()).isEqualTo("shop");
+        assertThat(second.position()).isGreaterThan(first.position());
+        assertThat(second.position()).isGreaterThanOrEqualTo(afterCommit);
+        assertThat(ConsistencyToken.decode(second.encode())).isEqualTo(second);
+    }
+
+    @Test
+    void aFenceOnAnUnreachableSourceIsRetriable() {
+        PGSimpleDataSource ds = new PGSimpleDataSource();
+        ds.setUrl("jdbc:postgresql://localhost:1/nowhere?connectTimeout=2");
+        assertThatThrownBy(() -> new FenceWriter(ds, "shop").write("test"))
+                .isInstanceOf(OutpostException.Retriable.class)
+                .hasMessageContaining("cannot write a fence into source shop");
+    }
+
+    @Test
+    void aWellPreparedSourceHasNoProblems() throws SQLException {
+        try (Connection c = DriverManager.getConnection(url)) {
+            assertThat(SourceChecks.problems(c, source("orders", "audit"))).isEmpty();
+        }
+    }
+
+    @Test
+    void namesEachMisconfigurationWithItsFix() throws SQLException {
+        List<String> problems;
+        try (Connection c = DriverManager.getConnection(url)) {
+            problems = SourceChecks.problems(c, source("orders", "events", "missing"));
+        }
+
+        assertThat(problems).containsExactly(
+                "the table public.events has no primary key, so its updates and deletes cannot be matched to rows; "
+                        + "add a primary key, or run ALTER TABLE public.events REPLICA IDENTITY FULL",
+                "source.tables names public.missing, which does not exist in the source database; create it, "
+                        + "or remove it from source.tables");
+    }
+
+    @Test
+    void saysWhenTheUserMayNotReplicateOrRead() throws SQLException {
+        List<String> problems;
+        try (Connection c = DriverManager.getConnection(url.replace("user=postgres", "user=reader"))) {
+            problems = SourceChecks.problems(c, source("orders"));
+        }
+
+        assertThat(problems).containsExactly(
+                "the user reader may not use logical replication; run ALTER ROLE reader WITH REPLICATION",
+                "the user reader may not read public.orders; run GRANT SELECT ON public.orders TO reader",
+                "the user reader does not own public.orders, so it cannot add it to the publication; create the "
+                        + "publication as the owner, or make reader the owner");
+    }
+
+    @Test
+    void saysHowToEnableLogicalReplication() throws SQLException {
+        try (var pg = EmbeddedPostgres.builder().setting("wal_level", "replica").start();
+             Connection c = pg.connect("postgres")) {
+            assertThat(SourceChecks.problems(c, source("orders")).getFirst()).isEqualTo(
+                    "the source database runs with wal_level=replica; capture needs wal_level=logical. Set it in "
+                            + "postgresql.conf (ALTER SYSTEM SET wal_level = logical) and restart PostgreSQL");
+        }
+    }
+}
