@@ -1,0 +1,266 @@
+package io.outpost.capture;
+
+import io.debezium.embedded.Connect;
+import io.debezium.engine.DebeziumEngine;
+import io.debezium.engine.RecordChangeEvent;
+import io.debezium.engine.format.ChangeEventFormat;
+import io.outpost.capture.internal.EngineProperties;
+import io.outpost.capture.internal.SourceLock;
+import io.outpost.capture.internal.TransactionAssembler;
+import io.outpost.core.OutpostException;
+import io.outpost.core.SourcePosition;
+import io.outpost.log.KafkaChangeLog;
+import io.outpost.source.SourceChecks;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.kafka.connect.source.SourceRecord;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Captures every committed transaction of one source into its change log, in commit order, and
+ * keeps doing so across failures without an operator.
+ *
+ * <p>Life of a capture, on its own daemon thread: take the source's advisory lock (a second
+ * capture of the same source waits here, and takes over when the first dies); open the change log;
+ * run Debezium's engine, whose {@link TransactionAssembler} publishes whole transactions; when
+ * anything fails, log one line that says what and when the next attempt is, and start again with
+ * backoff (1 s doubling to 30 s). Misconfigurations found before the first start are not retried:
+ * {@link #start} throws them, each with its fix.
+ */
+public final class Capture implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Capture.class);
+    private static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
+
+    /** Where a capture is in its life. */
+    public enum State { STARTING, WAITING_FOR_LOCK, RUNNING, RETRYING, STOPPED }
+
+    /**
+     * What a capture has done.
+     *
+     * @param attempts how many times it has started the engine
+     */
+    public record Status(State state, long transactions, long rows, SourcePosition lastPosition, long attempts) {
+    }
+
+    private final CaptureSettings settings;
+    private final Thread supervisor;
+    private final CountDownLatch stopped = new CountDownLatch(1);
+    private final AtomicReference<State> state = new AtomicReference<>(State.STARTING);
+    private final AtomicReference<DebeziumEngine<RecordChangeEvent<SourceRecord>>> engine = new AtomicReference<>();
+    private final AtomicReference<TransactionAssembler> assembler = new AtomicReference<>();
+    private final AtomicLong attempts = new AtomicLong();
+    private final AtomicLong transactionsBefore = new AtomicLong();
+    private final AtomicLong rowsBefore = new AtomicLong();
+    private volatile boolean closing;
+
+    private Capture(CaptureSettings settings) {
+        this.settings = settings;
+        this.supervisor = new Thread(this::supervise, "outpost-capture-" + settings.source().name());
+        this.supervisor.setDaemon(true);
+    }
+
+    /**
+     * Checks the source and starts capturing in the background.
+     *
+     * @throws OutpostException listing every misconfiguration of the source, each with its fix
+     */
+    public static Capture start(CaptureSettings settings) {
+        List<String> problems = preflight(settings);
+        if (!problems.isEmpty()) {
+            throw new OutpostException("capture of source " + settings.source().name() + " cannot start:\n  - "
+                    + String.join("\n  - ", problems));
+        }
+        Capture capture = new Capture(settings);
+        capture.supervisor.start();
+        return capture;
+    }
+
+    /** Problems that need an operator; an unreachable source is not one (it is retried). */
+    private static List<String> preflight(CaptureSettings settings) {
+        try (Connection c = connect(settings)) {
+            return SourceChecks.problems(c, settings.source());
+        } catch (SQLException e) {
+            LOG.warn("capture of source {} cannot reach its database at {} yet ({}); it will keep trying",
+                    settings.source().name(), settings.source().url(), e.getMessage());
+            return List.of();
+        }
+    }
+
+    public Status status() {
+        TransactionAssembler current = assembler.get();
+        long transactions = transactionsBefore.get() + (current == null ? 0 : current.transactions());
+        long rows = rowsBefore.get() + (current == null ? 0 : current.rows());
+        return new Status(state.get(), transactions, rows, current == null ? SourcePosition.ZERO : current.lastPosition(),
+                attempts.get());
+    }
+
+    private void supervise() {
+        Duration backoff = Duration.ofSeconds(1);
+        String name = settings.source().name();
+        boolean waitingLogged = false;
+        while (!closing) {
+            Optional<SourceLock> lock;
+            try {
+                lock = SourceLock.tryAcquire(settings.source().url(), settings.source().user(),
+                        settings.source().password(), settings.source().slot());
+            } catch (SQLException e) {
+                backoff = retry("cannot reach the source database at " + settings.source().url() + " (" + e.getMessage() + ")",
+                        backoff);
+                continue;
+            }
+            if (lock.isEmpty()) {
+                state.set(State.WAITING_FOR_LOCK);
+                if (!waitingLogged) {
+                    LOG.info("another capture of source {} is active (it holds the source's advisory lock); "
+                            + "this one waits and takes over when it stops", name);
+                    waitingLogged = true;
+                }
+                sleep(Duration.ofSeconds(1));
+                continue;
+            }
+            waitingLogged = false;
+            long startedAt = System.nanoTime();
+            try (SourceLock held = lock.get()) {
+                Throwable failure = runEngine(held);
+                if (closing) {
+                    break;
+                }
+                if (Duration.ofNanos(System.nanoTime() - startedAt).compareTo(Duration.ofMinutes(1)) > 0) {
+                    backoff = Duration.ofSeconds(1);
+                }
+                backoff = retry(failure == null ? "the engine stopped" : describe(failure), backoff);
+            }
+        }
+        state.set(State.STOPPED);
+        stopped.countDown();
+    }
+
+    /** Runs one engine until it fails, the lock is lost, or the capture closes; returns the failure. */
+    private Throwable runEngine(SourceLock lock) {
+        String name = settings.source().name();
+        KafkaChangeLog log;
+        try {
+            log = KafkaChangeLog.open(settings.bootstrapServers(), settings.changesTopic(), settings.retention());
+        } catch (OutpostException e) {
+            return e;
+        }
+        try (log) {
+            TransactionAssembler next = new TransactionAssembler(name, EngineProperties.topicPrefix(settings), log,
+                    settings.memoryLimit(), settings.spillDirectory());
+            TransactionAssembler previous = assembler.getAndSet(next);
+            if (previous != null) {
+                transactionsBefore.addAndGet(previous.transactions());
+                rowsBefore.addAndGet(previous.rows());
+            }
+            CompletableFuture<Throwable> done = new CompletableFuture<>();
+            Properties properties = EngineProperties.of(settings);
+            DebeziumEngine<RecordChangeEvent<SourceRecord>> current = DebeziumEngine.create(ChangeEventFormat.of(Connect.class))
+                    .using(properties)
+                    .notifying(next)
+                    .using((success, message, error) -> done.complete(success ? null
+                            : error != null ? error : new IllegalStateException(message)))
+                    .build();
+            engine.set(current);
+            attempts.incrementAndGet();
+            state.set(State.RUNNING);
+            Thread runner = new Thread(current, "outpost-capture-engine-" + name);
+            runner.setDaemon(true);
+            runner.start();
+            LOG.info("capture of source {} running: {} → Kafka topic {}", name, settings.source().url(),
+                    settings.changesTopic());
+            Throwable failure = null;
+            while (!closing) {
+                try {
+                    failure = done.get(5, TimeUnit.SECONDS);
+                    break;
+                } catch (java.util.concurrent.TimeoutException stillRunning) {
+                    if (!lock.held()) {
+                        failure = new IllegalStateException("lost the connection that holds the source's advisory lock");
+                        break;
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                } catch (java.util.concurrent.ExecutionException e) {
+                    failure = e.getCause();
+                    break;
+                }
+            }
+            closeEngine(current);
+            return failure;
+        }
+    }
+
+    private Duration retry(String what, Duration backoff) {
+        if (closing) {
+            return backoff;
+        }
+        state.set(State.RETRYING);
+        LOG.warn("capture of source {}: {}; retrying in {} s", settings.source().name(), what, backoff.toSeconds());
+        sleep(backoff);
+        Duration next = backoff.multipliedBy(2);
+        return next.compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : next;
+    }
+
+    private static String describe(Throwable failure) {
+        Throwable root = failure;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        String message = root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
+        return "the engine stopped: " + message.lines().findFirst().orElse(message);
+    }
+
+    private static void closeEngine(DebeziumEngine<RecordChangeEvent<SourceRecord>> current) {
+        try {
+            current.close();
+        } catch (Exception e) {
+            LOG.debug("closing the engine: {}", e.toString());
+        }
+    }
+
+    private void sleep(Duration duration) {
+        try {
+            stopped.await(duration.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static Connection connect(CaptureSettings settings) throws SQLException {
+        Properties props = new Properties();
+        props.setProperty("user", settings.source().user());
+        props.setProperty("password", settings.source().password());
+        props.setProperty("connectTimeout", "5");
+        return DriverManager.getConnection(settings.source().url(), props);
+    }
+
+    /** Stops the engine (flushing what was published) and waits for the supervisor to end. */
+    @Override
+    public void close() {
+        closing = true;
+        DebeziumEngine<RecordChangeEvent<SourceRecord>> current = engine.get();
+        if (current != null) {
+            closeEngine(current);
+        }
+        stopped.countDown();
+        try {
+            supervisor.join(Duration.ofSeconds(30));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        state.set(State.STOPPED);
+    }
+}

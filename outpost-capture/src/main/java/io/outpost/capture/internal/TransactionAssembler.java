@@ -1,0 +1,290 @@
+package io.outpost.capture.internal;
+
+import io.debezium.engine.DebeziumEngine;
+import io.debezium.engine.RecordChangeEvent;
+import io.outpost.core.SourcePosition;
+import io.outpost.core.change.ChangeRecord;
+import io.outpost.core.change.Fence;
+import io.outpost.core.change.Heartbeat;
+import io.outpost.core.change.RowChange;
+import io.outpost.core.change.TableSchema;
+import io.outpost.core.change.TransactionEnd;
+import io.outpost.log.ChangeLog;
+import io.outpost.source.LogicalMessages;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.kafka.connect.data.Struct;
+import org.apache.kafka.connect.source.SourceRecord;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Turns the engine's stream into whole, commit-stamped transactions on the change log.
+ *
+ * <p>Design: Debezium reveals a transaction's commit position (the commit LSN) only on its END
+ * event, while its rows carry the LSNs of their own WAL records. So a transaction's rows are held
+ * in a {@link TransactionBuffer} from BEGIN to END, then published stamped with the commit position
+ * and their sequence, followed by a {@link TransactionEnd}. The initial snapshot is published as one
+ * transaction at the slot's consistent point. Fences and heartbeats (non-transactional logical
+ * messages) are published as they come.
+ *
+ * <p>Offsets: an engine record is marked processed only after everything it contributed to is
+ * durable in the log, and only the records of complete transactions are marked; so after a crash
+ * the engine resumes at a transaction boundary and republishes whole transactions, with the same
+ * positions and sequences: duplicates, never gaps.
+ *
+ * <p>Thread confinement: only the engine's thread calls {@link #handleBatch}.
+ */
+public final class TransactionAssembler implements DebeziumEngine.ChangeConsumer<RecordChangeEvent<SourceRecord>> {
+
+    private static final Logger LOG = LoggerFactory.getLogger(TransactionAssembler.class);
+    private static final int SNAPSHOT_CHUNK = 1000;
+
+    private final String source;
+    private final String topicPrefix;
+    private final ChangeLog log;
+    private final RecordMapper mapper;
+    private final int memoryLimit;
+    private final Path spillDirectory;
+    /** Last shape published per table; a different shape publishes a schema record first. */
+    private final Map<String, String> shapes = new HashMap<>();
+
+    private TransactionBuffer open;
+    private String openTransactionId;
+    private final List<RecordChangeEvent<SourceRecord>> unmarked = new ArrayList<>();
+    private final List<RecordChangeEvent<SourceRecord>> publishedUnmarked = new ArrayList<>();
+    private final List<CompletableFuture<Void>> inFlight = new ArrayList<>();
+    private long lastCommitMillis;
+
+    private SourcePosition snapshotPosition;
+    private long snapshotSequence;
+    private int snapshotRows;
+    private final List<ChangeRecord> snapshotChunk = new ArrayList<>();
+
+    private final AtomicLong transactions = new AtomicLong();
+    private final AtomicLong rows = new AtomicLong();
+    private final AtomicReference<SourcePosition> lastPosition = new AtomicReference<>(SourcePosition.ZERO);
+
+    public TransactionAssembler(String source, String topicPrefix, ChangeLog log, int memoryLimit, Path spillDirectory) {
+        this.source = source;
+        this.topicPrefix = topicPrefix;
+        this.log = log;
+        this.mapper = new RecordMapper(source);
+        this.memoryLimit = memoryLimit;
+        this.spillDirectory = spillDirectory;
+    }
+
+    /** Transactions published (the snapshot counts as one). */
+    public long transactions() {
+        return transactions.get();
+    }
+
+    /** Row changes published. */
+    public long rows() {
+        return rows.get();
+    }
+
+    /** The position of the last record published. */
+    public SourcePosition lastPosition() {
+        return lastPosition.get();
+    }
+
+    @Override
+    public void handleBatch(List<RecordChangeEvent<SourceRecord>> events,
+                            DebeziumEngine.RecordCommitter<RecordChangeEvent<SourceRecord>> committer)
+            throws InterruptedException {
+        for (RecordChangeEvent<SourceRecord> event : events) {
+            handle(event);
+        }
+        flushSnapshotChunk();
+        awaitPublished();
+        for (RecordChangeEvent<SourceRecord> event : publishedUnmarked) {
+            committer.markProcessed(event);
+        }
+        publishedUnmarked.clear();
+        committer.markBatchFinished();
+    }
+
+    private void handle(RecordChangeEvent<SourceRecord> event) {
+        SourceRecord record = event.record();
+        String topic = record.topic();
+        Struct value = record.value() instanceof Struct s ? s : null;
+        if (topic.equals(topicPrefix + ".transaction") && value != null) {
+            String status = value.getString("status");
+            if ("BEGIN".equals(status)) {
+                begin(transactionId(value.getString("id")));
+                unmarked.add(event);
+            } else {
+                unmarked.add(event);
+                end(record, value);
+            }
+        } else if (topic.equals(topicPrefix + ".message") && value != null) {
+            message(record, value);
+            publishedUnmarked.add(event);
+        } else if (value != null && value.schema().field("op") != null && value.getStruct("source") != null
+                && value.schema().field("after") != null) {
+            row(event, record, value);
+        } else {
+            // Debezium's own heartbeats and anything else that is not ours: nothing to publish
+            publishedUnmarked.add(event);
+        }
+    }
+
+    private void begin(String transactionId) {
+        if (open != null) {
+            LOG.warn("transaction {} began while {} was open; the open one is dropped (it will come again)",
+                    transactionId, openTransactionId);
+            open.close();
+            unmarked.clear();
+        }
+        open = new TransactionBuffer(memoryLimit, spillDirectory);
+        openTransactionId = transactionId;
+    }
+
+    private void row(RecordChangeEvent<SourceRecord> event, SourceRecord record, Struct value) {
+        Struct src = value.getStruct("source");
+        String snapshot = src.schema().field("snapshot") == null ? null : src.getString("snapshot");
+        boolean isSnapshot = snapshot != null && !snapshot.equals("false") && "r".equals(value.getString("op"));
+        if (isSnapshot) {
+            snapshotRow(event, record, src, snapshot);
+            return;
+        }
+        if (open == null) {
+            // a row without BEGIN: the engine resumed inside a transaction; hold it under its own id
+            Struct tx = value.getStruct("transaction");
+            begin(tx == null ? "unknown" : transactionId(tx.getString("id")));
+        }
+        lastCommitMillis = src.getInt64("ts_ms");
+        SourcePosition provisional = SourcePosition.ofLsn(src.getInt64("lsn"));
+        String table = RecordMapper.table(record);
+        String shape = RecordMapper.shapeOf(record);
+        if (!shape.equals(shapes.get(table))) {
+            open.add(mapper.schema(record, provisional, 0));
+            shapes.put(table, shape);
+        }
+        open.add(mapper.row(record, provisional, 0, openTransactionId));
+        unmarked.add(event);
+    }
+
+    private void end(SourceRecord record, Struct value) {
+        Object commit = record.sourceOffset().get("lsn_commit");
+        SourcePosition position = commit instanceof Number n ? SourcePosition.ofLsn(n.longValue())
+                : SourcePosition.ofLsn(Long.parseLong(value.getString("id").split(":")[1]));
+        String transactionId = openTransactionId != null ? openTransactionId : transactionId(value.getString("id"));
+        Instant commitTime = Instant.ofEpochMilli(lastCommitMillis != 0 ? lastCommitMillis : value.getInt64("ts_ms"));
+        List<ChangeRecord> records = new ArrayList<>();
+        long[] sequence = {0};
+        int[] events = {0};
+        if (open != null) {
+            open.forEach(r -> {
+                switch (r) {
+                    case RowChange row -> {
+                        records.add(row.at(position, sequence[0]++));
+                        events[0]++;
+                    }
+                    case TableSchema schema -> records.add(schema.at(position, sequence[0]++));
+                    default -> throw new IllegalStateException("unexpected record in a transaction: " + r);
+                }
+                if (records.size() >= SNAPSHOT_CHUNK) {
+                    publish(List.copyOf(records));
+                    records.clear();
+                }
+            });
+            open.close();
+        }
+        records.add(new TransactionEnd(source, position, sequence[0], transactionId, commitTime, events[0]));
+        publish(records);
+        transactions.incrementAndGet();
+        rows.addAndGet(events[0]);
+        open = null;
+        openTransactionId = null;
+        lastCommitMillis = 0;
+        publishedUnmarked.addAll(unmarked);
+        unmarked.clear();
+    }
+
+    private void snapshotRow(RecordChangeEvent<SourceRecord> event, SourceRecord record, Struct src, String snapshot) {
+        SourcePosition position = SourcePosition.ofLsn(src.getInt64("lsn"));
+        if (snapshotPosition == null || !snapshotPosition.equals(position) || "first".equals(snapshot)) {
+            snapshotPosition = position;
+            snapshotSequence = 0;
+            snapshotRows = 0;
+            snapshotChunk.clear();
+        }
+        String table = RecordMapper.table(record);
+        String shape = RecordMapper.shapeOf(record);
+        if (!shape.equals(shapes.get(table))) {
+            snapshotChunk.add(mapper.schema(record, position, snapshotSequence++));
+            shapes.put(table, shape);
+        }
+        snapshotChunk.add(mapper.row(record, position, snapshotSequence++, "snapshot:" + position));
+        snapshotRows++;
+        publishedUnmarked.add(event);
+        rows.incrementAndGet();
+        if ("last".equals(snapshot)) {
+            snapshotChunk.add(new TransactionEnd(source, position, snapshotSequence,
+                    "snapshot:" + position, Instant.ofEpochMilli(src.getInt64("ts_ms")), snapshotRows));
+            flushSnapshotChunk();
+            transactions.incrementAndGet();
+            LOG.info("initial snapshot of source {} published at position {}", source, position);
+            snapshotPosition = null;
+        } else if (snapshotChunk.size() >= SNAPSHOT_CHUNK) {
+            flushSnapshotChunk();
+        }
+    }
+
+    private void flushSnapshotChunk() {
+        if (!snapshotChunk.isEmpty()) {
+            publish(List.copyOf(snapshotChunk));
+            snapshotChunk.clear();
+        }
+    }
+
+    private void message(SourceRecord record, Struct value) {
+        Struct message = value.getStruct("message");
+        Struct src = value.getStruct("source");
+        String prefix = message.getString("prefix");
+        Object content = message.get("content");
+        String text = content instanceof byte[] b ? new String(b, StandardCharsets.UTF_8)
+                : content instanceof ByteBuffer buffer ? StandardCharsets.UTF_8.decode(buffer.duplicate()).toString()
+                : String.valueOf(content);
+        SourcePosition position = SourcePosition.ofLsn(src.getInt64("lsn"));
+        Instant time = Instant.ofEpochMilli(value.getInt64("ts_ms"));
+        if (LogicalMessages.FENCE_PREFIX.equals(prefix)) {
+            publish(List.of(new Fence(source, position, 0, text, time)));
+        } else if (LogicalMessages.HEARTBEAT_PREFIX.equals(prefix)) {
+            publish(List.of(new Heartbeat(source, position, 0, time)));
+        }
+    }
+
+    private void publish(List<? extends ChangeRecord> records) {
+        inFlight.add(log.append(records));
+        lastPosition.set(records.getLast().position());
+    }
+
+    private void awaitPublished() throws InterruptedException {
+        try {
+            CompletableFuture.allOf(inFlight.toArray(CompletableFuture[]::new)).get();
+        } catch (ExecutionException e) {
+            throw new IllegalStateException(e.getCause().getMessage(), e.getCause());
+        } finally {
+            inFlight.clear();
+        }
+    }
+
+    /** {@code "123:456"} (xid:lsn) → {@code "123"}: rows and their END share the xid part. */
+    static String transactionId(String debeziumId) {
+        int colon = debeziumId.indexOf(':');
+        return colon < 0 ? debeziumId : debeziumId.substring(0, colon);
+    }
+}
