@@ -9,6 +9,7 @@ import io.outpost.capture.internal.SourceLock;
 import io.outpost.capture.internal.TransactionAssembler;
 import io.outpost.core.OutpostException;
 import io.outpost.core.SourcePosition;
+import io.outpost.log.ChangeLogReader;
 import io.outpost.log.KafkaChangeLog;
 import io.outpost.source.SourceChecks;
 import java.sql.Connection;
@@ -157,8 +158,9 @@ public final class Capture implements AutoCloseable {
             return e;
         }
         try (log) {
+            SourcePosition completeUpTo = ChangeLogReader.completeUpTo(settings.bootstrapServers(), settings.changesTopic());
             TransactionAssembler next = new TransactionAssembler(name, EngineProperties.topicPrefix(settings), log,
-                    settings.memoryLimit(), settings.spillDirectory());
+                    settings.memoryLimit(), settings.spillDirectory(), completeUpTo);
             TransactionAssembler previous = assembler.getAndSet(next);
             if (previous != null) {
                 transactionsBefore.addAndGet(previous.transactions());

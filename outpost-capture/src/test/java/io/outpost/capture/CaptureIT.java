@@ -126,8 +126,14 @@ class CaptureIT {
             List<ChangeRecord> placed = txs.get(1);
             TransactionEnd placedEnd = (TransactionEnd) placed.getLast();
             assertThat(placedEnd.eventCount()).isEqualTo(4);
-            assertThat(placed).extracting(ChangeRecord::sequence)
-                    .containsExactlyElementsOf(java.util.stream.LongStream.range(0, placed.size()).boxed().toList());
+            // rows count 0..3, each schema shares the sequence of the row it precedes, the end carries the count
+            assertThat(placed).extracting(ChangeRecord::sequence).containsExactly(0L, 1L, 1L, 2L, 2L, 3L, 4L);
+            for (int i = 0; i + 1 < placed.size(); i++) {
+                if (placed.get(i) instanceof TableSchema) {
+                    assertThat(placed.get(i + 1)).isInstanceOf(RowChange.class);
+                    assertThat(placed.get(i + 1).sequence()).isEqualTo(placed.get(i).sequence());
+                }
+            }
             assertThat(placed).filteredOn(RowChange.class::isInstance).extracting(r -> ((RowChange) r).table())
                     .containsExactly("public.customers", "public.orders", "public.order_lines", "public.order_lines");
             assertThat(placed).filteredOn(TableSchema.class::isInstance).extracting(r -> ((TableSchema) r).table())

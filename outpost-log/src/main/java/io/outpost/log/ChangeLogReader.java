@@ -1,5 +1,6 @@
 package io.outpost.log;
 
+import io.outpost.core.SourcePosition;
 import io.outpost.core.change.ChangeRecord;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -46,6 +47,43 @@ public final class ChangeLogReader implements AutoCloseable {
             consumer.seekToEnd(List.of(partition));
         }
         return new ChangeLogReader(consumer);
+    }
+
+    /**
+     * The position up to which the log is complete: that of its last transaction end, fence or
+     * heartbeat. Row and schema records after it belong to a transaction whose end never made it
+     * into the log (its writer died); they will be written again, whole. {@link SourcePosition#ZERO}
+     * for an empty log.
+     */
+    public static SourcePosition completeUpTo(String bootstrapServers, String topic) {
+        try (ChangeLogReader reader = open(bootstrapServers, topic, false)) {
+            TopicPartition partition = new TopicPartition(topic, 0);
+            long end = reader.consumer.position(partition);
+            long window = 1000;
+            while (true) {
+                long from = Math.max(0, end - window);
+                reader.consumer.seek(partition, from);
+                SourcePosition complete = null;
+                long next = from;
+                while (next < end) {
+                    for (ConsumerRecord<String, byte[]> record : reader.consumer.poll(Duration.ofMillis(500))) {
+                        next = record.offset() + 1;
+                        ChangeRecord decoded = ChangeCodec.decode(record.value());
+                        if (!(decoded instanceof io.outpost.core.change.RowChange)
+                                && !(decoded instanceof io.outpost.core.change.TableSchema)) {
+                            complete = decoded.position();
+                        }
+                    }
+                }
+                if (complete != null) {
+                    return complete;
+                }
+                if (from == 0) {
+                    return SourcePosition.ZERO;
+                }
+                window *= 4;
+            }
+        }
     }
 
     /** The next records, waiting up to {@code timeout} for the first; may be empty. */

@@ -92,6 +92,20 @@ class KafkaChangeLogIT {
     }
 
     @Test
+    void knowsUpToWhereTheLogIsCompleteIgnoringATransactionCutShort() {
+        String bootstrap = EmbeddedKafka.shared().bootstrapServers();
+        String topic = "outpost.complete_test.changes";
+        assertThat(ChangeLogReader.completeUpTo(bootstrap, topic)).isEqualTo(SourcePosition.ZERO);
+        try (KafkaChangeLog log = KafkaChangeLog.open(bootstrap, topic, Optional.empty())) {
+            log.append(transaction(5, 2)).join();
+            // a writer that died mid-transaction left rows at 9 without their end
+            log.append(transaction(9, 3).subList(0, 2)).join();
+        }
+
+        assertThat(ChangeLogReader.completeUpTo(bootstrap, topic)).isEqualTo(SourcePosition.ofLsn(5));
+    }
+
+    @Test
     void saysWhichKafkaItCannotReach() {
         assertThatThrownBy(() -> KafkaChangeLog.ensureTopic("localhost:1", "outpost.nowhere.changes", Optional.empty()))
                 .isInstanceOf(OutpostException.Retriable.class)

@@ -65,7 +65,9 @@ public final class EngineProperties {
         p.setProperty("offset.storage.topic", settings.offsetsTopic());
         p.setProperty("offset.storage.partitions", "1");
         p.setProperty("offset.storage.replication.factor", "-1");
-        p.setProperty("offset.flush.interval.ms", "1000");
+        // Commit offsets after every batch: a capture killed before its first offset commit would
+        // otherwise snapshot again on restart, republishing rows at the new snapshot's position.
+        p.setProperty("offset.flush.interval.ms", "0");
         p.setProperty("bootstrap.servers", settings.bootstrapServers());
         return p;
     }

@@ -39,8 +39,9 @@ import org.slf4j.LoggerFactory;
  * messages) are published as they come.
  *
  * <p>Offsets: an engine record is marked processed only after everything it contributed to is
- * durable in the log, and only the records of complete transactions are marked; so after a crash
- * the engine resumes at a transaction boundary and republishes whole transactions, with the same
+ * durable in the log, and while a transaction is open no record is marked at all (not even
+ * Debezium's heartbeats, whose offsets then point into the transaction); so after a crash the
+ * engine resumes at a transaction boundary and republishes whole transactions, with the same
  * positions and sequences: duplicates, never gaps.
  *
  * <p>Thread confinement: only the engine's thread calls {@link #handleBatch}.
@@ -71,11 +72,23 @@ public final class TransactionAssembler implements DebeziumEngine.ChangeConsumer
     private int snapshotRows;
     private final List<ChangeRecord> snapshotChunk = new ArrayList<>();
 
+    private SourcePosition completeUpTo;
+    private long skippedAsPublished;
+
     private final AtomicLong transactions = new AtomicLong();
     private final AtomicLong rows = new AtomicLong();
     private final AtomicReference<SourcePosition> lastPosition = new AtomicReference<>(SourcePosition.ZERO);
 
-    public TransactionAssembler(String source, String topicPrefix, ChangeLog log, int memoryLimit, Path spillDirectory) {
+    /**
+     * @param completeUpTo the position up to which the log is already complete: transactions and
+     *                     messages at or below it were published by an earlier run and are not
+     *                     published again, which keeps the log in strictly increasing commit order
+     *                     across restarts (Debezium may replay, and after a restart may even emit
+     *                     the end of a transaction whose rows it filtered as already processed)
+     */
+    public TransactionAssembler(String source, String topicPrefix, ChangeLog log, int memoryLimit, Path spillDirectory,
+                                SourcePosition completeUpTo) {
+        this.completeUpTo = completeUpTo;
         this.source = source;
         this.topicPrefix = topicPrefix;
         this.log = log;
@@ -134,6 +147,11 @@ public final class TransactionAssembler implements DebeziumEngine.ChangeConsumer
         } else if (value != null && value.schema().field("op") != null && value.getStruct("source") != null
                 && value.schema().field("after") != null) {
             row(event, record, value);
+        } else if (open != null) {
+            // Debezium's own heartbeats carry the connector's current offset, which inside an open
+            // transaction points into its middle: acknowledging one would let a restart resume
+            // mid-transaction and skip the rows before it. Held until the transaction is published.
+            unmarked.add(event);
         } else {
             // Debezium's own heartbeats and anything else that is not ours: nothing to publish
             publishedUnmarked.add(event);
@@ -183,6 +201,8 @@ public final class TransactionAssembler implements DebeziumEngine.ChangeConsumer
         String transactionId = openTransactionId != null ? openTransactionId : transactionId(value.getString("id"));
         Instant commitTime = Instant.ofEpochMilli(lastCommitMillis != 0 ? lastCommitMillis : value.getInt64("ts_ms"));
         List<ChangeRecord> records = new ArrayList<>();
+        // Sequences count row changes only, so a transaction republished after a restart (when
+        // schema records may come out differently) gives every row the same (position, seq).
         long[] sequence = {0};
         int[] events = {0};
         if (open != null) {
@@ -192,7 +212,7 @@ public final class TransactionAssembler implements DebeziumEngine.ChangeConsumer
                         records.add(row.at(position, sequence[0]++));
                         events[0]++;
                     }
-                    case TableSchema schema -> records.add(schema.at(position, sequence[0]++));
+                    case TableSchema schema -> records.add(schema.at(position, sequence[0]));
                     default -> throw new IllegalStateException("unexpected record in a transaction: " + r);
                 }
                 if (records.size() >= SNAPSHOT_CHUNK) {
@@ -204,6 +224,7 @@ public final class TransactionAssembler implements DebeziumEngine.ChangeConsumer
         }
         records.add(new TransactionEnd(source, position, sequence[0], transactionId, commitTime, events[0]));
         publish(records);
+        completed(position);
         transactions.incrementAndGet();
         rows.addAndGet(events[0]);
         open = null;
@@ -224,7 +245,7 @@ public final class TransactionAssembler implements DebeziumEngine.ChangeConsumer
         String table = RecordMapper.table(record);
         String shape = RecordMapper.shapeOf(record);
         if (!shape.equals(shapes.get(table))) {
-            snapshotChunk.add(mapper.schema(record, position, snapshotSequence++));
+            snapshotChunk.add(mapper.schema(record, position, snapshotSequence));
             shapes.put(table, shape);
         }
         snapshotChunk.add(mapper.row(record, position, snapshotSequence++, "snapshot:" + position));
@@ -235,6 +256,7 @@ public final class TransactionAssembler implements DebeziumEngine.ChangeConsumer
             snapshotChunk.add(new TransactionEnd(source, position, snapshotSequence,
                     "snapshot:" + position, Instant.ofEpochMilli(src.getInt64("ts_ms")), snapshotRows));
             flushSnapshotChunk();
+            completed(position);
             transactions.incrementAndGet();
             LOG.info("initial snapshot of source {} published at position {}", source, position);
             snapshotPosition = null;
@@ -262,14 +284,35 @@ public final class TransactionAssembler implements DebeziumEngine.ChangeConsumer
         Instant time = Instant.ofEpochMilli(value.getInt64("ts_ms"));
         if (LogicalMessages.FENCE_PREFIX.equals(prefix)) {
             publish(List.of(new Fence(source, position, 0, text, time)));
+            completed(position);
         } else if (LogicalMessages.HEARTBEAT_PREFIX.equals(prefix)) {
             publish(List.of(new Heartbeat(source, position, 0, time)));
+            completed(position);
         }
     }
 
+    /**
+     * Publishes, unless an earlier run completed the log past this position already. Every chunk
+     * of a transaction carries its commit position, so the decision is the same for all of them.
+     */
     private void publish(List<? extends ChangeRecord> records) {
+        ChangeRecord last = records.getLast();
+        if (last.position().isAtOrBefore(completeUpTo)) {
+            if (skippedAsPublished++ == 0) {
+                LOG.info("source {}: the change log is complete up to {}; what is replayed up to there is not "
+                        + "published again", source, completeUpTo);
+            }
+            return;
+        }
         inFlight.add(log.append(records));
-        lastPosition.set(records.getLast().position());
+        lastPosition.set(last.position());
+    }
+
+    /** After a transaction's end, fence or heartbeat is published, the log is complete up to it. */
+    private void completed(SourcePosition position) {
+        if (position.isAfter(completeUpTo)) {
+            completeUpTo = position;
+        }
     }
 
     private void awaitPublished() throws InterruptedException {
