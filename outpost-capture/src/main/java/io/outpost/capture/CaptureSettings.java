@@ -41,6 +41,11 @@ public record CaptureSettings(SourceConfig source, String bootstrapServers, Stri
                 Path.of(System.getProperty("java.io.tmpdir"), "outpost-capture", config.source().name()));
     }
 
+    public CaptureSettings withSpillDirectory(Path directory) {
+        return new CaptureSettings(source, bootstrapServers, changesTopic, retention, offsetsTopic, pollInterval,
+                memoryLimit, directory);
+    }
+
     public CaptureSettings withMemoryLimit(int limit) {
         return new CaptureSettings(source, bootstrapServers, changesTopic, retention, offsetsTopic, pollInterval, limit,
                 spillDirectory);

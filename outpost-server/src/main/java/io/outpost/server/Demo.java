@@ -1,12 +1,23 @@
 package io.outpost.server;
 
+import io.outpost.capture.Capture;
+import io.outpost.capture.CaptureSettings;
+import io.outpost.core.config.OutpostConfig;
 import io.outpost.embedded.EmbeddedKafka;
 import io.outpost.embedded.EmbeddedPostgres;
 import io.outpost.examples.shop.ShopData;
 import io.outpost.examples.shop.ShopServer;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -20,9 +31,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Everything {@code outpost demo} runs in one JVM: an embedded PostgreSQL (the monolith's database;
- * later also one store per region), an in-process Kafka broker (the change log) and the example
- * shop with a seeded dataset. Parts start in dependency order and stop in reverse.
+ * Everything {@code outpost demo} runs in one JVM: an embedded PostgreSQL (the monolith's database
+ * and one store database per region), an in-process Kafka broker (the change log), the example
+ * shop with a seeded dataset, and capture of the shop's database into the change log. The demo
+ * runs the example configuration ({@code examples/outpost-shop.yml}) with its own addresses filled
+ * in, written to {@code <data-dir>/outpost.yml} so other commands can use it. Parts start in
+ * dependency order and stop in reverse.
  *
  * <p>Design for what comes next: each part is an {@link AutoCloseable} pushed on {@link #parts};
  * capture, projectors, gateways and monitors join the same way, and the banner lists whatever
@@ -55,6 +69,9 @@ public final class Demo implements AutoCloseable {
     private ShopServer shop;
     private String shopJdbcUrl;
     private ExampleIds exampleIds;
+    private Path configFile;
+    private OutpostConfig config;
+    private Capture capture;
 
     private Demo(Options options) {
         this.options = options;
@@ -100,7 +117,62 @@ public final class Demo implements AutoCloseable {
         } catch (SQLException e) {
             throw new IllegalStateException("could not seed the shop's database: " + e.getMessage(), e);
         }
+        config = writeConfig();
+        capture = Capture.start(CaptureSettings.of(config).withSpillDirectory(options.dataDirectory().resolve("spill")));
+        parts.push(capture);
+        awaitSnapshot();
         LOG.info("demo started in {} ms", (System.nanoTime() - started) / 1_000_000);
+    }
+
+    private static final Pattern REFERENCE = Pattern.compile("\\$\\{([A-Z_]+)(:-[^}]*)?}");
+
+    /** The example configuration with this demo's addresses in place of its ${VAR:-default} references. */
+    private OutpostConfig writeConfig() {
+        Map<String, String> addresses = new java.util.HashMap<>(Map.of(
+                "SHOP_DB_URL", shopJdbcUrl,
+                "SHOP_URL", shop.url(),
+                "KAFKA_BOOTSTRAP", kafka.bootstrapServers()));
+        for (String region : List.of("us_east", "eu_west", "ap_south")) {
+            addresses.put("STORE_" + region.toUpperCase(java.util.Locale.ROOT) + "_URL",
+                    postgres.createDatabase("store_" + region));
+        }
+        String template;
+        try (InputStream in = Demo.class.getResourceAsStream("outpost-shop.yml")) {
+            template = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException("the example configuration is missing from the jar", e);
+        }
+        Matcher m = REFERENCE.matcher(template);
+        StringBuilder text = new StringBuilder();
+        while (m.find()) {
+            m.appendReplacement(text, Matcher.quoteReplacement(addresses.getOrDefault(m.group(1), m.group())));
+        }
+        m.appendTail(text);
+        configFile = options.dataDirectory().resolve("outpost.yml");
+        try {
+            Files.writeString(configFile, text);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + configFile + ": " + e.getMessage(), e);
+        }
+        return OutpostConfig.parse(text.toString(), name -> null);
+    }
+
+    /** The seeded data is in the change log once capture has published its initial snapshot. */
+    private void awaitSnapshot() {
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (capture.status().transactions() < 1) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("capture did not publish the shop's initial snapshot within 60 s; "
+                        + "see the log file for why");
+            }
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while waiting for the initial snapshot", e);
+            }
+        }
+        LOG.info("captured the shop's initial snapshot: {} rows in {}", capture.status().rows(), config.changesTopic());
     }
 
     /** Every address a user of the demo may want, in banner order. */
@@ -108,18 +180,20 @@ public final class Demo implements AutoCloseable {
         return List.of(
                 new Address("monolith (example shop)", shop.url()),
                 new Address("monolith's database", shopJdbcUrl),
-                new Address("change log (Kafka)", kafka.bootstrapServers()),
+                new Address("change log (Kafka)", kafka.bootstrapServers() + ", topic " + config.changesTopic()),
+                new Address("configuration", configFile.toString()),
                 new Address("data directory", options.dataDirectory().toString()),
                 new Address("log file", System.getProperty("outpost.log.file", "(console only)")));
     }
 
-    /** Two requests that work against the seeded data: a query and a command. */
+    /** Requests that work against the seeded data: a query, a command, and watching the change log. */
     public List<String> exampleCommands() {
         return List.of(
                 "curl -s " + shop.url() + "/orders/" + exampleIds.orderId(),
                 "curl -s -X POST " + shop.url() + "/orders -H 'Content-Type: application/json' -d '{\"customer_id\": "
                         + exampleIds.customerId() + ", \"lines\": [{\"product_id\": " + exampleIds.productId()
-                        + ", \"qty\": 1}]}'");
+                        + ", \"qty\": 1}]}'",
+                "./outpost tail --config " + configFile + " --from-beginning");
     }
 
     /** The banner {@code outpost demo} prints once everything runs. */
@@ -147,6 +221,18 @@ public final class Demo implements AutoCloseable {
 
     public EmbeddedKafka kafka() {
         return kafka;
+    }
+
+    public Capture capture() {
+        return capture;
+    }
+
+    public OutpostConfig config() {
+        return config;
+    }
+
+    public Path configFile() {
+        return configFile;
     }
 
     /** Stops every part, last started first. */

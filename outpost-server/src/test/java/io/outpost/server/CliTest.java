@@ -33,7 +33,7 @@ class CliTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"demo", "validate", "config-reference"})
+    @ValueSource(strings = {"demo", "tail", "validate", "config-reference"})
     void everyCommandHasHelp(String command) {
         Run run = run(command, "--help");
 
@@ -45,7 +45,7 @@ class CliTest {
     void withoutACommandPrintsTheCommands() {
         Run run = run();
 
-        assertThat(run.out()).contains("demo", "validate", "config-reference");
+        assertThat(run.out()).contains("demo", "tail", "validate", "config-reference");
     }
 
     @Test
@@ -85,6 +85,28 @@ class CliTest {
 
         assertThat(run.exit()).isEqualTo(1);
         assertThat(run.err()).contains("cannot read the configuration", "nope.yml: no such file");
+    }
+
+    @Test
+    void tailSaysWhenTheConfigurationIsMissing(@TempDir Path dir) {
+        Run run = run("tail", "--config", dir.resolve("nope.yml").toString());
+
+        assertThat(run.exit()).isEqualTo(1);
+        assertThat(run.err()).contains("cannot read the configuration", "nope.yml: no such file");
+    }
+
+    @Test
+    void tailPrintsOneReadableLinePerRecord() {
+        var at = io.outpost.core.SourcePosition.parse("0/1A2B");
+        var row = new io.outpost.core.change.RowChange("shop", at, 0, "745", "public.orders",
+                io.outpost.core.change.Operation.CREATE, java.util.Map.of("id", 7L), null,
+                java.util.Map.of("id", 7L));
+        var end = new io.outpost.core.change.TransactionEnd("shop", at, 1, "745",
+                java.time.Instant.parse("2026-11-21T06:00:00Z"), 1);
+
+        assertThat(TailCommand.line(row)).isEqualTo("0/1A2B           0  c public.orders {id=7} {id=7}");
+        assertThat(TailCommand.line(end)).isEqualTo(
+                "0/1A2B           1  end of transaction 745: 1 row, committed 2026-11-21T06:00:00Z");
     }
 
     @Test

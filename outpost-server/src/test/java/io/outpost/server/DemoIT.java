@@ -34,7 +34,9 @@ class DemoIT {
             assertThat(banner).contains(demo.shop().url(), demo.kafka().bootstrapServers(), data.toString(),
                     "Press Ctrl-C");
             List<String> commands = demo.exampleCommands();
-            assertThat(commands).hasSize(2).allSatisfy(c -> assertThat(banner).contains(c));
+            assertThat(commands).hasSize(3).allSatisfy(c -> assertThat(banner).contains(c));
+            assertThat(demo.capture().status().rows()).as("the seeded data, captured by the snapshot")
+                    .isGreaterThanOrEqualTo(1300);
 
             JsonNode order = JSON.readTree(shell(commands.get(0)));
             assertThat(order.get("id").asLong()).isPositive();
@@ -43,6 +45,19 @@ class DemoIT {
             JsonNode placed = JSON.readTree(shell(commands.get(1)));
             assertThat(placed.get("status").asText()).isEqualTo("PLACED");
             assertThat(placed.get("id").asLong()).isEqualTo(1001);
+
+            // the third command, run in-process: "./outpost tail --config FILE --from-beginning"
+            List<String> tail = new java.util.ArrayList<>(List.of(commands.get(2).split(" ")).subList(1, 5));
+            tail.addAll(List.of("--idle-timeout", "PT3S"));
+            java.io.StringWriter out = new java.io.StringWriter();
+            int exit = Main.execute(new java.io.PrintWriter(out, true), new java.io.PrintWriter(System.err, true),
+                    tail.toArray(String[]::new));
+            assertThat(exit).isZero();
+            assertThat(out.toString())
+                    .contains(" r public.customers {id=1} ")
+                    .contains("schema public.orders (id int8 not null")
+                    .contains(" c public.orders {id=1001} ")
+                    .contains("end of transaction");
         }
         assertThat(data.resolve("postgres")).doesNotExist();
         assertThat(data.resolve("kafka")).doesNotExist();
