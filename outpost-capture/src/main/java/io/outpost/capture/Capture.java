@@ -99,6 +99,11 @@ public final class Capture implements AutoCloseable {
         }
     }
 
+    /** The Debezium engine configuration a capture with these settings runs (for baselines and support). */
+    public static Properties engineProperties(CaptureSettings settings) {
+        return EngineProperties.of(settings);
+    }
+
     public Status status() {
         TransactionAssembler current = assembler.get();
         long transactions = transactionsBefore.get() + (current == null ? 0 : current.transactions());
