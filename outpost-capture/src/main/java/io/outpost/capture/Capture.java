@@ -4,6 +4,7 @@ import io.debezium.embedded.Connect;
 import io.debezium.engine.DebeziumEngine;
 import io.debezium.engine.RecordChangeEvent;
 import io.debezium.engine.format.ChangeEventFormat;
+import io.outpost.capture.internal.CommitPolicy;
 import io.outpost.capture.internal.EngineProperties;
 import io.outpost.capture.internal.SourceLock;
 import io.outpost.capture.internal.TransactionAssembler;
@@ -164,8 +165,9 @@ public final class Capture implements AutoCloseable {
         }
         try (log) {
             SourcePosition completeUpTo = ChangeLogReader.completeUpTo(settings.bootstrapServers(), settings.changesTopic());
+            CommitPolicy commits = new CommitPolicy(Duration.ofSeconds(1));
             TransactionAssembler next = new TransactionAssembler(name, EngineProperties.topicPrefix(settings), log,
-                    settings.memoryLimit(), settings.spillDirectory(), completeUpTo);
+                    settings.memoryLimit(), settings.spillDirectory(), completeUpTo, commits);
             TransactionAssembler previous = assembler.getAndSet(next);
             if (previous != null) {
                 transactionsBefore.addAndGet(previous.transactions());
@@ -176,6 +178,7 @@ public final class Capture implements AutoCloseable {
             DebeziumEngine<RecordChangeEvent<SourceRecord>> current = DebeziumEngine.create(ChangeEventFormat.of(Connect.class))
                     .using(properties)
                     .notifying(next)
+                    .using(commits)
                     .using((success, message, error) -> done.complete(success ? null
                             : error != null ? error : new IllegalStateException(message)))
                     .build();

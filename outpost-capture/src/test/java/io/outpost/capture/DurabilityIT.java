@@ -114,6 +114,30 @@ class DurabilityIT {
     }
 
     @Test
+    @DisplayName("kill -9 right after the initial snapshot: the restart does not snapshot again")
+    @SuppressWarnings("try") // the running process is the resource: it lives for the block
+    void doesNotSnapshotAgainAfterAHardKillRightAfterTheSnapshot() throws Exception {
+        String url = database("durability_snapshot");
+        execute(url, "INSERT INTO customers SELECT g, 'customer ' || g FROM generate_series(1, 500) g");
+        CaptureSettings settings = settings("snapshot_kill", url);
+        String bootstrap = EmbeddedKafka.shared().bootstrapServers();
+        try (CaptureProcess first = CaptureProcess.start("snapshot_kill", url, bootstrap)) {
+            readUntil(settings.changesTopic(), r -> count(r, TransactionEnd.class) >= 1);
+            first.killHard();
+        }
+        try (CaptureProcess second = CaptureProcess.start("snapshot_kill", url, bootstrap)) {
+            execute(url, "INSERT INTO customers VALUES (501, 'after the restart')");
+            List<ChangeRecord> log = readUntil(settings.changesTopic(), r -> r.stream()
+                    .anyMatch(x -> x instanceof RowChange row && Long.valueOf(501).equals(row.key().get("id"))));
+            List<TransactionEnd> snapshots = log.stream().filter(TransactionEnd.class::isInstance)
+                    .map(TransactionEnd.class::cast).filter(e -> e.transactionId().startsWith("snapshot:")).toList();
+            assertThat(snapshots).hasSize(1);
+            assertThat(snapshots.getFirst().eventCount()).isEqualTo(500);
+            assertEveryRowOnceOrIdentical(log, "public.customers", 501);
+        }
+    }
+
+    @Test
     @DisplayName("same-LSN loss class: 10k-row single statements (multi-row INSERT and COPY) survive kill -9 mid-stream")
     @SuppressWarnings("try") // the running process is the resource: it lives for the block
     void survivesAHardKillWhileStreamingLargeSingleStatements() throws Exception {

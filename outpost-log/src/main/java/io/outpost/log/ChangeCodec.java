@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.outpost.core.SourcePosition;
 import io.outpost.core.change.ChangeRecord;
 import io.outpost.core.change.Fence;
@@ -52,53 +51,95 @@ public final class ChangeCodec {
     private ChangeCodec() {
     }
 
+    /** Writes the envelope straight to bytes with a streaming generator: no tree per record. */
     public static byte[] encode(ChangeRecord record) {
-        ObjectNode node = JSON.createObjectNode();
-        node.put("v", VERSION);
-        node.put("type", switch (record) {
-            case RowChange ignored -> "row";
-            case TransactionEnd ignored -> "tx";
-            case TableSchema ignored -> "schema";
-            case Fence ignored -> "fence";
-            case Heartbeat ignored -> "heartbeat";
-        });
-        node.put("source", record.source());
-        node.put("position", record.position().toString());
-        node.put("seq", record.sequence());
-        switch (record) {
-            case RowChange row -> {
-                node.put("tx", row.transactionId());
-                node.put("table", row.table());
-                node.put("op", row.operation().code());
-                node.set("key", JSON.valueToTree(row.key()));
-                node.set("before", JSON.valueToTree(row.before()));
-                node.set("after", JSON.valueToTree(row.after()));
-            }
-            case TransactionEnd end -> {
-                node.put("tx", end.transactionId());
-                node.put("commit_time", end.commitTime().toString());
-                node.put("events", end.eventCount());
-            }
-            case TableSchema schema -> {
-                node.put("table", schema.table());
-                var columns = node.putArray("columns");
-                for (TableSchema.Column column : schema.columns()) {
-                    columns.addObject().put("name", column.name()).put("type", column.type())
-                            .put("nullable", column.nullable());
+        var bytes = new com.fasterxml.jackson.core.util.ByteArrayBuilder(256);
+        try (JsonGenerator g = JSON.getFactory().createGenerator(bytes)) {
+            g.enable(JsonGenerator.Feature.WRITE_BIGDECIMAL_AS_PLAIN);
+            g.writeStartObject();
+            g.writeNumberField("v", VERSION);
+            g.writeStringField("type", switch (record) {
+                case RowChange ignored -> "row";
+                case TransactionEnd ignored -> "tx";
+                case TableSchema ignored -> "schema";
+                case Fence ignored -> "fence";
+                case Heartbeat ignored -> "heartbeat";
+            });
+            g.writeStringField("source", record.source());
+            g.writeStringField("position", record.position().toString());
+            g.writeNumberField("seq", record.sequence());
+            switch (record) {
+                case RowChange row -> {
+                    g.writeStringField("tx", row.transactionId());
+                    g.writeStringField("table", row.table());
+                    g.writeStringField("op", row.operation().code());
+                    g.writeFieldName("key");
+                    writeValue(g, row.key());
+                    g.writeFieldName("before");
+                    writeValue(g, row.before());
+                    g.writeFieldName("after");
+                    writeValue(g, row.after());
                 }
-                var key = node.putArray("primary_key");
-                schema.primaryKey().forEach(key::add);
+                case TransactionEnd end -> {
+                    g.writeStringField("tx", end.transactionId());
+                    g.writeStringField("commit_time", end.commitTime().toString());
+                    g.writeNumberField("events", end.eventCount());
+                }
+                case TableSchema schema -> {
+                    g.writeStringField("table", schema.table());
+                    g.writeArrayFieldStart("columns");
+                    for (TableSchema.Column column : schema.columns()) {
+                        g.writeStartObject();
+                        g.writeStringField("name", column.name());
+                        g.writeStringField("type", column.type());
+                        g.writeBooleanField("nullable", column.nullable());
+                        g.writeEndObject();
+                    }
+                    g.writeEndArray();
+                    g.writeArrayFieldStart("primary_key");
+                    for (String key : schema.primaryKey()) {
+                        g.writeString(key);
+                    }
+                    g.writeEndArray();
+                }
+                case Fence fence -> {
+                    g.writeStringField("id", fence.id());
+                    g.writeStringField("time", fence.time().toString());
+                }
+                case Heartbeat heartbeat -> g.writeStringField("time", heartbeat.time().toString());
             }
-            case Fence fence -> {
-                node.put("id", fence.id());
-                node.put("time", fence.time().toString());
-            }
-            case Heartbeat heartbeat -> node.put("time", heartbeat.time().toString());
-        }
-        try {
-            return JSON.writeValueAsBytes(node);
+            g.writeEndObject();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+        return bytes.toByteArray();
+    }
+
+    /** The JSON-shaped values of {@link RowChange}: maps, lists, strings, numbers, booleans, null. */
+    private static void writeValue(JsonGenerator g, Object value) throws IOException {
+        switch (value) {
+            case null -> g.writeNull();
+            case String text -> g.writeString(text);
+            case Long number -> g.writeNumber(number);
+            case Integer number -> g.writeNumber(number);
+            case java.math.BigDecimal number -> g.writeNumber(number);
+            case Boolean flag -> g.writeBoolean(flag);
+            case Map<?, ?> map -> {
+                g.writeStartObject();
+                for (var entry : map.entrySet()) {
+                    g.writeFieldName(String.valueOf(entry.getKey()));
+                    writeValue(g, entry.getValue());
+                }
+                g.writeEndObject();
+            }
+            case List<?> list -> {
+                g.writeStartArray();
+                for (Object element : list) {
+                    writeValue(g, element);
+                }
+                g.writeEndArray();
+            }
+            default -> g.writeObject(value);
         }
     }
 

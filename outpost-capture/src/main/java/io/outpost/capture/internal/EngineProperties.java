@@ -65,9 +65,9 @@ public final class EngineProperties {
         p.setProperty("offset.storage.topic", settings.offsetsTopic());
         p.setProperty("offset.storage.partitions", "1");
         p.setProperty("offset.storage.replication.factor", "-1");
-        // Commit offsets after every batch: a capture killed before its first offset commit would
-        // otherwise snapshot again on restart, republishing rows at the new snapshot's position.
-        p.setProperty("offset.flush.interval.ms", "0");
+        // Outpost's CommitPolicy decides when offsets are committed (once a second, and at once
+        // where a missing offset would force a new snapshot); this is the interval it uses.
+        p.setProperty("offset.flush.interval.ms", "1000");
         p.setProperty("bootstrap.servers", settings.bootstrapServers());
         return p;
     }

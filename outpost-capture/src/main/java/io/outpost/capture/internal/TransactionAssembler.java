@@ -74,6 +74,7 @@ public final class TransactionAssembler implements DebeziumEngine.ChangeConsumer
 
     private SourcePosition completeUpTo;
     private long skippedAsPublished;
+    private final CommitPolicy commits;
 
     private final AtomicLong transactions = new AtomicLong();
     private final AtomicLong rows = new AtomicLong();
@@ -87,8 +88,9 @@ public final class TransactionAssembler implements DebeziumEngine.ChangeConsumer
      *                     the end of a transaction whose rows it filtered as already processed)
      */
     public TransactionAssembler(String source, String topicPrefix, ChangeLog log, int memoryLimit, Path spillDirectory,
-                                SourcePosition completeUpTo) {
+                                SourcePosition completeUpTo, CommitPolicy commits) {
         this.completeUpTo = completeUpTo;
+        this.commits = commits;
         this.source = source;
         this.topicPrefix = topicPrefix;
         this.log = log;
@@ -257,6 +259,7 @@ public final class TransactionAssembler implements DebeziumEngine.ChangeConsumer
                     "snapshot:" + position, Instant.ofEpochMilli(src.getInt64("ts_ms")), snapshotRows));
             flushSnapshotChunk();
             completed(position);
+            commits.requestCommit();
             transactions.incrementAndGet();
             LOG.info("initial snapshot of source {} published at position {}", source, position);
             snapshotPosition = null;
