@@ -12,6 +12,7 @@ import io.outpost.core.change.ChangeRecord;
 import io.outpost.core.change.Heartbeat;
 import io.outpost.core.change.RowChange;
 import io.outpost.core.change.TransactionEnd;
+import io.outpost.embedded.ChildJvm;
 import io.outpost.embedded.EmbeddedKafka;
 import java.io.StringReader;
 import java.sql.Connection;
@@ -83,7 +84,7 @@ class DurabilityIT {
         String bootstrap = EmbeddedKafka.shared().bootstrapServers();
         int total = 1500;
         AtomicInteger committed = new AtomicInteger();
-        CaptureProcess first = CaptureProcess.start("load", url, bootstrap);
+        ChildJvm first = CaptureProcess.start("load", url, bootstrap);
         CompletableFuture<Void> writer = CompletableFuture.runAsync(() -> {
             try (Connection c = DriverManager.getConnection(url);
                  PreparedStatement s = c.prepareStatement("INSERT INTO orders VALUES (?, 1, 'PLACED', 1)")) {
@@ -107,7 +108,7 @@ class DurabilityIT {
             first.close();
         }
 
-        try (CaptureProcess second = CaptureProcess.start("load", url, bootstrap)) {
+        try (ChildJvm second = CaptureProcess.start("load", url, bootstrap)) {
             List<ChangeRecord> log = readUntil(settings.changesTopic(), r -> ordersIn(r) >= total);
             assertEveryRowOnceOrIdentical(log, "public.orders", total);
         }
@@ -121,11 +122,11 @@ class DurabilityIT {
         execute(url, "INSERT INTO customers SELECT g, 'customer ' || g FROM generate_series(1, 500) g");
         CaptureSettings settings = settings("snapshot_kill", url);
         String bootstrap = EmbeddedKafka.shared().bootstrapServers();
-        try (CaptureProcess first = CaptureProcess.start("snapshot_kill", url, bootstrap)) {
+        try (ChildJvm first = CaptureProcess.start("snapshot_kill", url, bootstrap)) {
             readUntil(settings.changesTopic(), r -> count(r, TransactionEnd.class) >= 1);
             first.killHard();
         }
-        try (CaptureProcess second = CaptureProcess.start("snapshot_kill", url, bootstrap)) {
+        try (ChildJvm second = CaptureProcess.start("snapshot_kill", url, bootstrap)) {
             execute(url, "INSERT INTO customers VALUES (501, 'after the restart')");
             List<ChangeRecord> log = readUntil(settings.changesTopic(), r -> r.stream()
                     .anyMatch(x -> x instanceof RowChange row && Long.valueOf(501).equals(row.key().get("id"))));
@@ -147,7 +148,7 @@ class DurabilityIT {
         int[] killDelaysMillis = {150, 400};
         int rows = 0;
         for (int round = 0; round < killDelaysMillis.length; round++) {
-            try (CaptureProcess capture = CaptureProcess.start("bulk", url, bootstrap)) {
+            try (ChildJvm capture = CaptureProcess.start("bulk", url, bootstrap)) {
                 streaming(settings);
                 int base = round * 20_000;
                 // one statement, 10,000 rows, one transaction: every row shares the statement's transaction
@@ -164,7 +165,7 @@ class DurabilityIT {
                 capture.killHard();
             }
         }
-        try (CaptureProcess last = CaptureProcess.start("bulk", url, bootstrap)) {
+        try (ChildJvm last = CaptureProcess.start("bulk", url, bootstrap)) {
             int expected = rows;
             List<ChangeRecord> log = readUntil(settings.changesTopic(), r -> r.stream()
                     .filter(x -> x instanceof RowChange row && row.table().equals("public.order_lines"))

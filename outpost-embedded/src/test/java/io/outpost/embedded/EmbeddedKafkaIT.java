@@ -65,8 +65,8 @@ class EmbeddedKafkaIT {
     @Test
     void startDeletesWhatAProcessThatWasKilledHardLeftBehind() throws Exception {
         Path leftover;
-        try (ChildProcess child = ChildProcess.start("kafka")) {
-            leftover = Path.of(child.line());
+        try (ChildJvm child = ChildJvm.start(ChildMain.class, null, java.util.List.of(), "kafka")) {
+            leftover = Path.of(child.readyLine());
             assertThat(leftover.resolve("logs")).isDirectory();
             child.killHard();
         }

@@ -111,8 +111,8 @@ class EmbeddedPostgresIT {
         Path home = dir.resolve("pg");
         int leftoverPort;
         long leftoverPid;
-        try (ChildProcess child = ChildProcess.start("postgres", home.toString())) {
-            leftoverPort = Integer.parseInt(child.line());
+        try (ChildJvm child = ChildJvm.start(ChildMain.class, null, java.util.List.of(), "postgres", home.toString())) {
+            leftoverPort = Integer.parseInt(child.readyLine());
             leftoverPid = Long.parseLong(Files.readAllLines(home.resolve("data/postmaster.pid")).getFirst().trim());
             child.killHard();
         }
