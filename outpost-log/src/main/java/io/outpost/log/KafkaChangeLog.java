@@ -3,7 +3,6 @@ package io.outpost.log;
 import io.outpost.core.OutpostException;
 import io.outpost.core.change.ChangeRecord;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -100,24 +99,35 @@ public final class KafkaChangeLog implements ChangeLog {
         return topic;
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>One partition and an idempotent producer: acknowledgements come in send order, so the
+     * last record's completes the whole append; earlier records only report a failure.
+     */
     @Override
     public CompletableFuture<Void> append(List<? extends ChangeRecord> records) {
-        List<CompletableFuture<Void>> sent = new ArrayList<>(records.size());
-        for (ChangeRecord record : records) {
-            CompletableFuture<Void> done = new CompletableFuture<>();
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        if (records.isEmpty()) {
+            done.complete(null);
+            return done;
+        }
+        int last = records.size() - 1;
+        for (int i = 0; i <= last; i++) {
+            ChangeRecord record = records.get(i);
+            boolean isLast = i == last;
             producer.send(new ProducerRecord<>(topic, 0, record.position() + "/" + record.sequence(),
                     ChangeCodec.encode(record)), (metadata, error) -> {
-                if (error == null) {
-                    done.complete(null);
-                } else {
+                if (error != null) {
                     done.completeExceptionally(new OutpostException.Retriable("the change log " + topic
                             + " did not take the record at " + record.position() + "/" + record.sequence() + ": "
                             + error.getMessage(), error));
+                } else if (isLast) {
+                    done.complete(null);
                 }
             });
-            sent.add(done);
         }
-        return CompletableFuture.allOf(sent.toArray(CompletableFuture[]::new));
+        return done;
     }
 
     @Override
