@@ -37,6 +37,8 @@ public final class ChangeLogReader implements AutoCloseable {
         config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         config.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5000);
+        // a seek below the log's start (retention deleted it) goes to the start, never past data
+        config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(config, new StringDeserializer(),
                 new ByteArrayDeserializer());
         TopicPartition partition = new TopicPartition(topic, 0);
@@ -67,13 +69,14 @@ public final class ChangeLogReader implements AutoCloseable {
                 long next = from;
                 while (next < end) {
                     for (ConsumerRecord<String, byte[]> record : reader.consumer.poll(Duration.ofMillis(500))) {
-                        next = record.offset() + 1;
                         ChangeRecord decoded = ChangeCodec.decode(record.value());
                         if (!(decoded instanceof io.outpost.core.change.RowChange)
                                 && !(decoded instanceof io.outpost.core.change.TableSchema)) {
                             complete = decoded.position();
                         }
                     }
+                    // the consumer's position, not the last record's offset: it also moves past gaps
+                    next = reader.consumer.position(partition);
                 }
                 if (complete != null) {
                     return complete;

@@ -49,7 +49,8 @@ import org.slf4j.LoggerFactory;
 public final class TransactionAssembler implements DebeziumEngine.ChangeConsumer<RecordChangeEvent<SourceRecord>> {
 
     private static final Logger LOG = LoggerFactory.getLogger(TransactionAssembler.class);
-    private static final int SNAPSHOT_CHUNK = 1000;
+    /** Records per append: large transactions and the snapshot go out in chunks of this many. */
+    private static final int CHUNK = 1000;
 
     private final String source;
     private final String topicPrefix;
@@ -69,7 +70,6 @@ public final class TransactionAssembler implements DebeziumEngine.ChangeConsumer
 
     private SourcePosition snapshotPosition;
     private long snapshotSequence;
-    private int snapshotRows;
     private final List<ChangeRecord> snapshotChunk = new ArrayList<>();
 
     private SourcePosition completeUpTo;
@@ -145,7 +145,8 @@ public final class TransactionAssembler implements DebeziumEngine.ChangeConsumer
             }
         } else if (topic.equals(topicPrefix + ".message") && value != null) {
             message(record, value);
-            publishedUnmarked.add(event);
+            // like every record: not acknowledged while a transaction is open
+            (open != null ? unmarked : publishedUnmarked).add(event);
         } else if (value != null && value.schema().field("op") != null && value.getStruct("source") != null
                 && value.schema().field("after") != null) {
             row(event, record, value);
@@ -217,7 +218,7 @@ public final class TransactionAssembler implements DebeziumEngine.ChangeConsumer
                     case TableSchema schema -> records.add(schema.at(position, sequence[0]));
                     default -> throw new IllegalStateException("unexpected record in a transaction: " + r);
                 }
-                if (records.size() >= SNAPSHOT_CHUNK) {
+                if (records.size() >= CHUNK) {
                     publish(List.copyOf(records));
                     records.clear();
                 }
@@ -225,10 +226,11 @@ public final class TransactionAssembler implements DebeziumEngine.ChangeConsumer
             open.close();
         }
         records.add(new TransactionEnd(source, position, sequence[0], transactionId, commitTime, events[0]));
-        publish(records);
+        if (publish(records)) {
+            transactions.incrementAndGet();
+            rows.addAndGet(events[0]);
+        }
         completed(position);
-        transactions.incrementAndGet();
-        rows.addAndGet(events[0]);
         open = null;
         openTransactionId = null;
         lastCommitMillis = 0;
@@ -241,7 +243,6 @@ public final class TransactionAssembler implements DebeziumEngine.ChangeConsumer
         if (snapshotPosition == null || !snapshotPosition.equals(position) || "first".equals(snapshot)) {
             snapshotPosition = position;
             snapshotSequence = 0;
-            snapshotRows = 0;
             snapshotChunk.clear();
         }
         String table = RecordMapper.table(record);
@@ -251,19 +252,22 @@ public final class TransactionAssembler implements DebeziumEngine.ChangeConsumer
             shapes.put(table, shape);
         }
         snapshotChunk.add(mapper.row(record, position, snapshotSequence++, "snapshot:" + position));
-        snapshotRows++;
         publishedUnmarked.add(event);
-        rows.incrementAndGet();
         if ("last".equals(snapshot)) {
+            // sequences count rows only, so the snapshot's row count is its next sequence
             snapshotChunk.add(new TransactionEnd(source, position, snapshotSequence,
-                    "snapshot:" + position, Instant.ofEpochMilli(src.getInt64("ts_ms")), snapshotRows));
+                    "snapshot:" + position, Instant.ofEpochMilli(src.getInt64("ts_ms")), (int) snapshotSequence));
+            boolean published = position.isAfter(completeUpTo);
             flushSnapshotChunk();
             completed(position);
             commits.requestCommit();
-            transactions.incrementAndGet();
+            if (published) {
+                transactions.incrementAndGet();
+                rows.addAndGet(snapshotSequence);
+            }
             LOG.info("initial snapshot of source {} published at position {}", source, position);
             snapshotPosition = null;
-        } else if (snapshotChunk.size() >= SNAPSHOT_CHUNK) {
+        } else if (snapshotChunk.size() >= CHUNK) {
             flushSnapshotChunk();
         }
     }
@@ -298,17 +302,18 @@ public final class TransactionAssembler implements DebeziumEngine.ChangeConsumer
      * Publishes, unless an earlier run completed the log past this position already. Every chunk
      * of a transaction carries its commit position, so the decision is the same for all of them.
      */
-    private void publish(List<? extends ChangeRecord> records) {
+    private boolean publish(List<? extends ChangeRecord> records) {
         ChangeRecord last = records.getLast();
         if (last.position().isAtOrBefore(completeUpTo)) {
             if (skippedAsPublished++ == 0) {
                 LOG.info("source {}: the change log is complete up to {}; what is replayed up to there is not "
                         + "published again", source, completeUpTo);
             }
-            return;
+            return false;
         }
         inFlight.add(log.append(records));
         lastPosition.set(last.position());
+        return true;
     }
 
     /** After a transaction's end, fence or heartbeat is published, the log is complete up to it. */
