@@ -140,7 +140,14 @@ public final class Capture implements AutoCloseable {
             waitingLogged = false;
             long startedAt = System.nanoTime();
             try (SourceLock held = lock.get()) {
-                Throwable failure = runEngine(held);
+                Throwable failure;
+                try {
+                    failure = runEngine(held);
+                } catch (RuntimeException e) {
+                    // anything unforeseen (Kafka gone while reading the log's end, say) is one more
+                    // failure to retry: the supervisor thread must never die
+                    failure = e;
+                }
                 if (closing) {
                     break;
                 }
