@@ -232,6 +232,9 @@ public final class Capture implements AutoCloseable {
     }
 
     private static String describe(Throwable failure) {
+        if (failure instanceof OutpostException outpost) {
+            return outpost.getMessage(); // ours say what failed and where
+        }
         Throwable root = failure;
         while (root.getCause() != null && root.getCause() != root) {
             root = root.getCause();

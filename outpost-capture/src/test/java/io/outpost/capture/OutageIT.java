@@ -63,6 +63,21 @@ class OutageIT {
     }
 
     @Test
+    @DisplayName("an unreachable broker: capture keeps retrying with backoff instead of dying")
+    void retriesWhileTheBrokerIsUnreachable() throws Exception {
+        String url = database("outage_broker");
+        CaptureSettings reachable = settings("broker_down", url);
+        CaptureSettings settings = new CaptureSettings(reachable.source(), "localhost:1", reachable.changesTopic(),
+                reachable.retention(), reachable.offsetsTopic(), reachable.pollInterval(), reachable.memoryLimit(),
+                reachable.spillDirectory());
+        try (Capture capture = Capture.start(settings)) {
+            await().alias("capture reports the outage and retries").atMost(Duration.ofSeconds(60))
+                    .until(() -> capture.status().state() == Capture.State.RETRYING);
+            assertThat(capture.status().transactions()).isZero();
+        }
+    }
+
+    @Test
     @DisplayName("a waiting capture takes over when the active one is killed with kill -9")
     @SuppressWarnings("try") // the running process is the resource: it lives for the block
     void aStandbyTakesOverFromAKilledCapture() throws Exception {

@@ -87,7 +87,7 @@ public final class KafkaChangeLog implements ChangeLog {
                         + ": " + cause.getMessage(), cause);
             }
             throw new OutpostException.Retriable("cannot reach the change log's Kafka at " + bootstrapServers + " within "
-                    + ADMIN_TIMEOUT.toSeconds() + " s: " + cause.getMessage(), cause);
+                    + ADMIN_TIMEOUT.toSeconds() + " s" + (cause.getMessage() == null ? "" : ": " + cause.getMessage()), cause);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new OutpostException("interrupted while preparing the change log topic " + topic, e);
