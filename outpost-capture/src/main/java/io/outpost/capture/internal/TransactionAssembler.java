@@ -60,6 +60,8 @@ public final class TransactionAssembler implements DebeziumEngine.ChangeConsumer
     private final Path spillDirectory;
     /** Last shape published per table; a different shape publishes a schema record first. */
     private final Map<String, String> shapes = new HashMap<>();
+    /** The Connect schema last seen per table: Debezium reuses it until the table's columns change. */
+    private final Map<String, org.apache.kafka.connect.data.Schema> lastValueSchemas = new HashMap<>();
 
     private TransactionBuffer open;
     private String openTransactionId;
@@ -187,14 +189,31 @@ public final class TransactionAssembler implements DebeziumEngine.ChangeConsumer
         }
         lastCommitMillis = src.getInt64("ts_ms");
         SourcePosition provisional = SourcePosition.ofLsn(src.getInt64("lsn"));
-        String table = RecordMapper.table(record);
-        String shape = RecordMapper.shapeOf(record);
-        if (!shape.equals(shapes.get(table))) {
-            open.add(mapper.schema(record, provisional, 0));
-            shapes.put(table, shape);
+        TableSchema changed = schemaIfChanged(record, provisional, 0);
+        if (changed != null) {
+            open.add(changed);
         }
         open.add(mapper.row(record, provisional, 0, openTransactionId));
         unmarked.add(event);
+    }
+
+    /**
+     * The schema record to publish before this row, or {@code null} when the table's shape is the
+     * one published last. The shape string is only rebuilt when the record's Connect schema is not
+     * the very object seen last for the table, so rows of an unchanged table cost one map lookup.
+     */
+    private TableSchema schemaIfChanged(SourceRecord record, SourcePosition position, long sequence) {
+        String table = RecordMapper.table(record);
+        if (record.valueSchema() == lastValueSchemas.get(table)) {
+            return null;
+        }
+        lastValueSchemas.put(table, record.valueSchema());
+        String shape = RecordMapper.shapeOf(record);
+        if (shape.equals(shapes.get(table))) {
+            return null;
+        }
+        shapes.put(table, shape);
+        return mapper.schema(record, position, sequence);
     }
 
     private void end(SourceRecord record, Struct value) {
@@ -245,11 +264,9 @@ public final class TransactionAssembler implements DebeziumEngine.ChangeConsumer
             snapshotSequence = 0;
             snapshotChunk.clear();
         }
-        String table = RecordMapper.table(record);
-        String shape = RecordMapper.shapeOf(record);
-        if (!shape.equals(shapes.get(table))) {
-            snapshotChunk.add(mapper.schema(record, position, snapshotSequence));
-            shapes.put(table, shape);
+        TableSchema changed = schemaIfChanged(record, position, snapshotSequence);
+        if (changed != null) {
+            snapshotChunk.add(changed);
         }
         snapshotChunk.add(mapper.row(record, position, snapshotSequence++, "snapshot:" + position));
         publishedUnmarked.add(event);
