@@ -6,6 +6,7 @@ import io.debezium.engine.RecordChangeEvent;
 import io.debezium.engine.format.ChangeEventFormat;
 import io.outpost.capture.internal.CommitPolicy;
 import io.outpost.capture.internal.EngineProperties;
+import io.outpost.capture.internal.SourceConnections;
 import io.outpost.capture.internal.SourceLock;
 import io.outpost.capture.internal.TransactionAssembler;
 import io.outpost.core.OutpostException;
@@ -14,7 +15,6 @@ import io.outpost.log.ChangeLogReader;
 import io.outpost.log.KafkaChangeLog;
 import io.outpost.source.SourceChecks;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.List;
@@ -91,7 +91,7 @@ public final class Capture implements AutoCloseable {
 
     /** Problems that need an operator; an unreachable source is not one (it is retried). */
     private static List<String> preflight(CaptureSettings settings) {
-        try (Connection c = connect(settings)) {
+        try (Connection c = SourceConnections.open(settings.source(), "capture checks")) {
             return SourceChecks.problems(c, settings.source());
         } catch (SQLException e) {
             LOG.warn("capture of source {} cannot reach its database at {} yet ({}); it will keep trying",
@@ -120,8 +120,7 @@ public final class Capture implements AutoCloseable {
         while (!closing) {
             Optional<SourceLock> lock;
             try {
-                lock = SourceLock.tryAcquire(settings.source().url(), settings.source().user(),
-                        settings.source().password(), settings.source().slot());
+                lock = SourceLock.tryAcquire(settings.source(), settings.source().slot());
             } catch (SQLException e) {
                 backoff = retry("cannot reach the source database at " + settings.source().url() + " (" + e.getMessage() + ")",
                         backoff);
@@ -257,14 +256,6 @@ public final class Capture implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-    }
-
-    private static Connection connect(CaptureSettings settings) throws SQLException {
-        Properties props = new Properties();
-        props.setProperty("user", settings.source().user());
-        props.setProperty("password", settings.source().password());
-        props.setProperty("connectTimeout", "5");
-        return DriverManager.getConnection(settings.source().url(), props);
     }
 
     /** Stops the engine (flushing what was published) and waits for the supervisor to end. */

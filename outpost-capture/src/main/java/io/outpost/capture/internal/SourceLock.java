@@ -1,11 +1,10 @@
 package io.outpost.capture.internal;
 
+import io.outpost.core.config.SourceConfig;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.util.Properties;
 
 /**
  * The advisory lock that makes one capture per source active: held on its own session, released
@@ -19,15 +18,9 @@ public final class SourceLock implements AutoCloseable {
         this.connection = connection;
     }
 
-    /** Takes the lock if it is free; empty otherwise. */
-    public static java.util.Optional<SourceLock> tryAcquire(String url, String user, String password, String name)
-            throws SQLException {
-        Properties props = new Properties();
-        props.setProperty("user", user);
-        props.setProperty("password", password);
-        props.setProperty("ApplicationName", "outpost capture lock");
-        props.setProperty("tcpKeepAlive", "true");
-        Connection c = DriverManager.getConnection(url, props);
+    /** Takes the lock of {@code name} on {@code source} if it is free; empty otherwise. */
+    public static java.util.Optional<SourceLock> tryAcquire(SourceConfig source, String name) throws SQLException {
+        Connection c = SourceConnections.open(source, "capture lock");
         try (PreparedStatement s = c.prepareStatement("SELECT pg_try_advisory_lock(hashtextextended(?, 0))")) {
             s.setString(1, "outpost-capture:" + name);
             try (ResultSet rs = s.executeQuery()) {
