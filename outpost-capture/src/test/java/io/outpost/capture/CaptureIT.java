@@ -51,14 +51,23 @@ class CaptureIT {
         return url;
     }
 
-    static CaptureSettings settings(String name, String url, String... extra) {
+    /** The configuration the capture tests run: one source over {@code tables}, heartbeats every 200 ms. */
+    static OutpostConfig config(String name, String url, String tables, String bootstrap) {
         String yaml = """
-                source: { name: %s, url: "%s", user: postgres, tables: [customers, orders, order_lines], heartbeat-interval: 200ms }
+                source: { name: %s, url: "%s", user: postgres, tables: [%s], heartbeat-interval: 200ms }
                 log: { bootstrap-servers: "%s" }
                 monolith: { url: "http://localhost:8080" }
                 regions: { us: { monolith-route: true, store: { url: "jdbc:postgresql://x/y", user: u }, gateway: { url: "http://localhost:7001" } } }
-                """.formatted(name, url, EmbeddedKafka.shared().bootstrapServers());
-        return CaptureSettings.of(OutpostConfig.parse(yaml, Map.<String, String>of()::get));
+                """.formatted(name, url, tables, bootstrap);
+        return OutpostConfig.parse(yaml, Map.<String, String>of()::get);
+    }
+
+    static CaptureSettings settings(String name, String url) {
+        return settings(name, url, "customers, orders, order_lines");
+    }
+
+    static CaptureSettings settings(String name, String url, String tables) {
+        return CaptureSettings.of(config(name, url, tables, EmbeddedKafka.shared().bootstrapServers()));
     }
 
     /** Reads the log from its start until {@code done} holds for what was read. */

@@ -3,6 +3,7 @@ package io.outpost.capture;
 import static io.outpost.capture.CaptureIT.count;
 import static io.outpost.capture.CaptureIT.execute;
 import static io.outpost.capture.CaptureIT.readUntil;
+import static io.outpost.capture.CaptureIT.settings;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.outpost.core.change.ChangeRecord;
@@ -10,8 +11,6 @@ import io.outpost.core.change.Heartbeat;
 import io.outpost.core.change.Operation;
 import io.outpost.core.change.RowChange;
 import io.outpost.core.change.TableSchema;
-import io.outpost.core.config.OutpostConfig;
-import io.outpost.embedded.EmbeddedKafka;
 import io.outpost.embedded.EmbeddedPostgres;
 import java.math.BigDecimal;
 import java.sql.Connection;
@@ -23,16 +22,6 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class FidelityIT {
-
-    private static CaptureSettings settings(String name, String url, String tables) {
-        String yaml = """
-                source: { name: %s, url: "%s", user: postgres, tables: [%s], heartbeat-interval: 200ms }
-                log: { bootstrap-servers: "%s" }
-                monolith: { url: "http://localhost:8080" }
-                regions: { us: { monolith-route: true, store: { url: "jdbc:postgresql://x/y", user: u }, gateway: { url: "http://localhost:7001" } } }
-                """.formatted(name, url, tables, EmbeddedKafka.shared().bootstrapServers());
-        return CaptureSettings.of(OutpostConfig.parse(yaml, Map.<String, String>of()::get));
-    }
 
     private static RowChange lastRow(List<ChangeRecord> log) {
         return log.stream().filter(RowChange.class::isInstance).map(RowChange.class::cast).reduce((a, b) -> b).orElseThrow();
