@@ -30,9 +30,13 @@ import org.apache.kafka.common.serialization.StringSerializer;
 public final class KafkaChangeLog implements ChangeLog {
 
     private static final Duration ADMIN_TIMEOUT = Duration.ofSeconds(15);
+    /** A row change can carry large values (text, bytea, json up to 1 GB in PostgreSQL): 64 MiB a record. */
+    static final int MAX_RECORD_BYTES = 64 << 20;
 
     private final String topic;
     private final KafkaProducer<String, byte[]> producer;
+    /** The first refused record: after it this log sends nothing more (a new one must be opened). */
+    private volatile OutpostException failure;
 
     private KafkaChangeLog(String topic, KafkaProducer<String, byte[]> producer) {
         this.topic = topic;
@@ -56,6 +60,7 @@ public final class KafkaChangeLog implements ChangeLog {
         config.put(ProducerConfig.LINGER_MS_CONFIG, 0);
         config.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
         config.put(ProducerConfig.CLIENT_ID_CONFIG, "outpost-log-" + topic);
+        config.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, MAX_RECORD_BYTES);
         return new KafkaChangeLog(topic, new KafkaProducer<>(config, new StringSerializer(), new ByteArraySerializer()));
     }
 
@@ -65,7 +70,7 @@ public final class KafkaChangeLog implements ChangeLog {
                 "request.timeout.ms", (int) ADMIN_TIMEOUT.toMillis(),
                 "default.api.timeout.ms", (int) ADMIN_TIMEOUT.toMillis()))) {
             Map<String, String> configs = Map.of("retention.ms", Long.toString(retention.map(Duration::toMillis).orElse(-1L)),
-                    "cleanup.policy", "delete");
+                    "cleanup.policy", "delete", "max.message.bytes", Integer.toString(MAX_RECORD_BYTES));
             try {
                 admin.createTopics(List.of(new NewTopic(topic, Optional.of(1), Optional.empty()).configs(configs)))
                         .all().get(ADMIN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
@@ -114,14 +119,24 @@ public final class KafkaChangeLog implements ChangeLog {
         }
         int last = records.size() - 1;
         for (int i = 0; i <= last; i++) {
+            OutpostException earlier = failure;
+            if (earlier != null) {
+                // never send past a record the log refused: the log must not get a gap
+                done.completeExceptionally(earlier);
+                return done;
+            }
             ChangeRecord record = records.get(i);
             boolean isLast = i == last;
             producer.send(new ProducerRecord<>(topic, 0, record.position() + "/" + record.sequence(),
                     ChangeCodec.encode(record)), (metadata, error) -> {
                 if (error != null) {
-                    done.completeExceptionally(new OutpostException.Retriable("the change log " + topic
+                    OutpostException refused = new OutpostException.Retriable("the change log " + topic
                             + " did not take the record at " + record.position() + "/" + record.sequence() + ": "
-                            + error.getMessage(), error));
+                            + error.getMessage(), error);
+                    if (failure == null) {
+                        failure = refused;
+                    }
+                    done.completeExceptionally(refused);
                 } else if (isLast) {
                     done.complete(null);
                 }

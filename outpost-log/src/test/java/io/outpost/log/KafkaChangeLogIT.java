@@ -35,9 +35,14 @@ class KafkaChangeLogIT {
     }
 
     private static List<ChangeRecord> readAll(String topic, int expected) {
+        return readAll(topic, expected, Duration.ofSeconds(30));
+    }
+
+    /** What the topic holds, reading until {@code expected} records came or {@code patience} passed. */
+    private static List<ChangeRecord> readAll(String topic, int expected, Duration patience) {
         List<ChangeRecord> read = new ArrayList<>();
         try (ChangeLogReader reader = ChangeLogReader.open(EmbeddedKafka.shared().bootstrapServers(), topic, true)) {
-            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            long deadline = System.nanoTime() + patience.toNanos();
             while (read.size() < expected && System.nanoTime() < deadline) {
                 reader.poll(Duration.ofMillis(200)).forEach(e -> read.add(e.record()));
             }
@@ -59,6 +64,41 @@ class KafkaChangeLogIT {
         }
 
         assertThat(readAll("outpost.order_test.changes", written.size())).containsExactlyElementsOf(written);
+    }
+
+    private static RowChange rowWithText(long lsn, String text) {
+        SourcePosition at = SourcePosition.ofLsn(lsn);
+        return new RowChange("shop", at, 0, "xid:" + at, "public.documents", Operation.CREATE,
+                Map.of("id", lsn), null, Map.of("id", lsn, "body", text));
+    }
+
+    @Test
+    void takesARowWithAValueOfSeveralMegabytes() {
+        String bootstrap = EmbeddedKafka.shared().bootstrapServers();
+        RowChange large = rowWithText(1, "x".repeat(5 << 20));
+        try (KafkaChangeLog log = KafkaChangeLog.open(bootstrap, "outpost.large_test.changes", Optional.empty())) {
+            log.append(List.of(large)).join();
+        }
+
+        assertThat(readAll("outpost.large_test.changes", 1)).containsExactly(large);
+    }
+
+    @Test
+    void sendsNothingMoreAfterARecordItRefusedSoTheLogHasNoGap() {
+        String bootstrap = EmbeddedKafka.shared().bootstrapServers();
+        RowChange tooLarge = rowWithText(2, "x".repeat(KafkaChangeLog.MAX_RECORD_BYTES + 1));
+        try (KafkaChangeLog log = KafkaChangeLog.open(bootstrap, "outpost.refused_test.changes", Optional.empty())) {
+            log.append(transaction(1, 1)).join();
+            var refused = log.append(List.of(tooLarge, rowWithText(3, "after the refused one")));
+            var later = log.append(transaction(4, 1));
+
+            assertThatThrownBy(refused::join).hasCauseInstanceOf(OutpostException.Retriable.class)
+                    .hasMessageContaining("did not take the record at 0/2/0");
+            assertThatThrownBy(later::join).hasMessageContaining("did not take the record at 0/2/0");
+        }
+        // one more than was sent before the refusal, to see that nothing follows it
+        assertThat(readAll("outpost.refused_test.changes", 3, Duration.ofSeconds(3)))
+                .containsExactlyElementsOf(transaction(1, 1));
     }
 
     @Test

@@ -79,8 +79,9 @@ final class CaptureBenchmark implements Callable<Integer> {
             kafka = broker;
             System.out.printf("bulk: %,d rows in transactions of %,d, Outpost…%n", rows, txSize);
             double outpostBulk = outpostBulk();
-            System.out.println("bulk: bare Debezium…");
+            System.out.printf("bulk: Outpost %,.0f rows/s; bare Debezium…%n", outpostBulk);
             double bareBulk = bareBulk();
+            System.out.printf("bulk: bare Debezium %,.0f rows/s%n", bareBulk);
             System.out.printf("latency: %,d single-row transactions at %d/s, Outpost…%n", latencyTransactions, rate);
             Latencies outpostLatency = outpostLatency();
             System.out.println("latency: bare Debezium…");
