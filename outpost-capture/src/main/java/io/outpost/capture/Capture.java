@@ -14,6 +14,7 @@ import io.outpost.core.SourcePosition;
 import io.outpost.log.ChangeLogReader;
 import io.outpost.log.KafkaChangeLog;
 import io.outpost.source.SourceChecks;
+import io.outpost.source.SourceSchemas;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
@@ -173,7 +174,7 @@ public final class Capture implements AutoCloseable {
             SourcePosition completeUpTo = ChangeLogReader.completeUpTo(settings.bootstrapServers(), settings.changesTopic());
             CommitPolicy commits = new CommitPolicy(Duration.ofSeconds(1));
             TransactionAssembler next = new TransactionAssembler(name, EngineProperties.topicPrefix(settings), log,
-                    settings.memoryLimit(), settings.spillDirectory(), completeUpTo, commits);
+                    settings.memoryLimit(), settings.spillDirectory(), completeUpTo, commits, this::announceSchemas);
             TransactionAssembler previous = assembler.getAndSet(next);
             if (previous != null) {
                 transactionsBefore.addAndGet(previous.transactions());
@@ -216,6 +217,20 @@ public final class Capture implements AutoCloseable {
             }
             closeEngine(current);
             return failure;
+        }
+    }
+
+    /** Writes the captured tables' shapes into the source's WAL; false (to try again later) when that fails. */
+    private boolean announceSchemas() {
+        try (Connection c = SourceConnections.open(settings.source(), "capture schemas")) {
+            String at = SourceSchemas.announce(c, settings.source().tables());
+            LOG.info("capture of source {} announced the shapes of {} at {}", settings.source().name(),
+                    settings.source().tables(), at);
+            return true;
+        } catch (SQLException e) {
+            LOG.warn("capture of source {} could not announce its tables' shapes ({}); it tries again at the next heartbeat",
+                    settings.source().name(), e.getMessage());
+            return false;
         }
     }
 

@@ -70,17 +70,36 @@ class CaptureIT {
         return CaptureSettings.of(config(name, url, tables, EmbeddedKafka.shared().bootstrapServers()));
     }
 
-    /** Reads the log from its start until {@code done} holds for what was read. */
+    /**
+     * Reads the log from its start until {@code done} holds for what was read, leaving out the
+     * schema announcements (transactions of schema records only, one per capture start), which
+     * {@link #announcesEveryCapturedTableIncludingEmptyOnesInATransactionOfItsOwn} tests on their own.
+     */
     static List<ChangeRecord> readUntil(String topic, java.util.function.Predicate<List<ChangeRecord>> done) {
         List<ChangeRecord> read = new ArrayList<>();
+        List<ChangeRecord> rows = new ArrayList<>();
         try (ChangeLogReader reader = ChangeLogReader.open(EmbeddedKafka.shared().bootstrapServers(), topic, true)) {
             await().alias("the change log " + topic + " has what the test waits for").atMost(Duration.ofSeconds(60))
                     .pollInterval(Duration.ofMillis(50)).until(() -> {
                         reader.poll(Duration.ofMillis(100)).forEach(e -> read.add(e.record()));
-                        return done.test(read);
+                        rows.clear();
+                        rows.addAll(withoutAnnouncements(read));
+                        return done.test(rows);
                     });
         }
-        return read;
+        return rows;
+    }
+
+    /** {@code records} without the transactions that hold only schema records (announcements). */
+    static List<ChangeRecord> withoutAnnouncements(List<ChangeRecord> records) {
+        java.util.Set<SourcePosition> announcements = new java.util.HashSet<>();
+        for (ChangeRecord r : records) {
+            if (r instanceof TransactionEnd end && end.eventCount() == 0) {
+                announcements.add(end.position());
+            }
+        }
+        return records.stream().filter(r -> !(announcements.contains(r.position())
+                && (r instanceof TableSchema || r instanceof TransactionEnd))).toList();
     }
 
     static long count(List<ChangeRecord> records, Class<? extends ChangeRecord> type) {
@@ -108,6 +127,38 @@ class CaptureIT {
             }
         }
         return result;
+    }
+
+    @Test
+    @SuppressWarnings("try") // the running capture is the resource: it lives for the block
+    void announcesEveryCapturedTableIncludingEmptyOnesInATransactionOfItsOwn() throws Exception {
+        String url = database("capture_announce");
+        CaptureSettings settings = settings("announce", url); // every table is empty
+
+        try (Capture capture = Capture.start(settings)) {
+            List<ChangeRecord> read = new ArrayList<>();
+            try (ChangeLogReader reader = ChangeLogReader.open(EmbeddedKafka.shared().bootstrapServers(),
+                    settings.changesTopic(), true)) {
+                await().alias("the announcement is in the log").atMost(Duration.ofSeconds(60)).until(() -> {
+                    reader.poll(Duration.ofMillis(100)).forEach(e -> read.add(e.record()));
+                    return count(read, TransactionEnd.class) >= 1;
+                });
+            }
+            List<ChangeRecord> announcement = transactions(read).values().iterator().next();
+            assertThat(announcement).hasSize(4);
+            assertThat(announcement.subList(0, 3)).allSatisfy(r -> assertThat(r).isInstanceOf(TableSchema.class))
+                    .extracting(r -> ((TableSchema) r).table())
+                    .containsExactly("public.customers", "public.order_lines", "public.orders");
+            TableSchema orders = (TableSchema) announcement.get(2);
+            // the same names and types a row's schema record carries
+            assertThat(orders.columns()).extracting(TableSchema.Column::name, TableSchema.Column::type).containsExactly(
+                    org.assertj.core.groups.Tuple.tuple("id", "int8"), org.assertj.core.groups.Tuple.tuple("customer_id", "int8"),
+                    org.assertj.core.groups.Tuple.tuple("status", "text"),
+                    org.assertj.core.groups.Tuple.tuple("total", "numeric(12,2)"));
+            assertThat(orders.primaryKey()).containsExactly("id");
+            assertThat(((TableSchema) announcement.get(1)).primaryKey()).containsExactly("order_id", "line_no");
+            assertThat(((TransactionEnd) announcement.get(3)).eventCount()).isZero();
+        }
     }
 
     @Test

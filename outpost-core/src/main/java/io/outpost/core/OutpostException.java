@@ -21,6 +21,10 @@ public class OutpostException extends RuntimeException {
 
         private static final long serialVersionUID = 1L;
 
+        public Retriable(String message) {
+            super(message);
+        }
+
         public Retriable(String message, Throwable cause) {
             super(message, cause);
         }

@@ -30,6 +30,22 @@ public final class ChangeLogReader implements AutoCloseable {
         this.consumer = consumer;
     }
 
+    /**
+     * Opens a reader at {@code offset}; an offset below the log's start (retention removed it)
+     * reads from the start.
+     */
+    public static ChangeLogReader openAt(String bootstrapServers, String topic, long offset) {
+        ChangeLogReader reader = open(bootstrapServers, topic, true);
+        reader.consumer.seek(new TopicPartition(topic, 0), offset);
+        return reader;
+    }
+
+    /** The offset after the log's last record: how far the log reaches now. */
+    public long endOffset(String topic) {
+        TopicPartition partition = new TopicPartition(topic, 0);
+        return consumer.endOffsets(List.of(partition)).get(partition);
+    }
+
     /** Opens a reader at the log's start ({@code fromBeginning}) or at its current end. */
     public static ChangeLogReader open(String bootstrapServers, String topic, boolean fromBeginning) {
         Map<String, Object> config = new HashMap<>();

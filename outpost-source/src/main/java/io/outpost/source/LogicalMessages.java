@@ -2,8 +2,9 @@ package io.outpost.source;
 
 /**
  * The logical decoding messages Outpost writes into the source's WAL with
- * {@code pg_logical_emit_message}. Non-transactional, so they are decoded at once and alone, and
- * the LSN the function returns is above the commit of every transaction that committed before.
+ * {@code pg_logical_emit_message}. Fences and heartbeats are non-transactional, so they are decoded
+ * at once and alone, and the LSN the function returns is above the commit of every transaction that
+ * committed before. Schema announcements are transactional: they arrive as a transaction of their own.
  */
 public final class LogicalMessages {
 
@@ -13,12 +14,15 @@ public final class LogicalMessages {
     /** Prefix of a heartbeat (content: the source's clock). */
     public static final String HEARTBEAT_PREFIX = "outpost-heartbeat";
 
+    /** Prefix of a schema announcement (content: the captured tables' shapes; see {@link SourceSchemas}). */
+    public static final String SCHEMA_PREFIX = "outpost-schema";
+
     /** The query a heartbeat runs; capture's engine runs it on its heartbeat interval. */
     public static final String HEARTBEAT_QUERY =
             "SELECT pg_logical_emit_message(false, '" + HEARTBEAT_PREFIX + "', now()::text)";
 
     /** Whole-string regex of the prefixes capture passes on (others are dropped at the source). */
-    public static final String PREFIX_PATTERN = FENCE_PREFIX + "|" + HEARTBEAT_PREFIX;
+    public static final String PREFIX_PATTERN = FENCE_PREFIX + "|" + HEARTBEAT_PREFIX + "|" + SCHEMA_PREFIX;
 
     private LogicalMessages() {
     }

@@ -42,6 +42,8 @@ public final class RecordMapper {
     private static final String LENGTH_PARAMETER = "__debezium.source.column.length";
     private static final String SCALE_PARAMETER = "__debezium.source.column.scale";
 
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+
     private final String source;
 
     public RecordMapper(String source) {
@@ -83,6 +85,26 @@ public final class RecordMapper {
             record.keySchema().fields().forEach(f -> key.add(f.name()));
         }
         return new TableSchema(source, position, sequence, table(record), columns, key);
+    }
+
+    /** The schema records of a schema announcement ({@code SourceSchemas}' JSON). */
+    @SuppressWarnings("unchecked")
+    public List<TableSchema> announcedSchemas(String json, SourcePosition position) {
+        List<TableSchema> schemas = new ArrayList<>();
+        try {
+            for (Map<String, Object> table : (List<Map<String, Object>>) JSON.readValue(json, List.class)) {
+                List<TableSchema.Column> columns = new ArrayList<>();
+                for (Map<String, Object> column : (List<Map<String, Object>>) table.get("columns")) {
+                    columns.add(new TableSchema.Column((String) column.get("name"), (String) column.get("type"),
+                            (Boolean) column.get("nullable")));
+                }
+                schemas.add(new TableSchema(source, position, 0, (String) table.get("table"), columns,
+                        (List<String>) table.get("primary_key")));
+            }
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException("a schema announcement that is not JSON: " + e.getMessage(), e);
+        }
+        return schemas;
     }
 
     /** A signature of a table's shape: when it changes, a new schema record goes out. */

@@ -22,6 +22,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.connect.data.Struct;
 import org.apache.kafka.connect.source.SourceRecord;
@@ -77,6 +78,12 @@ public final class TransactionAssembler implements DebeziumEngine.ChangeConsumer
     private SourcePosition completeUpTo;
     private long skippedAsPublished;
     private final CommitPolicy commits;
+    /**
+     * Writes the captured tables' shapes into the WAL (see {@code SourceSchemas}); called at the
+     * first heartbeat of a run, when streaming has surely begun, until it returns true.
+     */
+    private final BooleanSupplier announceSchemas;
+    private boolean schemasAnnounced;
 
     private final AtomicLong transactions = new AtomicLong();
     private final AtomicLong rows = new AtomicLong();
@@ -90,7 +97,8 @@ public final class TransactionAssembler implements DebeziumEngine.ChangeConsumer
      *                     the end of a transaction whose rows it filtered as already processed)
      */
     public TransactionAssembler(String source, String topicPrefix, ChangeLog log, int memoryLimit, Path spillDirectory,
-                                SourcePosition completeUpTo, CommitPolicy commits) {
+                                SourcePosition completeUpTo, CommitPolicy commits, BooleanSupplier announceSchemas) {
+        this.announceSchemas = announceSchemas;
         this.completeUpTo = completeUpTo;
         this.commits = commits;
         this.source = source;
@@ -312,6 +320,14 @@ public final class TransactionAssembler implements DebeziumEngine.ChangeConsumer
         } else if (LogicalMessages.HEARTBEAT_PREFIX.equals(prefix)) {
             publish(List.of(new Heartbeat(source, position, 0, time)));
             completed(position);
+            if (!schemasAnnounced) {
+                schemasAnnounced = announceSchemas.getAsBoolean();
+            }
+        } else if (LogicalMessages.SCHEMA_PREFIX.equals(prefix) && open != null) {
+            // a transaction of its own: its schema records go out with its end, at its commit position
+            for (TableSchema schema : mapper.announcedSchemas(text, position)) {
+                open.add(schema);
+            }
         }
     }
 

@@ -20,11 +20,12 @@ import java.util.function.Function;
  */
 public record OutpostConfig(SourceConfig source, LogConfig log, MonolithConfig monolith,
                             Map<String, RegionConfig> regions, CommandsConfig commands,
-                            Map<String, ViewDefinition> views, List<RouteConfig> routes, HealthConfig health) {
+                            Map<String, ViewDefinition> views, List<RouteConfig> routes, HealthConfig health,
+                            ProjectorConfig projector) {
 
     static final Def.Section ROOT = Def.Section.of("", true, "The Outpost configuration.",
             SourceConfig.DEF, LogConfig.DEF, MonolithConfig.DEF, RegionConfig.DEF, CommandsConfig.DEF,
-            ViewDefinition.DEF, RouteConfig.DEF, HealthConfig.DEF);
+            ViewDefinition.DEF, RouteConfig.DEF, HealthConfig.DEF, ProjectorConfig.DEF);
 
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
 
@@ -37,6 +38,7 @@ public record OutpostConfig(SourceConfig source, LogConfig log, MonolithConfig m
         views = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(views));
         routes = List.copyOf(routes);
         Objects.requireNonNull(health, "health");
+        Objects.requireNonNull(projector, "projector");
     }
 
     /**
@@ -113,11 +115,12 @@ public record OutpostConfig(SourceConfig source, LogConfig log, MonolithConfig m
         }
 
         HealthConfig health = HealthConfig.read(root.section(HealthConfig.DEF));
+        ProjectorConfig projector = ProjectorConfig.read(root.section(ProjectorConfig.DEF));
 
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
         }
-        return new OutpostConfig(source, log, monolith, regions, commands, views, routes, health);
+        return new OutpostConfig(source, log, monolith, regions, commands, views, routes, health, projector);
     }
 
     private static void checkDistinctGateways(Map<String, RegionConfig> regions, Cursor root) {

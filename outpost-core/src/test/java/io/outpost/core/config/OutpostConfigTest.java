@@ -72,6 +72,20 @@ class OutpostConfigTest {
         assertThat(config.commands().maxHops()).isEqualTo(2);
         assertThat(config.health().probeTimeout()).isEqualTo(Duration.ofMillis(500));
         assertThat(config.views()).isEmpty();
+        assertThat(config.projector()).isEqualTo(ProjectorConfig.defaults());
+    }
+
+    @Test
+    void readsTheProjectorSectionAndRejectsAnUnknownErrorPolicy() {
+        OutpostConfig config = OutpostConfig.parse(MINIMAL + "projector: { batch-max-rows: 200, batch-max-delay: 5ms, "
+                + "on-view-error: record }\n", Map.<String, String>of()::get);
+        assertThat(config.projector()).isEqualTo(new ProjectorConfig(200, Duration.ofMillis(5),
+                ProjectorConfig.OnViewError.RECORD));
+
+        assertThat(rendered(problemsOf(MINIMAL + "projector: { batch-max-rows: 0, on-view-error: skip }\n", Map.of())))
+                .containsExactlyInAnyOrder(
+                        "projector.batch-max-rows: must be a whole number from 1 to 1000000, but was 0",
+                        "projector.on-view-error: must be stop or record, but was \"skip\"");
     }
 
     @Test
@@ -119,7 +133,7 @@ class OutpostConfigTest {
                 "source.heartbeat-intervall: is not a known setting; did you mean 'heartbeat-interval'? (known here: "
                         + "name, kind, url, user, password, tables, slot, publication, heartbeat-interval)",
                 "helth: is not a known setting; did you mean 'health'? (known here: "
-                        + "source, log, monolith, regions, commands, views, routes, health)");
+                        + "source, log, monolith, regions, commands, views, routes, health, projector)");
     }
 
     @Test

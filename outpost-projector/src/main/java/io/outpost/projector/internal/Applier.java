@@ -1,0 +1,338 @@
+package io.outpost.projector.internal;
+
+import io.outpost.core.OutpostException;
+import io.outpost.core.SourcePosition;
+import io.outpost.core.change.ChangeRecord;
+import io.outpost.core.change.Fence;
+import io.outpost.core.change.Heartbeat;
+import io.outpost.core.change.RowChange;
+import io.outpost.core.change.TableSchema;
+import io.outpost.core.change.TransactionEnd;
+import io.outpost.core.config.ProjectorConfig;
+import io.outpost.log.ChangeLogReader;
+import io.outpost.store.ReplicaTables;
+import io.outpost.store.StoreLayout;
+import io.outpost.store.Watermark;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Applies the change log to a region's store, whole source transactions at a time.
+ *
+ * <p>Design: records of a source transaction are held (in memory) until its end arrives; then its
+ * schema records and row changes go into the open store transaction's buffers. Consecutive
+ * transactions share a store transaction until {@code batch-max-rows} rows or
+ * {@code batch-max-delay} is reached or the log has nothing more right now; at its commit the
+ * buffers are written, affected view documents recomputed and the watermark moved, all in one
+ * store transaction. A source transaction larger than {@code batch-max-rows} gets a store
+ * transaction of its own (the batch before it is committed first) and is written as it arrives.
+ *
+ * <p>Duplicates: a record at or below the watermark is skipped. A transaction whose end never came
+ * (its capture died mid-publish) is dropped when the next transaction starts or when the same one
+ * starts again from its first record; capture always republishes a transaction whole.
+ *
+ * <p>Thread confinement: one thread (the projector's) calls everything.
+ */
+public final class Applier {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Applier.class);
+
+    private final Connection connection;
+    private final String source;
+    private final ProjectorConfig config;
+    private final ViewMaintainer views;
+    private final InstantSource clock;
+    /** Schemas applied, including those of the open store transaction. */
+    private final Map<String, TableSchema> schemas;
+    private final Map<String, TableBuffer> buffers = new LinkedHashMap<>();
+
+    private SourcePosition committed;
+    private boolean hasWatermarkRow;
+
+    // the open store transaction ("batch"): complete source transactions not yet committed
+    private SourcePosition batchPosition;
+    private Instant batchCommitTime;
+    private long batchOffset;
+    private int batchRows;
+    private int batchTransactions;
+    private long batchStartNanos;
+    private boolean batchDirty;
+
+    // the source transaction being read
+    private SourcePosition pending;
+    private final List<ChangeRecord> pendingRecords = new ArrayList<>();
+    private int pendingRows;
+    private long lastOrder = -1;
+    private boolean spilling;
+
+    private long transactionsApplied;
+    private long rowsApplied;
+
+    /**
+     * @param connection a store connection with auto-commit off and the replica schema on its search path
+     * @param watermark  where the store is, if anywhere
+     */
+    public Applier(Connection connection, String source, ProjectorConfig config, ViewMaintainer views,
+                   Map<String, TableSchema> schemas, Watermark watermark, InstantSource clock) {
+        this.connection = connection;
+        this.source = source;
+        this.config = config;
+        this.views = views;
+        this.schemas = new LinkedHashMap<>(schemas);
+        this.clock = clock;
+        this.committed = watermark == null ? SourcePosition.ZERO : watermark.position();
+        this.hasWatermarkRow = watermark != null;
+    }
+
+    /** The position of the last committed store transaction. */
+    public SourcePosition committed() {
+        return committed;
+    }
+
+    public long transactionsApplied() {
+        return transactionsApplied;
+    }
+
+    public long rowsApplied() {
+        return rowsApplied;
+    }
+
+    /** Whether complete transactions wait for a commit. */
+    public boolean hasBatch() {
+        return batchPosition != null;
+    }
+
+    private SourcePosition watermark() {
+        return batchPosition != null ? batchPosition : committed;
+    }
+
+    /** Takes the next record of the log. */
+    public void accept(ChangeLogReader.Entry entry) throws SQLException {
+        ChangeRecord record = entry.record();
+        SourcePosition position = record.position();
+        switch (record) {
+            case RowChange row -> partOfTransaction(row, position, row.sequence() * 2 + 1);
+            case TableSchema schema -> partOfTransaction(schema, position, schema.sequence() * 2);
+            case TransactionEnd end -> end(end, entry.offset());
+            case Fence fence -> message(position, fence.time(), entry.offset());
+            case Heartbeat heartbeat -> message(position, heartbeat.time(), entry.offset());
+        }
+    }
+
+    private void partOfTransaction(ChangeRecord record, SourcePosition position, long order) throws SQLException {
+        if (!position.isAfter(watermark())) {
+            return; // applied already: a duplicate after a capture restart
+        }
+        if (pending != null && !pending.equals(position)) {
+            abandon("a record of the transaction at " + position + " came before its end");
+        } else if (pending != null && (order < lastOrder || order == lastOrder && record instanceof RowChange)) {
+            // (schema records of several tables may share a sequence; a row never repeats one)
+            abandon("it is being published again from its start");
+        }
+        if (pending == null) {
+            pending = position;
+        }
+        lastOrder = order;
+        if (record instanceof RowChange) {
+            pendingRows++;
+        }
+        if (spilling) {
+            apply(record);
+            return;
+        }
+        pendingRecords.add(record);
+        if (pendingRows > config.batchMaxRows()) {
+            // a transaction too large to share a store transaction: it gets one of its own, written as it comes
+            if (batchPosition != null) {
+                commit();
+            }
+            spilling = true;
+            for (ChangeRecord held : pendingRecords) {
+                apply(held);
+            }
+            pendingRecords.clear();
+        }
+    }
+
+    /** Drops the transaction being read: its end will never come, or it comes again whole. */
+    private void abandon(String why) throws SQLException {
+        LOG.info("source {}: the transaction at {} was cut short ({} rows read, {}); it is dropped", source, pending,
+                pendingRows, why);
+        if (spilling) {
+            // its store transaction holds nothing else (the batch before it was committed)
+            connection.rollback();
+            buffers.clear();
+            views.reset();
+            schemas.clear();
+            schemas.putAll(ReplicaTables.applied(connection, source));
+            batchDirty = false;
+        }
+        clearPending();
+    }
+
+    private void clearPending() {
+        pending = null;
+        pendingRecords.clear();
+        pendingRows = 0;
+        lastOrder = -1;
+        spilling = false;
+    }
+
+    private void end(TransactionEnd end, long offset) throws SQLException {
+        SourcePosition position = end.position();
+        if (!position.isAfter(watermark())) {
+            if (pending != null && pending.equals(position)) {
+                clearPending();
+            }
+            return;
+        }
+        if (pending != null && !pending.equals(position)) {
+            abandon("the end of the transaction at " + position + " came instead");
+        }
+        if (pendingRows != end.eventCount()) {
+            throw new OutpostException("the change log is missing records: the transaction at " + position + " ended with "
+                    + end.eventCount() + " row changes but " + pendingRows + " were read. The projector stopped before "
+                    + "applying it; the log's records of that transaction were removed (retention?) or never written");
+        }
+        if (!spilling) {
+            for (ChangeRecord record : pendingRecords) {
+                apply(record);
+            }
+        }
+        complete(position, end.commitTime(), offset, pendingRows);
+        clearPending();
+    }
+
+    private void message(SourcePosition position, Instant time, long offset) throws SQLException {
+        if (!position.isAfter(watermark())) {
+            return;
+        }
+        if (pending != null) {
+            abandon("a fence or heartbeat at " + position + " came before its end");
+        }
+        complete(position, time, offset, 0);
+    }
+
+    private void complete(SourcePosition position, Instant commitTime, long offset, int rows) {
+        if (batchPosition == null) {
+            batchStartNanos = System.nanoTime();
+        }
+        batchPosition = position;
+        batchCommitTime = commitTime;
+        batchOffset = offset + 1;
+        batchRows += rows;
+        batchTransactions++;
+    }
+
+    private void apply(ChangeRecord record) throws SQLException {
+        batchDirty = true;
+        switch (record) {
+            case TableSchema schema -> {
+                flush(schema.table());
+                ReplicaTables.apply(connection, schema, schemas.get(schema.table()));
+                schemas.put(schema.table(), schema);
+                buffers.remove(schema.table());
+            }
+            case RowChange row -> {
+                TableBuffer buffer = buffers.get(row.table());
+                if (buffer == null) {
+                    TableSchema schema = schemas.get(row.table());
+                    if (schema == null) {
+                        throw new OutpostException("the change log has a row of " + row.table() + " at " + row.position()
+                                + " before any schema of that table; the projector cannot create its replica");
+                    }
+                    buffer = new TableBuffer(schema);
+                    buffers.put(row.table(), buffer);
+                }
+                buffer.add(row);
+                if (spilling && buffer.size() >= config.batchMaxRows()) {
+                    flush(row.table());
+                }
+            }
+            default -> throw new IllegalStateException("not part of a transaction: " + record);
+        }
+    }
+
+    private void flush(String table) throws SQLException {
+        TableBuffer buffer = buffers.get(table);
+        if (buffer == null || buffer.isEmpty()) {
+            return;
+        }
+        List<Map<String, Object>> images = new ArrayList<>();
+        buffer.flush(connection, views.mappingColumns(table), images);
+        views.collect(table, images);
+    }
+
+    /**
+     * Commits the open batch if it is due: full, old enough, or {@code idle} (the log has nothing
+     * more right now).
+     */
+    public void commitIfDue(boolean idle) throws SQLException {
+        if (batchPosition == null) {
+            return;
+        }
+        long age = System.nanoTime() - batchStartNanos;
+        if (idle || batchRows >= config.batchMaxRows() || age >= config.batchMaxDelay().toNanos()) {
+            commit();
+        }
+    }
+
+    private void commit() throws SQLException {
+        for (String table : new ArrayList<>(buffers.keySet())) {
+            flush(table);
+        }
+        views.maintain(connection, schemas, batchPosition);
+        writeWatermark();
+        connection.commit();
+        committed = batchPosition;
+        transactionsApplied += batchTransactions;
+        rowsApplied += batchRows;
+        batchPosition = null;
+        batchRows = 0;
+        batchTransactions = 0;
+        batchDirty = false;
+    }
+
+    private void writeWatermark() throws SQLException {
+        String sql = hasWatermarkRow
+                ? "UPDATE public.outpost_watermark SET position = ?::pg_lsn, commit_time = ?, applied_at = ?, log_offset = ? "
+                        + "WHERE source = ? AND position = ?::pg_lsn"
+                : "INSERT INTO public.outpost_watermark (position, commit_time, applied_at, log_offset, source) "
+                        + "VALUES (?::pg_lsn, ?, ?, ?, ?)";
+        try (PreparedStatement s = connection.prepareStatement(sql)) {
+            s.setString(1, batchPosition.toString());
+            s.setObject(2, java.time.OffsetDateTime.ofInstant(batchCommitTime, java.time.ZoneOffset.UTC));
+            s.setObject(3, java.time.OffsetDateTime.ofInstant(clock.instant(), java.time.ZoneOffset.UTC));
+            s.setLong(4, batchOffset);
+            s.setString(5, source);
+            if (hasWatermarkRow) {
+                s.setString(6, committed.toString());
+            }
+            if (s.executeUpdate() != 1) {
+                connection.rollback();
+                throw new OutpostException.Retriable("the watermark of source " + source + " moved under this projector "
+                        + "(another projector of this region is applying); this one backs off");
+            }
+        }
+        try (PreparedStatement s = connection.prepareStatement("SELECT pg_notify(?, ?)")) {
+            s.setString(1, StoreLayout.WATERMARK_CHANNEL);
+            s.setString(2, source + " " + batchPosition);
+            s.execute();
+        }
+        hasWatermarkRow = true;
+    }
+
+    /** Whether the store transaction holds uncommitted writes. */
+    public boolean dirty() {
+        return batchDirty;
+    }
+}

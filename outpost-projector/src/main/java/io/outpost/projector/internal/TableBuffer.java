@@ -1,0 +1,255 @@
+package io.outpost.projector.internal;
+
+import static io.outpost.store.StoreLayout.quote;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.outpost.core.OutpostException;
+import io.outpost.core.change.RowChange;
+import io.outpost.core.change.TableSchema;
+import io.outpost.store.StoreLayout;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * The net effect of a run of row changes on one replica table, written with a few set-based
+ * statements: each row ends up deleted, or with its final values. Several changes of one row
+ * collapse into one (the whole run commits together, so the intermediate states are never
+ * visible). An update whose after image lacks a column (an unchanged TOAST value) leaves that
+ * column as it was.
+ *
+ * <p>Design: rows go to PostgreSQL as one JSON array per statement, unpacked by
+ * {@code jsonb_to_recordset} with the replica's column types — one round trip per table and
+ * column set, whatever the number of rows.
+ */
+final class TableBuffer {
+
+    private static final ObjectMapper JSON = new ObjectMapper().enable(JsonGenerator.Feature.WRITE_BIGDECIMAL_AS_PLAIN);
+
+    /** A row's state after the changes seen so far. */
+    private static final class Row {
+        final List<Object> key;
+        boolean deleted;
+        /** Known columns; for a partial update, only the ones the update carried. */
+        Map<String, Object> values;
+        /** Whether {@link #values} holds every column (an insert, a snapshot read, or an update on top of one). */
+        boolean complete;
+
+        Row(List<Object> key) {
+            this.key = key;
+        }
+    }
+
+    private final TableSchema schema;
+    private final String table;
+    private final Map<String, String> types = new HashMap<>();
+    private final Map<List<Object>, Row> rows = new LinkedHashMap<>();
+
+    TableBuffer(TableSchema schema) {
+        this.schema = schema;
+        this.table = quote(StoreLayout.replicaSchema(schema.source())) + "." + quote(StoreLayout.replicaTable(schema.table()));
+        schema.columns().forEach(c -> types.put(c.name(), c.type()));
+        if (schema.primaryKey().isEmpty()) {
+            throw new OutpostException("table " + schema.table() + " has no primary key; the projector needs one to "
+                    + "apply its changes (tables with REPLICA IDENTITY FULL and no key are not supported by the projector yet)");
+        }
+    }
+
+    TableSchema schema() {
+        return schema;
+    }
+
+    boolean isEmpty() {
+        return rows.isEmpty();
+    }
+
+    int size() {
+        return rows.size();
+    }
+
+    void add(RowChange change) {
+        List<Object> key = new ArrayList<>(schema.primaryKey().size());
+        for (String column : schema.primaryKey()) {
+            key.add(change.key().get(column));
+        }
+        Row row = rows.computeIfAbsent(key, Row::new);
+        switch (change.operation()) {
+            case DELETE -> {
+                row.deleted = true;
+                row.values = null;
+                row.complete = false;
+            }
+            case CREATE, READ -> {
+                row.deleted = false;
+                row.values = new LinkedHashMap<>(change.after());
+                row.complete = true;
+            }
+            case UPDATE -> {
+                if (row.values != null && !row.deleted) {
+                    row.values.putAll(change.after());
+                } else {
+                    row.deleted = false;
+                    row.values = new LinkedHashMap<>(change.after());
+                    row.complete = change.after().keySet().containsAll(types.keySet());
+                }
+            }
+        }
+    }
+
+    /**
+     * Writes the buffered rows and forgets them.
+     *
+     * @param mappingColumns columns whose values before and after the change views need
+     *                       ({@code images} receives them)
+     * @param images         receives, for every touched row, its mapping columns' values as they
+     *                       were in the replica before and as they are after
+     */
+    void flush(Connection c, Set<String> mappingColumns, List<Map<String, Object>> images) throws SQLException {
+        if (rows.isEmpty()) {
+            return;
+        }
+        Map<List<Object>, Map<String, Object>> before = Map.of();
+        boolean needBefore = !mappingColumns.isEmpty() && !schema.primaryKey().containsAll(mappingColumns);
+        if (needBefore) {
+            before = read(c, mappingColumns);
+            images.addAll(before.values());
+        }
+        List<Map<String, Object>> deletes = new ArrayList<>();
+        Map<Set<String>, List<Map<String, Object>>> upserts = new LinkedHashMap<>();
+        for (Row row : rows.values()) {
+            if (row.deleted) {
+                deletes.add(keyMap(row.key));
+            } else {
+                Set<String> columns = new TreeSet<>(row.values.keySet());
+                columns.retainAll(types.keySet());
+                upserts.computeIfAbsent(columns, k -> new ArrayList<>()).add(row.values);
+            }
+            if (!mappingColumns.isEmpty()) {
+                Map<String, Object> after = new HashMap<>(before.getOrDefault(row.key, Map.of()));
+                after.putAll(keyMap(row.key));
+                if (!row.deleted) {
+                    row.values.forEach((k, v) -> {
+                        if (mappingColumns.contains(k)) {
+                            after.put(k, v);
+                        }
+                    });
+                }
+                images.add(after);
+            }
+        }
+        if (!deletes.isEmpty()) {
+            delete(c, deletes);
+        }
+        for (var entry : upserts.entrySet()) {
+            upsert(c, entry.getKey(), entry.getValue());
+        }
+        rows.clear();
+    }
+
+    private Map<String, Object> keyMap(List<Object> key) {
+        Map<String, Object> values = new LinkedHashMap<>();
+        for (int i = 0; i < key.size(); i++) {
+            values.put(schema.primaryKey().get(i), key.get(i));
+        }
+        return values;
+    }
+
+    private String recordDefinition(Iterable<String> columns) {
+        List<String> definitions = new ArrayList<>();
+        for (String column : columns) {
+            definitions.add(quote(column) + " " + ColumnCodec.declaredType(types.get(column)));
+        }
+        return String.join(", ", definitions);
+    }
+
+    private String keyMatch(String alias) {
+        List<String> conditions = new ArrayList<>();
+        for (String column : schema.primaryKey()) {
+            conditions.add("t." + quote(column) + " = " + ColumnCodec.expression(alias, column, types.get(column)));
+        }
+        return String.join(" AND ", conditions);
+    }
+
+    /**
+     * The mapping columns' current values (as text, which both kinds of mapping accept) of every
+     * buffered row that exists in the replica, by buffered key.
+     */
+    private Map<List<Object>, Map<String, Object>> read(Connection c, Set<String> columns) throws SQLException {
+        Set<String> wanted = new LinkedHashSet<>(columns);
+        wanted.retainAll(types.keySet());
+        List<String> select = new ArrayList<>(List.of("k.\"_i\""));
+        wanted.forEach(col -> select.add("t." + quote(col) + "::text"));
+        List<String> keyColumns = new ArrayList<>(schema.primaryKey());
+        String sql = "SELECT " + String.join(", ", select) + " FROM " + table + " t JOIN jsonb_to_recordset(?::jsonb) AS k("
+                + recordDefinition(keyColumns) + ", \"_i\" int4) ON " + keyMatch("k");
+        List<List<Object>> order = new ArrayList<>(rows.keySet());
+        List<Map<String, Object>> keys = new ArrayList<>();
+        for (int i = 0; i < order.size(); i++) {
+            Map<String, Object> key = keyMap(order.get(i));
+            key.put("_i", i);
+            keys.add(key);
+        }
+        List<String> names = new ArrayList<>(wanted);
+        Map<List<Object>, Map<String, Object>> found = new HashMap<>();
+        try (PreparedStatement s = c.prepareStatement(sql)) {
+            s.setString(1, json(keys));
+            try (ResultSet rs = s.executeQuery()) {
+                while (rs.next()) {
+                    Map<String, Object> values = new HashMap<>();
+                    for (int i = 0; i < names.size(); i++) {
+                        values.put(names.get(i), rs.getString(i + 2));
+                    }
+                    found.put(order.get(rs.getInt(1)), values);
+                }
+            }
+        }
+        return found;
+    }
+
+    private void delete(Connection c, List<Map<String, Object>> keys) throws SQLException {
+        String sql = "DELETE FROM " + table + " t USING jsonb_to_recordset(?::jsonb) AS d(" + recordDefinition(schema.primaryKey())
+                + ") WHERE " + keyMatch("d");
+        try (PreparedStatement s = c.prepareStatement(sql)) {
+            s.setString(1, json(keys));
+            s.executeUpdate();
+        }
+    }
+
+    private void upsert(Connection c, Set<String> columns, List<Map<String, Object>> values) throws SQLException {
+        List<String> names = columns.stream().map(io.outpost.store.StoreLayout::quote).toList();
+        List<String> expressions = columns.stream().map(col -> ColumnCodec.expression("r", col, types.get(col))).toList();
+        List<String> updates = new ArrayList<>();
+        for (String column : columns) {
+            if (!schema.primaryKey().contains(column)) {
+                updates.add(quote(column) + " = EXCLUDED." + quote(column));
+            }
+        }
+        String sql = "INSERT INTO " + table + " (" + String.join(", ", names) + ") SELECT " + String.join(", ", expressions)
+                + " FROM jsonb_to_recordset(?::jsonb) AS r(" + recordDefinition(columns) + ") ON CONFLICT ("
+                + String.join(", ", schema.primaryKey().stream().map(io.outpost.store.StoreLayout::quote).toList()) + ") "
+                + (updates.isEmpty() ? "DO NOTHING" : "DO UPDATE SET " + String.join(", ", updates));
+        try (PreparedStatement s = c.prepareStatement(sql)) {
+            s.setString(1, json(values));
+            s.executeUpdate();
+        }
+    }
+
+    static String json(Object value) {
+        try {
+            return JSON.writeValueAsString(value);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

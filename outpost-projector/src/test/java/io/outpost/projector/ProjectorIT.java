@@ -1,0 +1,281 @@
+package io.outpost.projector;
+
+import static io.outpost.projector.LogWriter.map;
+import static java.util.concurrent.TimeUnit.SECONDS;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.outpost.core.OutpostException;
+import io.outpost.core.SourcePosition;
+import io.outpost.core.config.OutpostConfig;
+import io.outpost.embedded.EmbeddedKafka;
+import io.outpost.embedded.EmbeddedPostgres;
+import io.outpost.projector.LogWriter.Tx;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+class ProjectorIT {
+
+    private static final AtomicInteger COUNTER = new AtomicInteger();
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    static final String ORDERS_VIEW = """
+              orders:
+                key: id
+                sql: |
+                  SELECT o.id, o.status, json_build_object('id', c.id, 'name', c.name) AS customer,
+                         coalesce((SELECT json_agg(json_build_object('sku', l.sku, 'qty', l.qty) ORDER BY l.line_no)
+                                   FROM order_lines l WHERE l.order_id = o.id), '[]') AS lines
+                  FROM orders o JOIN customers c ON c.id = o.customer_id
+                changes:
+                  orders: id
+                  order_lines: order_id
+                  customers: SELECT id FROM orders WHERE customer_id = :id
+                fields: [status, customer.id]
+                search: [customer.name]
+            """;
+
+    /** A store database and a topic of their own, and settings for a projector over them. */
+    record Setup(String storeUrl, String topic, ProjectorSettings settings) {
+    }
+
+    static Setup setup(String views) {
+        int n = COUNTER.incrementAndGet();
+        String name = "projector_it_" + n + "_" + ProcessHandle.current().pid();
+        String url = EmbeddedPostgres.shared().createDatabase(name);
+        String yaml = """
+                source: { name: shop, url: "jdbc:postgresql://localhost/x", user: u, tables: [customers, orders, order_lines] }
+                log: { bootstrap-servers: "%s" }
+                monolith: { url: "http://localhost:8080" }
+                regions: { here: { monolith-route: true, store: { url: "%s", user: postgres }, gateway: { url: "http://localhost:7001" } } }
+                projector: { batch-max-rows: 100 }
+                views:
+                %s
+                """.formatted(EmbeddedKafka.shared().bootstrapServers(), url, views);
+        OutpostConfig config = OutpostConfig.parse(yaml, v -> null);
+        String topic = "outpost.projector_it_" + n + ".changes";
+        ProjectorSettings base = ProjectorSettings.of(config, "here");
+        return new Setup(url, topic, new ProjectorSettings(base.source(), topic, base.region(), base.views(), base.projector()));
+    }
+
+    static Tx schemas(long lsn) {
+        return new Tx(lsn)
+                .schema("customers", List.of("id"), "id", "int8", "name", "text")
+                .schema("orders", List.of("id"), "id", "int8", "customer_id", "int8", "status", "text", "note", "text")
+                .schema("order_lines", List.of("order_id", "line_no"), "order_id", "int8", "line_no", "int4", "sku", "text",
+                        "qty", "int4");
+    }
+
+    static List<List<Object>> query(String url, String sql) throws Exception {
+        List<List<Object>> rows = new ArrayList<>();
+        try (Connection c = DriverManager.getConnection(url); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+            while (rs.next()) {
+                List<Object> row = new ArrayList<>();
+                for (int i = 1; i <= rs.getMetaData().getColumnCount(); i++) {
+                    row.add(rs.getObject(i));
+                }
+                rows.add(row);
+            }
+        }
+        return rows;
+    }
+
+    static Map<String, JsonNode> documents(String url, String view) throws Exception {
+        Map<String, JsonNode> docs = new LinkedHashMap<>();
+        for (List<Object> row : query(url, "SELECT key::text, doc::text FROM views.\"" + view + "\" ORDER BY key")) {
+            docs.put((String) row.get(0), JSON.readTree((String) row.get(1)));
+        }
+        return docs;
+    }
+
+    static void awaitWatermark(Projector projector, long lsn) {
+        await().alias("projector reached " + SourcePosition.ofLsn(lsn)).atMost(30, SECONDS)
+                .until(() -> !SourcePosition.ofLsn(lsn).isAfter(projector.status().watermark())
+                        || projector.status().state() == Projector.State.FAILED);
+        assertThat(projector.status().problem()).isNull();
+    }
+
+    @Test
+    void appliesWholeTransactionsAndKeepsTheViewEqualToItsSql() throws Exception {
+        Setup setup = setup(ORDERS_VIEW);
+        try (LogWriter log = new LogWriter(setup.topic()); Projector projector = Projector.start(setup.settings())) {
+            log.commit(schemas(100)
+                    .insert("customers", map("id", 1L), "id", 1L, "name", "Ada")
+                    .insert("customers", map("id", 2L), "id", 2L, "name", "Grace")
+                    .insert("orders", map("id", 10L), "id", 10L, "customer_id", 1L, "status", "placed", "note", "x")
+                    .insert("order_lines", map("order_id", 10L, "line_no", 1L), "order_id", 10L, "line_no", 1L, "sku", "A", "qty", 2L)
+                    .insert("order_lines", map("order_id", 10L, "line_no", 2L), "order_id", 10L, "line_no", 2L, "sku", "B", "qty", 1L));
+            awaitWatermark(projector, 100);
+            assertThat(documents(setup.storeUrl(), "orders").get("10").toString()).isEqualTo(
+                    "{\"id\":10,\"lines\":[{\"qty\":2,\"sku\":\"A\"},{\"qty\":1,\"sku\":\"B\"}],\"status\":\"placed\","
+                            + "\"customer\":{\"id\":1,\"name\":\"Ada\"}}");
+
+            // a customer rename reaches the order through the SELECT mapping; a line deleted
+            log.commit(new Tx(200).update("customers", map("id", 1L), "id", 1L, "name", "Ada L."));
+            log.commit(new Tx(300).delete("order_lines", map("order_id", 10L, "line_no", 1L)));
+            awaitWatermark(projector, 300);
+            JsonNode order = documents(setup.storeUrl(), "orders").get("10");
+            assertThat(order.at("/customer/name").asText()).isEqualTo("Ada L.");
+            assertThat(order.at("/lines").size()).isEqualTo(1);
+
+            // moving the order to another customer, then deleting it
+            log.commit(new Tx(400).update("orders", map("id", 10L), "id", 10L, "customer_id", 2L, "status", "paid", "note", "x"));
+            awaitWatermark(projector, 400);
+            assertThat(documents(setup.storeUrl(), "orders").get("10").at("/customer/name").asText()).isEqualTo("Grace");
+            log.commit(new Tx(500).delete("orders", map("id", 10L)));
+            awaitWatermark(projector, 500);
+            assertThat(documents(setup.storeUrl(), "orders")).isEmpty();
+
+            assertThat(query(setup.storeUrl(), "SELECT position::text, log_offset FROM outpost_watermark"))
+                    .containsExactly(List.of("0/1F4", 17L));
+            assertThat(query(setup.storeUrl(), "SELECT order_id, line_no, sku FROM replica_shop.order_lines"))
+                    .containsExactly(List.of(10L, 2, "B"));
+        }
+    }
+
+    @Test
+    void skipsTransactionsAtOrBelowTheWatermarkAndDropsOnesCutShort() throws Exception {
+        Setup setup = setup(ORDERS_VIEW);
+        try (LogWriter log = new LogWriter(setup.topic())) {
+            Tx first = schemas(100).insert("customers", map("id", 1L), "id", 1L, "name", "Ada");
+            log.commit(first);
+            Tx second = new Tx(200).insert("customers", map("id", 2L), "id", 2L, "name", "Grace")
+                    .insert("customers", map("id", 3L), "id", 3L, "name", "Edsger");
+            // the capture died after the first row of the second transaction, then republished from
+            // an older offset: the first transaction again, then the second whole
+            log.write(second.records.subList(0, 1));
+            log.commit(first);
+            log.commit(second);
+            log.commit(second);
+            log.heartbeat(250);
+        }
+        try (Projector projector = Projector.start(setup.settings())) {
+            awaitWatermark(projector, 250);
+            assertThat(projector.status().transactions()).isEqualTo(3);
+            assertThat(projector.status().rows()).isEqualTo(3);
+        }
+        assertThat(query(setup.storeUrl(), "SELECT id, name FROM replica_shop.customers ORDER BY id"))
+                .containsExactly(List.of(1L, "Ada"), List.of(2L, "Grace"), List.of(3L, "Edsger"));
+    }
+
+    @Test
+    void keepsAValueAnUpdateLeftOutAndTakesNewColumns() throws Exception {
+        Setup setup = setup(ORDERS_VIEW);
+        String large = "x".repeat(10_000);
+        try (LogWriter log = new LogWriter(setup.topic()); Projector projector = Projector.start(setup.settings())) {
+            log.commit(schemas(100).insert("customers", map("id", 1L), "id", 1L, "name", "Ada")
+                    .insert("orders", map("id", 10L), "id", 10L, "customer_id", 1L, "status", "placed", "note", large));
+            // an unchanged TOASTed note is not in the update's after image
+            log.commit(new Tx(200).update("orders", map("id", 10L), "id", 10L, "customer_id", 1L, "status", "paid"));
+            log.commit(new Tx(300)
+                    .schema("orders", List.of("id"), "id", "int8", "customer_id", "int8", "status", "text", "note", "text",
+                            "channel", "text")
+                    .update("orders", map("id", 10L), "id", 10L, "customer_id", 1L, "status", "shipped", "note", large,
+                            "channel", "web"));
+            awaitWatermark(projector, 300);
+        }
+        assertThat(query(setup.storeUrl(), "SELECT status, length(note), channel FROM replica_shop.orders"))
+                .containsExactly(List.of("shipped", 10_000, "web"));
+    }
+
+    @Test
+    void appliesATransactionLargerThanABatchWholeInAStoreTransactionOfItsOwn() throws Exception {
+        Setup setup = setup(ORDERS_VIEW);
+        try (LogWriter log = new LogWriter(setup.topic()); Projector projector = Projector.start(setup.settings())) {
+            log.commit(schemas(100).insert("customers", map("id", 1L), "id", 1L, "name", "Ada"));
+            Tx big = new Tx(200);
+            for (long i = 0; i < 1000; i++) { // batch-max-rows is 100
+                big.insert("orders", map("id", i), "id", i, "customer_id", 1L, "status", "placed", "note", null);
+            }
+            // cut short once, then whole
+            log.write(big.records.subList(0, 500));
+            log.commit(big);
+            log.commit(new Tx(300).update("customers", map("id", 1L), "id", 1L, "name", "Ada L."));
+            awaitWatermark(projector, 300);
+        }
+        assertThat(query(setup.storeUrl(), "SELECT count(*) FROM replica_shop.orders")).containsExactly(List.of(1000L));
+        assertThat(query(setup.storeUrl(), "SELECT count(*) FROM views.orders WHERE doc #>> '{customer,name}' = 'Ada L.'"))
+                .containsExactly(List.of(1000L));
+    }
+
+    @Test
+    void refusesAViewThatReadsATableWithoutAChangesEntry() throws Exception {
+        String invalid = """
+                  orders:
+                    key: id
+                    sql: SELECT o.id, c.name FROM orders o JOIN customers c ON c.id = o.customer_id
+                    changes:
+                      orders: id
+                """;
+        Setup setup = setup(invalid);
+        try (LogWriter log = new LogWriter(setup.topic())) {
+            log.commit(schemas(100));
+        }
+        // on a new store the view waits for its tables; once they appear it is checked, and the projector stops
+        try (Projector projector = Projector.start(setup.settings())) {
+            await().atMost(30, SECONDS).until(() -> projector.status().state() == Projector.State.FAILED);
+            assertThat(projector.status().problem()).contains("view orders is invalid")
+                    .contains("reads table customers but changes has no entry for it");
+            assertThat(projector.status().watermark()).isEqualTo(SourcePosition.ZERO);
+        }
+        // on a store that has the tables, start refuses it
+        Setup valid = new Setup(setup.storeUrl(), setup.topic(), setup(ORDERS_VIEW).settings()
+                .withStore(setup.settings().region()).withTopic(setup.topic()));
+        try (Projector projector = Projector.start(valid.settings())) {
+            awaitWatermark(projector, 100);
+        }
+        assertThatThrownBy(() -> Projector.start(setup.settings())).isInstanceOf(OutpostException.class)
+                .hasMessageContaining("view orders is invalid: its SQL reads table customers but changes has no entry");
+    }
+
+    @Test
+    void stopsNamingTheViewTheKeyAndThePositionWhenTheViewFailsForAKey() throws Exception {
+        Setup setup = setup("""
+                  ratios:
+                    key: id
+                    sql: SELECT l.order_id AS id, sum(100 / l.qty) AS per_unit FROM order_lines l GROUP BY l.order_id
+                    changes:
+                      order_lines: order_id
+                """);
+        try (LogWriter log = new LogWriter(setup.topic()); Projector projector = Projector.start(setup.settings())) {
+            log.commit(schemas(100).insert("order_lines", map("order_id", 1L, "line_no", 1L), "order_id", 1L, "line_no", 1L,
+                    "sku", "A", "qty", 4L));
+            awaitWatermark(projector, 100);
+            log.commit(new Tx(200).insert("order_lines", map("order_id", 2L, "line_no", 1L), "order_id", 2L, "line_no", 1L,
+                    "sku", "B", "qty", 0L));
+            await().atMost(30, SECONDS).until(() -> projector.status().state() == Projector.State.FAILED);
+            assertThat(projector.status().problem()).contains("view ratios failed for key 2 at position 0/C8")
+                    .contains("division by zero");
+            assertThat(projector.status().watermark()).isEqualTo(SourcePosition.ofLsn(100));
+        }
+        assertThat(documents(setup.storeUrl(), "ratios")).containsOnlyKeys("1");
+    }
+
+    @Test
+    void aStandbyWaitsForTheStoreLockAndTakesOver() throws Exception {
+        Setup setup = setup(ORDERS_VIEW);
+        try (LogWriter log = new LogWriter(setup.topic())) {
+            log.commit(schemas(100).insert("customers", map("id", 1L), "id", 1L, "name", "Ada"));
+            Projector active = Projector.start(setup.settings());
+            awaitWatermark(active, 100);
+            try (Projector standby = Projector.start(setup.settings())) {
+                await().atMost(30, SECONDS).until(() -> standby.status().state() == Projector.State.WAITING_FOR_LOCK);
+                active.close();
+                log.commit(new Tx(200).insert("customers", map("id", 2L), "id", 2L, "name", "Grace"));
+                awaitWatermark(standby, 200);
+            }
+        }
+        assertThat(query(setup.storeUrl(), "SELECT count(*) FROM replica_shop.customers")).containsExactly(List.of(2L));
+    }
+}
