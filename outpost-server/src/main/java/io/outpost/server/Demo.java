@@ -2,6 +2,9 @@ package io.outpost.server;
 
 import io.outpost.capture.Capture;
 import io.outpost.capture.CaptureSettings;
+import io.outpost.core.SourcePosition;
+import io.outpost.projector.Projector;
+import io.outpost.projector.ProjectorSettings;
 import io.outpost.core.config.OutpostConfig;
 import io.outpost.embedded.EmbeddedKafka;
 import io.outpost.embedded.EmbeddedPostgres;
@@ -33,7 +36,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Everything {@code outpost demo} runs in one JVM: an embedded PostgreSQL (the monolith's database
  * and one store database per region), an in-process Kafka broker (the change log), the example
- * shop with a seeded dataset, and capture of the shop's database into the change log. The demo
+ * shop with a seeded dataset, capture of the shop's database into the change log, and three regions
+ * (each a store database and a projector keeping its replicas and views). The demo
  * runs the example configuration ({@code examples/outpost-shop.yml}) with its own addresses filled
  * in, written to {@code <data-dir>/outpost.yml} so other commands can use it. Parts start in
  * dependency order and stop in reverse.
@@ -72,6 +76,7 @@ public final class Demo implements AutoCloseable {
     private Path configFile;
     private OutpostConfig config;
     private Capture capture;
+    private final List<Projector> projectors = new java.util.ArrayList<>();
 
     private Demo(Options options) {
         this.options = options;
@@ -121,6 +126,12 @@ public final class Demo implements AutoCloseable {
         capture = Capture.start(CaptureSettings.of(config).withSpillDirectory(options.dataDirectory().resolve("spill")));
         parts.push(capture);
         awaitSnapshot();
+        for (String region : config.regions().keySet()) {
+            Projector projector = Projector.start(ProjectorSettings.of(config, region));
+            parts.push(projector);
+            projectors.add(projector);
+        }
+        awaitRegions();
         LOG.info("demo started in {} ms", (System.nanoTime() - started) / 1_000_000);
     }
 
@@ -175,12 +186,42 @@ public final class Demo implements AutoCloseable {
         LOG.info("captured the shop's initial snapshot: {} rows in {}", capture.status().rows(), config.changesTopic());
     }
 
+    /** Every region has applied the initial snapshot and built its views. */
+    private void awaitRegions() {
+        SourcePosition snapshot = capture.status().lastPosition();
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        for (Projector projector : projectors) {
+            while (snapshot.isAfter(projector.status().watermark())) {
+                if (projector.status().state() == Projector.State.FAILED || System.nanoTime() > deadline) {
+                    throw new IllegalStateException("region " + projector.region() + " did not apply the initial snapshot"
+                            + (projector.status().problem() == null ? " within 60 s" : ": " + projector.status().problem())
+                            + "; see the log file for why");
+                }
+                try {
+                    Thread.sleep(20);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("interrupted while waiting for the regions", e);
+                }
+            }
+        }
+        LOG.info("every region applied the initial snapshot at {}", snapshot);
+    }
+
+    /** One line: each region's watermark, staleness and distance from the source. */
+    public String statusLine() {
+        List<RegionStatus> regions = RegionStatus.of(config, RegionStatus.sourcePosition(config), java.time.Instant.now());
+        return "regions: " + String.join(" · ", regions.stream().map(RegionStatus::compact).toList());
+    }
+
     /** Every address a user of the demo may want, in banner order. */
     public List<Address> addresses() {
         return List.of(
                 new Address("monolith (example shop)", shop.url()),
                 new Address("monolith's database", shopJdbcUrl),
                 new Address("change log (Kafka)", kafka.bootstrapServers() + ", topic " + config.changesTopic()),
+                new Address("region stores", String.join(", ", config.regions().values().stream()
+                        .map(r -> r.name() + " " + r.store().url()).toList())),
                 new Address("configuration", configFile.toString()),
                 new Address("data directory", options.dataDirectory().toString()),
                 new Address("log file", System.getProperty("outpost.log.file", "(console only)")));
@@ -193,7 +234,8 @@ public final class Demo implements AutoCloseable {
                 "curl -s -X POST " + shop.url() + "/orders -H 'Content-Type: application/json' -d '{\"customer_id\": "
                         + exampleIds.customerId() + ", \"lines\": [{\"product_id\": " + exampleIds.productId()
                         + ", \"qty\": 1}]}'",
-                "./outpost tail --config " + configFile + " --from-beginning");
+                "./outpost tail --config " + configFile + " --from-beginning",
+                "./outpost status --config " + configFile);
     }
 
     /** The banner {@code outpost demo} prints once everything runs. */
@@ -225,6 +267,10 @@ public final class Demo implements AutoCloseable {
 
     public Capture capture() {
         return capture;
+    }
+
+    public List<Projector> projectors() {
+        return List.copyOf(projectors);
     }
 
     public OutpostConfig config() {

@@ -29,6 +29,10 @@ final class DemoCommand implements Callable<Integer> {
             description = "The shop's port; a taken port means a free one (default: ${DEFAULT-VALUE}).")
     int shopPort;
 
+    @Option(names = "--status-interval", paramLabel = "DURATION", defaultValue = "PT10S",
+            description = "How often the demo prints the regions' watermarks (ISO-8601, default: 10 s).")
+    java.time.Duration statusInterval;
+
     @Override
     public Integer call() throws IOException, InterruptedException {
         PrintWriter out = spec.commandLine().getOut();
@@ -58,7 +62,11 @@ final class DemoCommand implements Callable<Integer> {
         }, "outpost-demo-shutdown"));
         out.print(demo.banner());
         out.flush();
-        stopped.await();
+        // a compact line of where the regions stand, until Ctrl-C
+        while (!stopped.await(statusInterval.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
+            out.println(demo.statusLine());
+            out.flush();
+        }
         return 0;
     }
 }

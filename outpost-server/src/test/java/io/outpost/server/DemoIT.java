@@ -1,6 +1,7 @@
 package io.outpost.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -24,6 +25,17 @@ class DemoIT {
         return output;
     }
 
+    /** The orders view's document of {@code id} in a region's store, or null. */
+    private static String orderInRegion(String storeUrl, long id) throws Exception {
+        try (var c = java.sql.DriverManager.getConnection(storeUrl);
+             var s = c.prepareStatement("SELECT doc::text FROM views.orders WHERE key = ?")) {
+            s.setLong(1, id);
+            try (var rs = s.executeQuery()) {
+                return rs.next() ? rs.getString(1) : null;
+            }
+        }
+    }
+
     @Test
     void startsEverythingAndItsPrintedCurlCommandsWork(@TempDir Path dir) throws Exception {
         assumeTrue(new ProcessBuilder("curl", "--version").start().waitFor() == 0, "needs curl");
@@ -34,7 +46,8 @@ class DemoIT {
             assertThat(banner).contains(demo.shop().url(), demo.kafka().bootstrapServers(), data.toString(),
                     "Press Ctrl-C");
             List<String> commands = demo.exampleCommands();
-            assertThat(commands).hasSize(3).allSatisfy(c -> assertThat(banner).contains(c));
+            assertThat(commands).hasSize(4).allSatisfy(c -> assertThat(banner).contains(c));
+            assertThat(banner).contains("region stores", "us-east", "eu-west", "ap-south");
             assertThat(demo.capture().status().rows()).as("the seeded data, captured by the snapshot")
                     .isGreaterThanOrEqualTo(1300);
 
@@ -58,6 +71,26 @@ class DemoIT {
                     .contains("schema public.orders (id int8 not null")
                     .contains(" c public.orders {id=1001} ")
                     .contains("end of transaction");
+
+            // every region has the order placed above, in its orders view
+            for (var region : demo.config().regions().values()) {
+                await().alias("order 1001 in region " + region.name()).atMost(30, java.util.concurrent.TimeUnit.SECONDS)
+                        .until(() -> orderInRegion(region.store().url(), 1001) != null);
+                JsonNode inRegion = JSON.readTree(orderInRegion(region.store().url(), 1001));
+                assertThat(inRegion.get("status").asText()).isEqualTo("PLACED");
+                assertThat(inRegion.get("lines")).isEqualTo(placed.get("lines"));
+            }
+
+            // the fourth: "./outpost status --config FILE"
+            java.io.StringWriter status = new java.io.StringWriter();
+            exit = Main.execute(new java.io.PrintWriter(status, true), new java.io.PrintWriter(System.err, true),
+                    List.of(commands.get(3).split(" ")).subList(1, 4).toArray(String[]::new));
+            assertThat(exit).isZero();
+            assertThat(status.toString()).contains("source shop: at ")
+                    .containsPattern("us-east +\\d+/[0-9A-F]+ .*customer_orders ready, orders ready, products ready")
+                    .containsPattern("eu-west +\\d+/[0-9A-F]+ ")
+                    .containsPattern("ap-south +\\d+/[0-9A-F]+ ");
+            assertThat(demo.statusLine()).startsWith("regions: us-east ").contains(" · eu-west ", " · ap-south ");
         }
         assertThat(data.resolve("postgres")).doesNotExist();
         assertThat(data.resolve("kafka")).doesNotExist();

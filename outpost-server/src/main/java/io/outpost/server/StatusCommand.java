@@ -1,0 +1,66 @@
+package io.outpost.server;
+
+import io.outpost.core.SourcePosition;
+import io.outpost.core.config.ConfigException;
+import io.outpost.core.config.OutpostConfig;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+@Command(name = "status", mixinStandardHelpOptions = true,
+        description = {"Shows where each region stands: its watermark (the source position it has applied up to),",
+            "how far behind the source it is (WAL bytes, and time since the watermark's commit), and its views."})
+final class StatusCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--config", required = true, paramLabel = "FILE", description = "The configuration file (YAML).")
+    Path config;
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        OutpostConfig parsed;
+        try {
+            parsed = OutpostConfig.parse(ValidateCommand.ConfigFiles.read(config), System::getenv);
+        } catch (IllegalArgumentException e) {
+            err.println("outpost: " + e.getMessage());
+            return 1;
+        } catch (ConfigException e) {
+            err.println("outpost: " + config + " is not a valid configuration (run outpost validate --config " + config
+                    + "):\n" + e.getMessage());
+            return 1;
+        }
+        Optional<SourcePosition> source = RegionStatus.sourcePosition(parsed);
+        out.println("source " + parsed.source().name() + ": " + source.map(p -> "at " + p)
+                .orElse("unreachable at " + parsed.source().url() + " (lag in bytes unknown)"));
+        List<RegionStatus> regions = RegionStatus.of(parsed, source, Instant.now());
+        out.printf("%-12s %-14s %-12s %-10s %s%n", "region", "watermark", "behind", "staleness", "views");
+        boolean allReachable = true;
+        for (RegionStatus region : regions) {
+            if (region.problem() != null) {
+                out.printf("%-12s %s%n", region.region(), region.problem());
+                allReachable = false;
+                continue;
+            }
+            StringBuilder views = new StringBuilder();
+            region.views().forEach((name, state) -> views.append(views.isEmpty() ? "" : ", ").append(name).append(' ')
+                    .append(state.name().toLowerCase(java.util.Locale.ROOT)));
+            out.printf("%-12s %-14s %-12s %-10s %s%n", region.region(),
+                    region.watermark().map(w -> w.position().toString()).orElse("-"),
+                    RegionStatus.bytes(region.behind()), RegionStatus.seconds(region.staleness()),
+                    views.isEmpty() ? "-" : views);
+        }
+        out.flush();
+        return allReachable ? 0 : 2;
+    }
+}
