@@ -6,6 +6,7 @@ import static io.outpost.capture.CaptureIT.execute;
 import static io.outpost.capture.CaptureIT.readUntil;
 import static io.outpost.capture.CaptureIT.settings;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.outpost.core.SourcePosition;
 import io.outpost.core.change.ChangeRecord;
@@ -18,6 +19,9 @@ import java.io.StringReader;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Set;
@@ -175,6 +179,59 @@ class DurabilityIT {
                     .map(TransactionEnd.class::cast).filter(end -> !end.transactionId().startsWith("snapshot:")).toList();
             assertThat(statements).isNotEmpty().allSatisfy(end -> assertThat(end.eventCount()).isEqualTo(10_000));
             assertThat(statements.stream().map(ChangeRecord::position).distinct().count()).isEqualTo(4);
+        }
+    }
+
+    @Test
+    @DisplayName("a transaction open at the source across a heartbeat and a capture restart comes out whole "
+            + "(regression: acknowledging a non-transactional message made Debezium skip its early rows)")
+    @SuppressWarnings("try") // the running captures are the resources: each lives for its block
+    void aTransactionOpenAcrossAHeartbeatAndARestartComesOutWhole() throws Exception {
+        String url = CaptureIT.database("durability_open_tx");
+        CaptureSettings settings = CaptureIT.settings("open_tx", url);
+        try (Connection open = DriverManager.getConnection(url)) {
+            open.setAutoCommit(false);
+            try (Capture capture = Capture.start(settings)) {
+                readUntil(settings.changesTopic(), r -> count(r, Heartbeat.class) >= 1);
+                SourcePosition firstRow;
+                try (Statement s = open.createStatement()) {
+                    s.execute("INSERT INTO customers VALUES (100, 'written before the heartbeat')");
+                    try (ResultSet rs = s.executeQuery("SELECT pg_current_wal_lsn()::text")) {
+                        rs.next();
+                        firstRow = SourcePosition.parse(rs.getString(1));
+                    }
+                }
+                // a heartbeat after the open transaction's first row, and capture's offset stored past it
+                readUntil(settings.changesTopic(), r -> r.stream()
+                        .anyMatch(x -> x instanceof Heartbeat && x.position().isAfter(firstRow)));
+                await().alias("the slot confirmed past the open transaction's first row").atMost(Duration.ofSeconds(30))
+                        .until(() -> confirmedFlush(url, settings.source().slot()).isAfter(firstRow));
+            }
+            try (Statement s = open.createStatement()) {
+                s.execute("INSERT INTO customers VALUES (101, 'written after it')");
+            }
+            open.commit();
+        }
+        try (Capture capture = Capture.start(settings)) {
+            List<ChangeRecord> log = readUntil(settings.changesTopic(), r -> r.stream()
+                    .anyMatch(x -> x instanceof RowChange row && row.key().equals(Map.of("id", 101L))));
+            RowChange late = log.stream().filter(x -> x instanceof RowChange row && row.key().equals(Map.of("id", 101L)))
+                    .map(RowChange.class::cast).findFirst().orElseThrow();
+            List<ChangeRecord> transaction = log.stream().filter(x -> x.position().equals(late.position())).toList();
+            assertThat(transaction).filteredOn(RowChange.class::isInstance).extracting(x -> ((RowChange) x).key())
+                    .as("both rows of the transaction, in one transaction").containsExactly(Map.of("id", 100L), Map.of("id", 101L));
+            assertThat(((TransactionEnd) transaction.getLast()).eventCount()).isEqualTo(2);
+        }
+    }
+
+    private static SourcePosition confirmedFlush(String url, String slot) throws Exception {
+        try (Connection c = DriverManager.getConnection(url);
+             var s = c.prepareStatement("SELECT coalesce(confirmed_flush_lsn, '0/0')::text FROM pg_replication_slots "
+                     + "WHERE slot_name = ?")) {
+            s.setString(1, slot);
+            try (ResultSet rs = s.executeQuery()) {
+                return rs.next() ? SourcePosition.parse(rs.getString(1)) : SourcePosition.ZERO;
+            }
         }
     }
 }

@@ -8,6 +8,7 @@ import io.outpost.projector.internal.Applier;
 import io.outpost.projector.internal.StoreLock;
 import io.outpost.projector.internal.ViewFailure;
 import io.outpost.projector.internal.ViewMaintainer;
+import io.outpost.store.Rebuilds;
 import io.outpost.store.RegionStore;
 import io.outpost.store.ReplicaTables;
 import io.outpost.store.StoreLayout;
@@ -245,9 +246,12 @@ public final class Projector implements AutoCloseable {
                     watermark.set(applier.committed());
                     transactions.set(applier.transactionsApplied());
                     rows.set(applier.rowsApplied());
-                    if (System.nanoTime() - lockCheckedAt > TimeUnit.SECONDS.toNanos(1)) {
+                    if (System.nanoTime() - lockCheckedAt > TimeUnit.MILLISECONDS.toNanos(500)) {
                         if (!lock.held()) {
                             throw new OutpostException.Retriable("lost the store's advisory lock (its session ended)");
+                        }
+                        if (!applier.hasBatch() && !applier.dirty()) {
+                            rebuildRequested(c, views, applier);
                         }
                         lockCheckedAt = System.nanoTime();
                     }
@@ -256,6 +260,42 @@ public final class Projector implements AutoCloseable {
                 if (!c.isClosed()) {
                     c.rollback();
                 }
+            }
+        }
+    }
+
+    /**
+     * Carries out the oldest rebuild request, between two batches: the view is built from the
+     * replicas at the watermark, in this projector's session, and swapped in when complete.
+     */
+    private void rebuildRequested(Connection c, ViewMaintainer views, Applier applier) throws SQLException {
+        Optional<Rebuilds.Request> next = Rebuilds.next(c);
+        c.commit();
+        if (next.isEmpty()) {
+            return;
+        }
+        Rebuilds.Request request = next.get();
+        try (Connection progress = store.connect()) {
+            progress.setAutoCommit(true);
+            Rebuilds.progress(progress, request.id(), Rebuilds.State.RUNNING, 0, null, null);
+            LOG.info("projector of region {} rebuilds view {} at {} (request {})", settings.region().name(), request.view(),
+                    applier.committed(), request.id());
+            long[] last = {0, 0};
+            try {
+                views.rebuild(c, request.view(), applier.schemas(), applier.committed(), (written, total) -> {
+                    last[0] = written;
+                    last[1] = total;
+                    Rebuilds.progress(progress, request.id(), Rebuilds.State.RUNNING, written, total, null);
+                });
+                c.commit();
+                Rebuilds.progress(progress, request.id(), Rebuilds.State.DONE, last[0], last[1],
+                        "built at " + applier.committed());
+                LOG.info("projector of region {} rebuilt view {}: {} documents", settings.region().name(), request.view(), last[0]);
+            } catch (OutpostException | SQLException e) {
+                c.rollback();
+                Rebuilds.progress(progress, request.id(), Rebuilds.State.FAILED, last[0], last[1], describe(e));
+                LOG.warn("projector of region {} could not rebuild view {}: {}", settings.region().name(), request.view(),
+                        describe(e));
             }
         }
     }

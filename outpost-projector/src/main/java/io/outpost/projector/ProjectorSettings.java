@@ -43,6 +43,11 @@ public record ProjectorSettings(String source, String changesTopic, RegionConfig
         return new ProjectorSettings(source, changesTopic, other, views, projector);
     }
 
+    /** The same settings with other views. */
+    public ProjectorSettings withViews(List<ViewDefinition> other) {
+        return new ProjectorSettings(source, changesTopic, region, other, projector);
+    }
+
     /** The same settings reading another topic. */
     public ProjectorSettings withTopic(String topic) {
         return new ProjectorSettings(source, topic, region, views, projector);

@@ -278,4 +278,55 @@ class ProjectorIT {
         }
         assertThat(query(setup.storeUrl(), "SELECT count(*) FROM replica_shop.customers")).containsExactly(List.of(2L));
     }
+
+    @Test
+    void rebuildsAViewIntoANewTableThroughTheRunningProjectorOrAlone() throws Exception {
+        Setup setup = setup(ORDERS_VIEW);
+        try (LogWriter log = new LogWriter(setup.topic())) {
+            Tx first = schemas(100).insert("customers", map("id", 1L), "id", 1L, "name", "Ada");
+            for (long i = 1; i <= 50; i++) {
+                first.insert("orders", map("id", i), "id", i, "customer_id", 1L, "status", "placed", "note", null);
+            }
+            log.commit(first);
+            List<Rebuild.Progress> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+            try (Projector projector = Projector.start(setup.settings())) {
+                awaitWatermark(projector, 100);
+                // a document changed behind the projector's back is put right by the rebuild
+                query(setup.storeUrl(), "UPDATE views.orders SET doc = '{}' WHERE key = 7 RETURNING key");
+                long documents = Rebuild.run(setup.settings(), "orders", seen::add, java.time.Duration.ofSeconds(60));
+                assertThat(documents).isEqualTo(50);
+                assertThat(seen).last().isEqualTo(new Rebuild.Progress("DONE", 50, 50L));
+                log.commit(new Tx(200).update("customers", map("id", 1L), "id", 1L, "name", "Ada L."));
+                awaitWatermark(projector, 200);
+            }
+            assertThat(documents(setup.storeUrl(), "orders").get("7").at("/customer/name").asText()).isEqualTo("Ada L.");
+
+            // with no projector running, the command does it itself
+            query(setup.storeUrl(), "UPDATE views.orders SET doc = '{}' WHERE key = 8 RETURNING key");
+            assertThat(Rebuild.run(setup.settings(), "orders", p -> { }, java.time.Duration.ofSeconds(60))).isEqualTo(50);
+            assertThat(documents(setup.storeUrl(), "orders").get("8").at("/customer/name").asText()).isEqualTo("Ada L.");
+            assertThatThrownBy(() -> Rebuild.run(setup.settings(), "nope", p -> { }, java.time.Duration.ofSeconds(5)))
+                    .hasMessageContaining("there is no view nope");
+        }
+    }
+
+    @Test
+    void rebuildsAViewWhoseDefinitionChangedWhenItStarts() throws Exception {
+        Setup setup = setup(ORDERS_VIEW);
+        try (LogWriter log = new LogWriter(setup.topic())) {
+            log.commit(schemas(100).insert("customers", map("id", 1L), "id", 1L, "name", "Ada")
+                    .insert("orders", map("id", 10L), "id", 10L, "customer_id", 1L, "status", "placed", "note", "x"));
+            try (Projector projector = Projector.start(setup.settings())) {
+                awaitWatermark(projector, 100);
+            }
+        }
+        Setup changed = setup(ORDERS_VIEW.replace("SELECT o.id, o.status,", "SELECT o.id, upper(o.status) AS status, o.note,"));
+        ProjectorSettings settings = changed.settings().withStore(setup.settings().region()).withTopic(setup.topic());
+        try (Projector projector = Projector.start(settings)) {
+            awaitWatermark(projector, 100);
+        }
+        JsonNode order = documents(setup.storeUrl(), "orders").get("10");
+        assertThat(order.get("status").asText()).isEqualTo("PLACED");
+        assertThat(order.get("note").asText()).isEqualTo("x");
+    }
 }

@@ -14,7 +14,7 @@ import picocli.CommandLine.Spec;
 /** The {@code outpost} command line. */
 @Command(name = "outpost", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Read-local, write-global regions in front of a relational monolith.",
-        subcommands = {DemoCommand.class, StatusCommand.class, TailCommand.class, ValidateCommand.class, ConfigReferenceCommand.class,
+        subcommands = {DemoCommand.class, StatusCommand.class, RebuildCommand.class, TailCommand.class, ValidateCommand.class, ConfigReferenceCommand.class,
             CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 

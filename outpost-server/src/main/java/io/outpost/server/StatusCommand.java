@@ -1,7 +1,6 @@
 package io.outpost.server;
 
 import io.outpost.core.SourcePosition;
-import io.outpost.core.config.ConfigException;
 import io.outpost.core.config.OutpostConfig;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -29,17 +28,11 @@ final class StatusCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        OutpostConfig parsed;
-        try {
-            parsed = OutpostConfig.parse(ValidateCommand.ConfigFiles.read(config), System::getenv);
-        } catch (IllegalArgumentException e) {
-            err.println("outpost: " + e.getMessage());
-            return 1;
-        } catch (ConfigException e) {
-            err.println("outpost: " + config + " is not a valid configuration (run outpost validate --config " + config
-                    + "):\n" + e.getMessage());
+        java.util.Optional<OutpostConfig> loaded = ValidateCommand.ConfigFiles.load(config, err);
+        if (loaded.isEmpty()) {
             return 1;
         }
+        OutpostConfig parsed = loaded.get();
         Optional<SourcePosition> source = RegionStatus.sourcePosition(parsed);
         out.println("source " + parsed.source().name() + ": " + source.map(p -> "at " + p)
                 .orElse("unreachable at " + parsed.source().url() + " (lag in bytes unknown)"));

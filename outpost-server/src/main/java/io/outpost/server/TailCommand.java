@@ -7,7 +7,6 @@ import io.outpost.core.change.Heartbeat;
 import io.outpost.core.change.RowChange;
 import io.outpost.core.change.TableSchema;
 import io.outpost.core.change.TransactionEnd;
-import io.outpost.core.config.ConfigException;
 import io.outpost.core.config.OutpostConfig;
 import io.outpost.log.ChangeLogReader;
 import java.io.PrintWriter;
@@ -52,17 +51,11 @@ final class TailCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        OutpostConfig parsed;
-        try {
-            parsed = OutpostConfig.parse(ValidateCommand.ConfigFiles.read(config), System::getenv);
-        } catch (IllegalArgumentException e) {
-            err.println("outpost: " + e.getMessage());
-            return 1;
-        } catch (ConfigException e) {
-            err.println("outpost: " + config + " is not a valid configuration (run outpost validate --config " + config
-                    + "):\n" + e.getMessage());
+        java.util.Optional<OutpostConfig> loaded = ValidateCommand.ConfigFiles.load(config, err);
+        if (loaded.isEmpty()) {
             return 1;
         }
+        OutpostConfig parsed = loaded.get();
         String bootstrap = parsed.log().bootstrapServers();
         String topic = parsed.changesTopic();
         long printed = 0;

@@ -55,6 +55,22 @@ final class ValidateCommand implements Callable<Integer> {
         private ConfigFiles() {
         }
 
+        /**
+         * The configuration in {@code file}, with the environment substituted; empty after printing
+         * to {@code err} why it cannot be used (commands other than validate).
+         */
+        static java.util.Optional<OutpostConfig> load(Path file, PrintWriter err) {
+            try {
+                return java.util.Optional.of(OutpostConfig.parse(read(file), System::getenv));
+            } catch (IllegalArgumentException e) {
+                err.println("outpost: " + e.getMessage());
+            } catch (ConfigException e) {
+                err.println("outpost: " + file + " is not a valid configuration (run outpost validate --config " + file
+                        + "):\n" + e.getMessage());
+            }
+            return java.util.Optional.empty();
+        }
+
         static String read(Path file) {
             try {
                 return Files.readString(file);

@@ -91,6 +91,13 @@ class DemoIT {
                     .containsPattern("eu-west +\\d+/[0-9A-F]+ ")
                     .containsPattern("ap-south +\\d+/[0-9A-F]+ ");
             assertThat(demo.statusLine()).startsWith("regions: us-east ").contains(" · eu-west ", " · ap-south ");
+
+            // a rebuild, done by eu-west's running projector
+            java.io.StringWriter rebuilt = new java.io.StringWriter();
+            exit = Main.execute(new java.io.PrintWriter(rebuilt, true), new java.io.PrintWriter(System.err, true),
+                    "rebuild", "--config", demo.configFile().toString(), "--region", "eu-west", "--view", "products");
+            assertThat(exit).isZero();
+            assertThat(rebuilt.toString()).contains("100%  200/200 documents", "view products of region eu-west rebuilt: 200 documents");
         }
         assertThat(data.resolve("postgres")).doesNotExist();
         assertThat(data.resolve("kafka")).doesNotExist();

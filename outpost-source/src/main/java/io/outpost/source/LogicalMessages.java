@@ -2,9 +2,10 @@ package io.outpost.source;
 
 /**
  * The logical decoding messages Outpost writes into the source's WAL with
- * {@code pg_logical_emit_message}. Fences and heartbeats are non-transactional, so they are decoded
- * at once and alone, and the LSN the function returns is above the commit of every transaction that
- * committed before. Schema announcements are transactional: they arrive as a transaction of their own.
+ * {@code pg_logical_emit_message}. Fences are non-transactional, so they are decoded at once and
+ * alone, and the LSN the function returns is above the commit of every transaction that committed
+ * before. Heartbeats and schema announcements are transactional: each arrives as a transaction of its
+ * own, at its commit position, so that the offset capture stores after one is a transaction's end.
  */
 public final class LogicalMessages {
 
@@ -19,7 +20,7 @@ public final class LogicalMessages {
 
     /** The query a heartbeat runs; capture's engine runs it on its heartbeat interval. */
     public static final String HEARTBEAT_QUERY =
-            "SELECT pg_logical_emit_message(false, '" + HEARTBEAT_PREFIX + "', now()::text)";
+            "SELECT pg_logical_emit_message(true, '" + HEARTBEAT_PREFIX + "', now()::text)";
 
     /** Whole-string regex of the prefixes capture passes on (others are dropped at the source). */
     public static final String PREFIX_PATTERN = FENCE_PREFIX + "|" + HEARTBEAT_PREFIX + "|" + SCHEMA_PREFIX;

@@ -47,6 +47,15 @@ public final class RegionStore implements AutoCloseable {
                 position    pg_lsn NOT NULL,
                 message     text NOT NULL,
                 at          timestamptz NOT NULL DEFAULT now());
+            CREATE TABLE IF NOT EXISTS public.outpost_rebuilds (
+                id           bigserial PRIMARY KEY,
+                view         text NOT NULL,
+                state        text NOT NULL,
+                written      bigint NOT NULL DEFAULT 0,
+                total        bigint,
+                requested_at timestamptz NOT NULL DEFAULT now(),
+                finished_at  timestamptz,
+                detail       text);
             CREATE SCHEMA IF NOT EXISTS views;
             """;
 

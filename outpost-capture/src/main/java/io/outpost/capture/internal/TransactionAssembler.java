@@ -50,6 +50,9 @@ import org.slf4j.LoggerFactory;
 public final class TransactionAssembler implements DebeziumEngine.ChangeConsumer<RecordChangeEvent<SourceRecord>> {
 
     private static final Logger LOG = LoggerFactory.getLogger(TransactionAssembler.class);
+    /** Debezium's offset keys: the last commit's LSN, and the last processed change's. */
+    private static final String LAST_COMMIT_LSN = "lsn_commit";
+    private static final String LAST_PROCESSED_LSN = "lsn_proc";
     /** Records per append: large transactions and the snapshot go out in chunks of this many. */
     private static final int CHUNK = 1000;
 
@@ -65,6 +68,8 @@ public final class TransactionAssembler implements DebeziumEngine.ChangeConsumer
     private final Map<String, org.apache.kafka.connect.data.Schema> lastValueSchemas = new HashMap<>();
 
     private TransactionBuffer open;
+    /** Set when the open transaction carries a heartbeat: its end is published as a heartbeat. */
+    private Instant openHeartbeat;
     private String openTransactionId;
     private final List<RecordChangeEvent<SourceRecord>> unmarked = new ArrayList<>();
     private final List<RecordChangeEvent<SourceRecord>> publishedUnmarked = new ArrayList<>();
@@ -134,10 +139,47 @@ public final class TransactionAssembler implements DebeziumEngine.ChangeConsumer
         flushSnapshotChunk();
         awaitPublished();
         for (RecordChangeEvent<SourceRecord> event : publishedUnmarked) {
-            committer.markProcessed(event);
+            SourceRecord record = event.record();
+            if (record.topic().equals(topicPrefix + ".transaction")) {
+                if (record.value() instanceof Struct value && !"BEGIN".equals(value.getString("status"))) {
+                    committer.markProcessed(event, endOffsets(committer, record));
+                }
+            } else if (isSnapshot(record)) {
+                committer.markProcessed(event);
+            }
+            // rows and messages are covered by their transaction's end: the stored offset is always an end's
         }
         publishedUnmarked.clear();
         committer.markBatchFinished();
+    }
+
+    /**
+     * A transaction end's offsets, with the "last processed change" one below its commit LSN.
+     *
+     * <p>Why: on restart Debezium searches the stream for the stored last-change LSN and skips
+     * everything up to the message that has it. Debezium stores the commit's LSN there, and the
+     * WAL record right after a commit starts at exactly that LSN — so when that record is a row of
+     * a transaction still open at the source, a restart skipped that row and the ones before it in
+     * its transaction (a partial transaction in the log; found by the projection test). An LSN one
+     * below the commit's is the start of no record, so the search falls back to "replay the first
+     * transaction that commits after the stored commit, from its start", which is what we need.
+     * The stored commit LSN (which Debezium confirms to the slot) is unchanged.
+     */
+    private static DebeziumEngine.Offsets endOffsets(DebeziumEngine.RecordCommitter<RecordChangeEvent<SourceRecord>> committer,
+                                                     SourceRecord end) {
+        DebeziumEngine.Offsets offsets = committer.buildOffsets();
+        end.sourceOffset().forEach(offsets::set);
+        if (end.sourceOffset().get(LAST_COMMIT_LSN) instanceof Number commit) {
+            offsets.set(LAST_PROCESSED_LSN, commit.longValue() - 1);
+        }
+        return offsets;
+    }
+
+    private static boolean isSnapshot(SourceRecord record) {
+        return record.value() instanceof Struct value && value.schema().field("source") != null
+                && value.getStruct("source") != null && value.getStruct("source").schema().field("snapshot") != null
+                && !"false".equals(value.getStruct("source").getString("snapshot"))
+                && value.getStruct("source").getString("snapshot") != null;
     }
 
     private void handle(RecordChangeEvent<SourceRecord> event) {
@@ -155,20 +197,21 @@ public final class TransactionAssembler implements DebeziumEngine.ChangeConsumer
             }
         } else if (topic.equals(topicPrefix + ".message") && value != null) {
             message(record, value);
-            // like every record: not acknowledged while a transaction is open
-            (open != null ? unmarked : publishedUnmarked).add(event);
+            // A transactional message is acknowledged with its transaction's end. A non-transactional
+            // one (a fence) never is: its offset would tell Debezium, after a restart, that everything
+            // before its LSN was processed, and Debezium would then skip the early rows of a
+            // transaction that was still open at the source when the fence was written (a partial
+            // transaction in the log; found by the projection test). Offsets are only ever those of
+            // transaction ends (heartbeats are transactions, so an idle source's offset advances too).
+            if (open != null) {
+                unmarked.add(event);
+            }
         } else if (value != null && value.schema().field("op") != null && value.getStruct("source") != null
                 && value.schema().field("after") != null) {
             row(event, record, value);
-        } else if (open != null) {
-            // Debezium's own heartbeats carry the connector's current offset, which inside an open
-            // transaction points into its middle: acknowledging one would let a restart resume
-            // mid-transaction and skip the rows before it. Held until the transaction is published.
-            unmarked.add(event);
-        } else {
-            // Debezium's own heartbeats and anything else that is not ours: nothing to publish
-            publishedUnmarked.add(event);
         }
+        // else: Debezium's own heartbeats and anything else that is not ours: nothing to publish, and
+        // not acknowledged either (their offset is the connector's position, not a transaction end)
     }
 
     private void begin(String transactionId) {
@@ -252,12 +295,17 @@ public final class TransactionAssembler implements DebeziumEngine.ChangeConsumer
             });
             open.close();
         }
-        records.add(new TransactionEnd(source, position, sequence[0], transactionId, commitTime, events[0]));
-        if (publish(records)) {
-            transactions.incrementAndGet();
-            rows.addAndGet(events[0]);
+        if (openHeartbeat != null && records.isEmpty() && events[0] == 0) {
+            publish(List.of(new Heartbeat(source, position, 0, openHeartbeat)));
+        } else {
+            records.add(new TransactionEnd(source, position, sequence[0], transactionId, commitTime, events[0]));
+            if (publish(records)) {
+                transactions.incrementAndGet();
+                rows.addAndGet(events[0]);
+            }
         }
         completed(position);
+        openHeartbeat = null;
         open = null;
         openTransactionId = null;
         lastCommitMillis = 0;
@@ -318,8 +366,13 @@ public final class TransactionAssembler implements DebeziumEngine.ChangeConsumer
             publish(List.of(new Fence(source, position, 0, text, time)));
             completed(position);
         } else if (LogicalMessages.HEARTBEAT_PREFIX.equals(prefix)) {
-            publish(List.of(new Heartbeat(source, position, 0, time)));
-            completed(position);
+            if (open != null) {
+                // a transactional heartbeat: published at its transaction's end, at its commit position
+                openHeartbeat = Instant.ofEpochMilli(src.getInt64("ts_ms"));
+            } else {
+                publish(List.of(new Heartbeat(source, position, 0, time)));
+                completed(position);
+            }
             if (!schemasAnnounced) {
                 schemasAnnounced = announceSchemas.getAsBoolean();
             }
@@ -341,6 +394,18 @@ public final class TransactionAssembler implements DebeziumEngine.ChangeConsumer
             if (skippedAsPublished++ == 0) {
                 LOG.info("source {}: the change log is complete up to {}; what is replayed up to there is not "
                         + "published again", source, completeUpTo);
+            }
+            // The shapes this replay noted as published were not: forget them, so the next row of
+            // each table publishes its schema again. (Debezium reads the catalog at start, so a
+            // replayed row may already show a column added later; without this, rows with that
+            // column reached the log before any schema record that has it.)
+            for (ChangeRecord record : records) {
+                String table = record instanceof RowChange row ? row.table()
+                        : record instanceof TableSchema schema ? schema.table() : null;
+                if (table != null) {
+                    shapes.remove(table);
+                    lastValueSchemas.remove(table);
+                }
             }
             return false;
         }

@@ -106,6 +106,11 @@ public final class Applier {
         return rowsApplied;
     }
 
+    /** The schemas applied so far, by source table. */
+    public Map<String, TableSchema> schemas() {
+        return java.util.Collections.unmodifiableMap(schemas);
+    }
+
     /** Whether complete transactions wait for a commit. */
     public boolean hasBatch() {
         return batchPosition != null;
@@ -302,31 +307,34 @@ public final class Applier {
         batchDirty = false;
     }
 
+    /** Moves the watermark (only from where this projector left it) and announces it, in one round trip. */
     private void writeWatermark() throws SQLException {
-        String sql = hasWatermarkRow
+        String moved = hasWatermarkRow
                 ? "UPDATE public.outpost_watermark SET position = ?::pg_lsn, commit_time = ?, applied_at = ?, log_offset = ? "
-                        + "WHERE source = ? AND position = ?::pg_lsn"
+                        + "WHERE source = ? AND position = ?::pg_lsn RETURNING 1"
                 : "INSERT INTO public.outpost_watermark (position, commit_time, applied_at, log_offset, source) "
-                        + "VALUES (?::pg_lsn, ?, ?, ?, ?)";
-        try (PreparedStatement s = connection.prepareStatement(sql)) {
-            s.setString(1, batchPosition.toString());
-            s.setObject(2, java.time.OffsetDateTime.ofInstant(batchCommitTime, java.time.ZoneOffset.UTC));
-            s.setObject(3, java.time.OffsetDateTime.ofInstant(clock.instant(), java.time.ZoneOffset.UTC));
-            s.setLong(4, batchOffset);
-            s.setString(5, source);
+                        + "VALUES (?::pg_lsn, ?, ?, ?, ?) RETURNING 1";
+        try (PreparedStatement s = connection.prepareStatement("WITH moved AS (" + moved + ") "
+                + "SELECT (SELECT count(*) FROM moved), pg_notify(?, ?)")) {
+            int i = 1;
+            s.setString(i++, batchPosition.toString());
+            s.setObject(i++, java.time.OffsetDateTime.ofInstant(batchCommitTime, java.time.ZoneOffset.UTC));
+            s.setObject(i++, java.time.OffsetDateTime.ofInstant(clock.instant(), java.time.ZoneOffset.UTC));
+            s.setLong(i++, batchOffset);
+            s.setString(i++, source);
             if (hasWatermarkRow) {
-                s.setString(6, committed.toString());
+                s.setString(i++, committed.toString());
             }
-            if (s.executeUpdate() != 1) {
-                connection.rollback();
-                throw new OutpostException.Retriable("the watermark of source " + source + " moved under this projector "
-                        + "(another projector of this region is applying); this one backs off");
+            s.setString(i++, StoreLayout.WATERMARK_CHANNEL);
+            s.setString(i, source + " " + batchPosition);
+            try (java.sql.ResultSet rs = s.executeQuery()) {
+                rs.next();
+                if (rs.getLong(1) != 1) {
+                    connection.rollback();
+                    throw new OutpostException.Retriable("the watermark of source " + source + " moved under this "
+                            + "projector (another projector of this region is applying); this one backs off");
+                }
             }
-        }
-        try (PreparedStatement s = connection.prepareStatement("SELECT pg_notify(?, ?)")) {
-            s.setString(1, StoreLayout.WATERMARK_CHANNEL);
-            s.setString(2, source + " " + batchPosition);
-            s.execute();
         }
         hasWatermarkRow = true;
     }

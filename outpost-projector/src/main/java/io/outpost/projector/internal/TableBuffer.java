@@ -45,6 +45,11 @@ final class TableBuffer {
         Map<String, Object> values;
         /** Whether {@link #values} holds every column (an insert, a snapshot read, or an update on top of one). */
         boolean complete;
+        /**
+         * Whether the row may exist in the replica from before this run of changes: false when
+         * the first change was an insert (the source had no such row then, so neither has the replica).
+         */
+        boolean mayExistBefore;
 
         Row(List<Object> key) {
             this.key = key;
@@ -79,11 +84,23 @@ final class TableBuffer {
     }
 
     void add(RowChange change) {
+        Map<String, Object> image = change.after() != null ? change.after() : change.before();
+        if (!types.keySet().containsAll(image.keySet())) {
+            List<String> unknown = image.keySet().stream().filter(column -> !types.containsKey(column)).toList();
+            throw new OutpostException("the change log is inconsistent: a row of " + schema.table() + " at "
+                    + change.position() + "/" + change.sequence() + " has column(s) " + unknown + " that no schema "
+                    + "record before it announced; the projector stopped rather than drop their values");
+        }
         List<Object> key = new ArrayList<>(schema.primaryKey().size());
         for (String column : schema.primaryKey()) {
             key.add(change.key().get(column));
         }
-        Row row = rows.computeIfAbsent(key, Row::new);
+        Row row = rows.get(key);
+        if (row == null) {
+            row = new Row(key);
+            row.mayExistBefore = change.operation() != io.outpost.core.change.Operation.CREATE;
+            rows.put(key, row);
+        }
         switch (change.operation()) {
             case DELETE -> {
                 row.deleted = true;
@@ -193,7 +210,15 @@ final class TableBuffer {
         List<String> keyColumns = new ArrayList<>(schema.primaryKey());
         String sql = "SELECT " + String.join(", ", select) + " FROM " + table + " t JOIN jsonb_to_recordset(?::jsonb) AS k("
                 + recordDefinition(keyColumns) + ", \"_i\" int4) ON " + keyMatch("k");
-        List<List<Object>> order = new ArrayList<>(rows.keySet());
+        List<List<Object>> order = new ArrayList<>();
+        for (Row row : rows.values()) {
+            if (row.mayExistBefore) {
+                order.add(row.key);
+            }
+        }
+        if (order.isEmpty()) {
+            return Map.of();
+        }
         List<Map<String, Object>> keys = new ArrayList<>();
         for (int i = 0; i < order.size(); i++) {
             Map<String, Object> key = keyMap(order.get(i));

@@ -29,7 +29,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
@@ -201,12 +200,13 @@ public final class ViewMaintainer {
                 continue;
             }
             view.keyType = validate(c, view, schemas);
+            ensureIndexes(c, view, schemas);
             if (known != null && known.hash().equals(view.hash) && known.state() == ViewTables.State.READY
                     && ViewTables.exists(c, view.definition.name())) {
                 view.state = ViewTables.State.READY;
                 continue;
             }
-            build(c, view, position, (done) -> { });
+            build(c, view, position, null);
             LOG.info("view {} {} at position {}", view.definition.name(),
                     known == null ? "built" : "rebuilt (its definition changed)", position);
         }
@@ -216,10 +216,10 @@ public final class ViewMaintainer {
      * Builds {@code view} afresh into a new table from the replicas and swaps it in, in the
      * caller's transaction; readers keep the old documents until it commits.
      *
-     * @param progress receives the number of documents written so far
+     * @param progress receives the number of documents written so far and their total
      */
     public void rebuild(Connection c, String name, Map<String, TableSchema> schemas, SourcePosition position,
-                        Consumer<Long> progress) throws SQLException {
+                        Progress progress) throws SQLException {
         View view = views.get(name);
         if (view == null) {
             throw new OutpostException("there is no view " + name + " in the configuration (views: " + views.keySet() + ")");
@@ -229,6 +229,7 @@ public final class ViewMaintainer {
                     + missingTables(view, schemas) + " to appear in the change log");
         }
         view.keyType = validate(c, view, schemas);
+        ensureIndexes(c, view, schemas);
         build(c, view, position, progress);
     }
 
@@ -239,25 +240,42 @@ public final class ViewMaintainer {
      * @throws ViewFailure when a view's SQL fails for a key and the projector is set to stop
      */
     public void maintain(Connection c, Map<String, TableSchema> schemas, SourcePosition position) throws SQLException {
-        for (View view : views.values()) {
+        try {
+            for (View view : views.values()) {
+                if (view.state != ViewTables.State.READY && tablesPresent(view, schemas)) {
+                    view.keyType = validate(c, view, schemas);
+                    ensureIndexes(c, view, schemas);
+                    build(c, view, position, null);
+                    LOG.info("view {} built at position {}: its tables have all appeared", view.definition.name(), position);
+                    view.keys.clear();
+                    view.parameters.clear();
+                    view.full = false;
+                }
+            }
+            // the common case in one go, under one savepoint; if anything fails, again view by view and key by key
+            Savepoint savepoint = c.setSavepoint();
             try {
-                if (view.state != ViewTables.State.READY) {
-                    if (tablesPresent(view, schemas)) {
-                        view.keyType = validate(c, view, schemas);
-                        build(c, view, position, (done) -> { });
-                        LOG.info("view {} built at position {}: its tables have all appeared", view.definition.name(), position);
+                for (View view : views.values()) {
+                    if (view.state == ViewTables.State.READY) {
+                        resolveParameters(c, view, schemas);
+                        if (view.full) {
+                            recomputeAll(c, view, position);
+                        } else if (!view.keys.isEmpty()) {
+                            runRecompute(c, view, new ArrayList<>(view.keys), position);
+                        }
                     }
-                    continue;
                 }
-                if (view.full) {
-                    recomputeAll(c, view, position);
-                    continue;
+                c.releaseSavepoint(savepoint);
+            } catch (SQLException e) {
+                c.rollback(savepoint);
+                for (View view : views.values()) {
+                    if (view.state == ViewTables.State.READY && !view.keys.isEmpty()) {
+                        recompute(c, view, new ArrayList<>(view.keys), position);
+                    }
                 }
-                resolveParameters(c, view, schemas);
-                if (!view.keys.isEmpty()) {
-                    recompute(c, view, new ArrayList<>(view.keys), position);
-                }
-            } finally {
+            }
+        } finally {
+            for (View view : views.values()) {
                 view.keys.clear();
                 view.parameters.clear();
                 view.full = false;
@@ -385,6 +403,27 @@ public final class ViewMaintainer {
         return newline < 0 ? message : message.substring(0, newline);
     }
 
+    /**
+     * Indexes the replica columns a view's {@code changes} maps by (when not the start of the
+     * primary key): they are the columns its SQL joins and filters on (an order's lines by order,
+     * a product's lines by product), and replicas have no index but their key.
+     */
+    private void ensureIndexes(Connection c, View view, Map<String, TableSchema> schemas) throws SQLException {
+        for (var entry : view.mappings.entrySet()) {
+            if (entry.getValue() instanceof ByColumn byColumn) {
+                TableSchema schema = schemas.get(entry.getKey());
+                if (schema == null || (!schema.primaryKey().isEmpty() && schema.primaryKey().getFirst().equals(byColumn.column()))) {
+                    continue;
+                }
+                String table = StoreLayout.replicaTable(entry.getKey());
+                try (Statement s = c.createStatement()) {
+                    s.execute("CREATE INDEX IF NOT EXISTS " + quote(table + "_by_" + byColumn.column()) + " ON "
+                            + quote(StoreLayout.replicaSchema(source)) + "." + quote(table) + " (" + quote(byColumn.column()) + ")");
+                }
+            }
+        }
+    }
+
     // ---- keys ---------------------------------------------------------------------------------
 
     private String mappingQuery(BySql bySql, TableSchema schema) {
@@ -498,22 +537,60 @@ public final class ViewMaintainer {
         }
     }
 
-    private void build(Connection c, View view, SourcePosition position, Consumer<Long> progress) throws SQLException {
+    /** Keys per statement when a rebuild reports progress. */
+    private static final int REBUILD_CHUNK = 2000;
+
+    /**
+     * Builds the view into {@code <view>__build} and swaps it in. With a {@code progress} listener
+     * (a rebuild someone watches) it goes in chunks of keys and reports {@code (written, total)}
+     * after each; otherwise in one statement.
+     */
+    private void build(Connection c, View view, SourcePosition position, Progress progress) throws SQLException {
         String name = view.definition.name();
         String built = name + "__build";
         ViewTables.drop(c, built);
         ViewTables.create(c, built, view.definition, view.keyType);
         String table = StoreLayout.VIEWS_SCHEMA + "." + quote(built);
-        try (PreparedStatement s = c.prepareStatement("INSERT INTO " + table + " (key, doc, position, updated_at) "
-                + "SELECT key, doc, ?::pg_lsn, now() FROM (" + computed(view, false) + ") computed")) {
-            s.setString(1, position.toString());
-            long written = s.executeUpdate();
-            progress.accept(written);
+        try {
+            if (progress == null) {
+                try (PreparedStatement s = c.prepareStatement("INSERT INTO " + table + " (key, doc, position, updated_at) "
+                        + "SELECT key, doc, ?::pg_lsn, now() FROM (" + computed(view, false) + ") computed")) {
+                    s.setString(1, position.toString());
+                    s.executeUpdate();
+                }
+            } else {
+                List<String> keys = new ArrayList<>();
+                try (PreparedStatement s = c.prepareStatement("SELECT DISTINCT v." + quote(view.definition.key())
+                        + "::text FROM (" + body(view.definition.sql()) + ") v");
+                     ResultSet rs = s.executeQuery()) {
+                    while (rs.next()) {
+                        keys.add(rs.getString(1));
+                    }
+                }
+                long written = 0;
+                progress.report(0, keys.size());
+                try (PreparedStatement s = c.prepareStatement("INSERT INTO " + table + " (key, doc, position, updated_at) "
+                        + "SELECT key, doc, ?::pg_lsn, now() FROM (" + computed(view, true) + ") computed")) {
+                    for (int from = 0; from < keys.size(); from += REBUILD_CHUNK) {
+                        List<String> chunk = keys.subList(from, Math.min(keys.size(), from + REBUILD_CHUNK));
+                        s.setString(1, position.toString());
+                        s.setArray(2, c.createArrayOf("text", chunk.toArray()));
+                        written += s.executeUpdate();
+                        progress.report(written, keys.size());
+                    }
+                }
+            }
         } catch (SQLException e) {
             throw new ViewFailure("view " + name + " could not be built at position " + position + ": " + firstLine(e), e);
         }
         ViewTables.swap(c, name, built);
         ViewTables.register(c, view.definition, view.keyType, ViewTables.State.READY, null);
         view.state = ViewTables.State.READY;
+    }
+
+    /** Reports a rebuild's progress: documents written of the total. */
+    @FunctionalInterface
+    public interface Progress {
+        void report(long written, long total) throws SQLException;
     }
 }
