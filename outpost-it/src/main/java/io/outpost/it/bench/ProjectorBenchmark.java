@@ -282,23 +282,24 @@ final class ProjectorBenchmark implements Callable<Integer> {
         }
     }
 
-    /** Single-line orders at {@code rate} a second; records each commit's time by order id. */
+    /**
+     * Single-line orders at {@code rate} a second, spread over the customers and products (so no
+     * one customer's or product's document grows without bound); records each commit's time by order id.
+     */
     private void placeOrders(String shopUrl, Map<Long, Long> committed) throws Exception {
         long interval = TimeUnit.SECONDS.toNanos(1) / rate;
         try (Connection c = DriverManager.getConnection(shopUrl)) {
             c.setAutoCommit(false);
-            long product;
-            try (Statement s = c.createStatement();
-                 ResultSet rs = s.executeQuery("SELECT id FROM products ORDER BY id LIMIT 1")) {
-                rs.next();
-                product = rs.getLong(1);
-            }
+            long[] customers;
+            long[] products;
             try (Statement s = c.createStatement()) {
-                s.execute("UPDATE products SET stock = stock + " + latencyTransactions + " WHERE id = " + product);
+                customers = ids(s, "SELECT id FROM customers ORDER BY id");
+                products = ids(s, "SELECT id FROM products ORDER BY id");
+                s.execute("UPDATE products SET stock = stock + " + (latencyTransactions / products.length + 1));
             }
             c.commit();
             try (PreparedStatement order = c.prepareStatement(
-                    "INSERT INTO orders (customer_id, status) VALUES ((SELECT min(id) FROM customers), 'PLACED') RETURNING id");
+                    "INSERT INTO orders (customer_id, status) VALUES (?, 'PLACED') RETURNING id");
                  PreparedStatement line = c.prepareStatement("INSERT INTO order_lines (order_id, line_no, product_id, sku, "
                          + "qty, unit_price) SELECT ?, 1, id, sku, 1, price FROM products WHERE id = ?");
                  PreparedStatement stock = c.prepareStatement("UPDATE products SET stock = stock - 1 WHERE id = ?")) {
@@ -308,6 +309,8 @@ final class ProjectorBenchmark implements Callable<Integer> {
                     while (System.nanoTime() < due) {
                         Thread.onSpinWait();
                     }
+                    long product = products[i % products.length];
+                    order.setLong(1, customers[i % customers.length]);
                     long id;
                     try (ResultSet rs = order.executeQuery()) {
                         rs.next();
@@ -323,6 +326,16 @@ final class ProjectorBenchmark implements Callable<Integer> {
                 }
             }
         }
+    }
+
+    private static long[] ids(Statement s, String sql) throws java.sql.SQLException {
+        List<Long> ids = new ArrayList<>();
+        try (ResultSet rs = s.executeQuery(sql)) {
+            while (rs.next()) {
+                ids.add(rs.getLong(1));
+            }
+        }
+        return ids.stream().mapToLong(Long::longValue).toArray();
     }
 
     private void report(Applied withViews, Applied replicasOnly, Latency latency) throws Exception {
