@@ -5,6 +5,7 @@ import io.outpost.core.SourcePosition;
 import io.outpost.core.change.TableSchema;
 import io.outpost.log.ChangeLogReader;
 import io.outpost.projector.internal.Applier;
+import io.outpost.projector.internal.RecomputeFailed;
 import io.outpost.projector.internal.StoreLock;
 import io.outpost.projector.internal.ViewFailure;
 import io.outpost.projector.internal.ViewMaintainer;
@@ -74,6 +75,8 @@ public final class Projector implements AutoCloseable {
     private final AtomicLong transactions = new AtomicLong();
     private final AtomicLong rows = new AtomicLong();
     private volatile boolean closing;
+    /** Set when a batch's recomputation failed: the next run applies its first batch view by view. */
+    private boolean carefulNext;
 
     private Projector(ProjectorSettings settings, InstantSource clock) {
         this.settings = settings;
@@ -116,7 +119,8 @@ public final class Projector implements AutoCloseable {
                 prepareSession(c);
                 store.migrate(c);
                 Map<String, TableSchema> schemas = ReplicaTables.applied(c, settings.source());
-                ViewMaintainer views = new ViewMaintainer(settings.source(), settings.views(), settings.projector().onViewError());
+                ViewMaintainer views = new ViewMaintainer(settings.region().name(), settings.source(), settings.views(),
+                    settings.projector().onViewError());
                 views.prepare(c, schemas, RegionStore.watermark(c, settings.source()).map(Watermark::position)
                         .orElse(SourcePosition.ZERO));
             } finally {
@@ -176,6 +180,9 @@ public final class Projector implements AutoCloseable {
             } catch (ViewFailure e) {
                 fail(e.getMessage());
                 break;
+            } catch (RecomputeFailed e) {
+                LOG.info("projector of region {}: {}", region, e.getMessage());
+                carefulNext = true;
             } catch (OutpostException e) {
                 if (!(e instanceof OutpostException.Retriable) && e.getCause() == null) {
                     fail(e.getMessage());
@@ -220,7 +227,8 @@ public final class Projector implements AutoCloseable {
             store.migrate(c);
             Map<String, TableSchema> schemas = ReplicaTables.applied(c, settings.source());
             Optional<Watermark> stored = RegionStore.watermark(c, settings.source());
-            ViewMaintainer views = new ViewMaintainer(settings.source(), settings.views(), settings.projector().onViewError());
+            ViewMaintainer views = new ViewMaintainer(settings.region().name(), settings.source(), settings.views(),
+                    settings.projector().onViewError());
             views.prepare(c, schemas, stored.map(Watermark::position).orElse(SourcePosition.ZERO));
             c.commit();
             stored.ifPresent(w -> {
@@ -228,7 +236,8 @@ public final class Projector implements AutoCloseable {
                 commitTime.set(w.commitTime());
             });
             Applier applier = new Applier(c, settings.source(), settings.projector(), views, schemas,
-                    stored.orElse(null), clock);
+                    stored.orElse(null), clock, carefulNext);
+            carefulNext = false;
             long offset = stored.map(Watermark::logOffset).orElse(0L);
             try (ChangeLogReader reader = ChangeLogReader.openAt(settings.region().logBootstrapServers(),
                     settings.changesTopic(), offset)) {

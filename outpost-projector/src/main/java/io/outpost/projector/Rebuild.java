@@ -75,7 +75,8 @@ public final class Rebuild {
             SourcePosition position = RegionStore.watermark(c, settings.source()).map(Watermark::position)
                     .orElse(SourcePosition.ZERO);
             long[] written = {0};
-            new ViewMaintainer(settings.source(), settings.views(), settings.projector().onViewError())
+            new ViewMaintainer(settings.region().name(), settings.source(), settings.views(),
+                    settings.projector().onViewError())
                     .rebuild(c, view, schemas, position, (done, total) -> {
                         written[0] = done;
                         listener.accept(new Progress("RUNNING", done, total));

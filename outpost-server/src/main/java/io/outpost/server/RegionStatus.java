@@ -52,7 +52,9 @@ record RegionStatus(String region, Optional<Watermark> watermark, long behind, D
             }
             long behind = watermark.isPresent() && source.isPresent()
                     ? Math.max(0, source.get().lsn() - watermark.get().position().lsn()) : -1;
-            Duration staleness = watermark.map(w -> Duration.between(w.commitTime(), now)).orElse(null);
+            // clocks of source and here differ by a little: a watermark is never "in the future"
+            Duration staleness = watermark.map(w -> Duration.between(w.commitTime(), now))
+                    .map(d -> d.isNegative() ? Duration.ZERO : d).orElse(null);
             return new RegionStatus(region.name(), watermark, behind, staleness, views, null);
         } catch (SQLException | RuntimeException e) {
             return new RegionStatus(region.name(), Optional.empty(), -1, null, Map.of(),

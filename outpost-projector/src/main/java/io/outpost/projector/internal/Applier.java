@@ -40,6 +40,12 @@ import org.slf4j.LoggerFactory;
  * (its capture died mid-publish) is dropped when the next transaction starts or when the same one
  * starts again from its first record; capture always republishes a transaction whole.
  *
+ * <p>Round trips per batch: the row writes of all tables in one statement (after reading the old
+ * values a view needs, for tables it maps by a non-key column), all views' recomputation in a second,
+ * the watermark and its NOTIFY in a third, the commit. When the recomputation fails, the batch is
+ * rolled back and applied again with {@code careful} set: view by view under savepoints, key by key
+ * for a view that fails, so the failing view and key are named.
+ *
  * <p>Thread confinement: one thread (the projector's) calls everything.
  */
 public final class Applier {
@@ -74,6 +80,9 @@ public final class Applier {
     private long lastOrder = -1;
     private boolean spilling;
 
+    /** Whether the next batch's documents are recomputed view by view (after that in one statement failed). */
+    private boolean careful;
+
     private long transactionsApplied;
     private long rowsApplied;
 
@@ -82,7 +91,8 @@ public final class Applier {
      * @param watermark  where the store is, if anywhere
      */
     public Applier(Connection connection, String source, ProjectorConfig config, ViewMaintainer views,
-                   Map<String, TableSchema> schemas, Watermark watermark, InstantSource clock) {
+                   Map<String, TableSchema> schemas, Watermark watermark, InstantSource clock, boolean careful) {
+        this.careful = careful;
         this.connection = connection;
         this.source = source;
         this.config = config;
@@ -268,13 +278,19 @@ public final class Applier {
     }
 
     private void flush(String table) throws SQLException {
+        TableBuffer.send(connection, drain(table));
+    }
+
+    /** The table's buffered rows as writes, its affected view keys collected. */
+    private List<TableBuffer.Write> drain(String table) throws SQLException {
         TableBuffer buffer = buffers.get(table);
         if (buffer == null || buffer.isEmpty()) {
-            return;
+            return List.of();
         }
         List<Map<String, Object>> images = new ArrayList<>();
-        buffer.flush(connection, views.mappingColumns(table), images);
+        List<TableBuffer.Write> writes = buffer.drain(connection, views.mappingColumns(table), images);
         views.collect(table, images);
+        return writes;
     }
 
     /**
@@ -292,10 +308,14 @@ public final class Applier {
     }
 
     private void commit() throws SQLException {
+        // every table's rows in one statement (the old values some views need are read first, per table)
+        List<TableBuffer.Write> writes = new ArrayList<>();
         for (String table : new ArrayList<>(buffers.keySet())) {
-            flush(table);
+            writes.addAll(drain(table));
         }
-        views.maintain(connection, schemas, batchPosition);
+        TableBuffer.send(connection, writes);
+        views.maintain(connection, schemas, batchPosition, careful);
+        careful = false;
         writeWatermark();
         connection.commit();
         committed = batchPosition;

@@ -124,17 +124,22 @@ final class TableBuffer {
         }
     }
 
+    /** A data-modifying statement with one JSON parameter; several go to PostgreSQL as one statement. */
+    record Write(String sql, String json) {
+    }
+
     /**
-     * Writes the buffered rows and forgets them.
+     * Takes the buffered rows out as writes (deletes, and upserts per column set), for the caller to
+     * send; reads the mapping columns' old values first where a view needs them.
      *
      * @param mappingColumns columns whose values before and after the change views need
      *                       ({@code images} receives them)
      * @param images         receives, for every touched row, its mapping columns' values as they
      *                       were in the replica before and as they are after
      */
-    void flush(Connection c, Set<String> mappingColumns, List<Map<String, Object>> images) throws SQLException {
+    List<Write> drain(Connection c, Set<String> mappingColumns, List<Map<String, Object>> images) throws SQLException {
         if (rows.isEmpty()) {
-            return;
+            return List.of();
         }
         Map<List<Object>, Map<String, Object>> before = Map.of();
         boolean needBefore = !mappingColumns.isEmpty() && !schema.primaryKey().containsAll(mappingColumns);
@@ -148,9 +153,7 @@ final class TableBuffer {
             if (row.deleted) {
                 deletes.add(keyMap(row.key));
             } else {
-                Set<String> columns = new TreeSet<>(row.values.keySet());
-                columns.retainAll(types.keySet());
-                upserts.computeIfAbsent(columns, k -> new ArrayList<>()).add(row.values);
+                upserts.computeIfAbsent(new TreeSet<>(row.values.keySet()), k -> new ArrayList<>()).add(row.values);
             }
             if (!mappingColumns.isEmpty()) {
                 Map<String, Object> after = new HashMap<>(before.getOrDefault(row.key, Map.of()));
@@ -165,13 +168,42 @@ final class TableBuffer {
                 images.add(after);
             }
         }
+        List<Write> writes = new ArrayList<>();
         if (!deletes.isEmpty()) {
-            delete(c, deletes);
+            writes.add(new Write("DELETE FROM " + table + " t USING jsonb_to_recordset(?::jsonb) AS d("
+                    + recordDefinition(schema.primaryKey()) + ") WHERE " + keyMatch("d"), json(deletes)));
         }
         for (var entry : upserts.entrySet()) {
-            upsert(c, entry.getKey(), entry.getValue());
+            writes.add(new Write(upsertSql(entry.getKey()), json(entry.getValue())));
         }
         rows.clear();
+        return writes;
+    }
+
+    /**
+     * Sends {@code writes} as one statement (data-modifying CTEs; they touch different rows, since
+     * each row ends up either deleted or written once).
+     */
+    static void send(Connection c, List<Write> writes) throws SQLException {
+        if (writes.isEmpty()) {
+            return;
+        }
+        String sql;
+        if (writes.size() == 1) {
+            sql = writes.getFirst().sql();
+        } else {
+            StringBuilder text = new StringBuilder("WITH ");
+            for (int i = 0; i < writes.size(); i++) {
+                text.append(i == 0 ? "" : ", ").append("w").append(i).append(" AS (").append(writes.get(i).sql()).append(')');
+            }
+            sql = text.append(" SELECT 1").toString();
+        }
+        try (PreparedStatement s = c.prepareStatement(sql)) {
+            for (int i = 0; i < writes.size(); i++) {
+                s.setString(i + 1, writes.get(i).json());
+            }
+            s.execute();
+        }
     }
 
     private Map<String, Object> keyMap(List<Object> key) {
@@ -242,16 +274,7 @@ final class TableBuffer {
         return found;
     }
 
-    private void delete(Connection c, List<Map<String, Object>> keys) throws SQLException {
-        String sql = "DELETE FROM " + table + " t USING jsonb_to_recordset(?::jsonb) AS d(" + recordDefinition(schema.primaryKey())
-                + ") WHERE " + keyMatch("d");
-        try (PreparedStatement s = c.prepareStatement(sql)) {
-            s.setString(1, json(keys));
-            s.executeUpdate();
-        }
-    }
-
-    private void upsert(Connection c, Set<String> columns, List<Map<String, Object>> values) throws SQLException {
+    private String upsertSql(Set<String> columns) {
         List<String> names = columns.stream().map(io.outpost.store.StoreLayout::quote).toList();
         List<String> expressions = columns.stream().map(col -> ColumnCodec.expression("r", col, types.get(col))).toList();
         List<String> updates = new ArrayList<>();
@@ -260,14 +283,10 @@ final class TableBuffer {
                 updates.add(quote(column) + " = EXCLUDED." + quote(column));
             }
         }
-        String sql = "INSERT INTO " + table + " (" + String.join(", ", names) + ") SELECT " + String.join(", ", expressions)
+        return "INSERT INTO " + table + " (" + String.join(", ", names) + ") SELECT " + String.join(", ", expressions)
                 + " FROM jsonb_to_recordset(?::jsonb) AS r(" + recordDefinition(columns) + ") ON CONFLICT ("
                 + String.join(", ", schema.primaryKey().stream().map(io.outpost.store.StoreLayout::quote).toList()) + ") "
                 + (updates.isEmpty() ? "DO NOTHING" : "DO UPDATE SET " + String.join(", ", updates));
-        try (PreparedStatement s = c.prepareStatement(sql)) {
-            s.setString(1, json(values));
-            s.executeUpdate();
-        }
     }
 
     static String json(Object value) {
