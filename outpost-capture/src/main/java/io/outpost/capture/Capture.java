@@ -171,6 +171,7 @@ public final class Capture implements AutoCloseable {
             return e;
         }
         try (log) {
+            awaitSlotReleased();
             SourcePosition completeUpTo = ChangeLogReader.completeUpTo(settings.bootstrapServers(), settings.changesTopic());
             CommitPolicy commits = new CommitPolicy(Duration.ofSeconds(1));
             TransactionAssembler next = new TransactionAssembler(name, EngineProperties.topicPrefix(settings), log,
@@ -217,6 +218,29 @@ public final class Capture implements AutoCloseable {
             }
             closeEngine(current);
             return failure;
+        }
+    }
+
+    /**
+     * Waits (up to 10 s) until no session streams from the replication slot. After a capture stops,
+     * its walsender takes a moment to go; an engine started meanwhile finds the slot busy and
+     * Debezium waits 10 s before trying again.
+     */
+    private void awaitSlotReleased() {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        try (Connection c = SourceConnections.open(settings.source(), "capture slot check");
+             var s = c.prepareStatement("SELECT active FROM pg_replication_slots WHERE slot_name = ?")) {
+            s.setString(1, settings.source().slot());
+            while (System.nanoTime() < deadline && !closing) {
+                try (var rs = s.executeQuery()) {
+                    if (!rs.next() || !rs.getBoolean(1)) {
+                        return;
+                    }
+                }
+                sleep(Duration.ofMillis(100));
+            }
+        } catch (SQLException e) {
+            // the engine's own start reports an unreachable source, with the retry that follows
         }
     }
 

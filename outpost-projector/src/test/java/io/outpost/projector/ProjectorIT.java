@@ -51,6 +51,11 @@ class ProjectorIT {
     }
 
     static Setup setup(String views) {
+        return setup(views, "");
+    }
+
+    /** @param projector extra settings of the projector section, e.g. {@code , on-view-error: record} */
+    static Setup setup(String views, String projector) {
         int n = COUNTER.incrementAndGet();
         String name = "projector_it_" + n + "_" + ProcessHandle.current().pid();
         String url = EmbeddedPostgres.shared().createDatabase(name);
@@ -59,10 +64,10 @@ class ProjectorIT {
                 log: { bootstrap-servers: "%s" }
                 monolith: { url: "http://localhost:8080" }
                 regions: { here: { monolith-route: true, store: { url: "%s", user: postgres }, gateway: { url: "http://localhost:7001" } } }
-                projector: { batch-max-rows: 100 }
+                projector: { batch-max-rows: 100%s }
                 views:
                 %s
-                """.formatted(EmbeddedKafka.shared().bootstrapServers(), url, views);
+                """.formatted(EmbeddedKafka.shared().bootstrapServers(), url, projector, views);
         OutpostConfig config = OutpostConfig.parse(yaml, v -> null);
         String topic = "outpost.projector_it_" + n + ".changes";
         ProjectorSettings base = ProjectorSettings.of(config, "here");
@@ -328,5 +333,28 @@ class ProjectorIT {
         JsonNode order = documents(setup.storeUrl(), "orders").get("10");
         assertThat(order.get("status").asText()).isEqualTo("PLACED");
         assertThat(order.get("note").asText()).isEqualTo("x");
+    }
+
+    @Test
+    void recordsAViewFailureAndGoesOnWhenToldTo() throws Exception {
+        Setup setup = setup("""
+                  ratios:
+                    key: id
+                    sql: SELECT l.order_id AS id, sum(100 / l.qty) AS per_unit FROM order_lines l GROUP BY l.order_id
+                    changes:
+                      order_lines: order_id
+                """, ", on-view-error: record");
+        try (LogWriter log = new LogWriter(setup.topic()); Projector projector = Projector.start(setup.settings())) {
+            log.commit(schemas(100).insert("order_lines", map("order_id", 1L, "line_no", 1L), "order_id", 1L, "line_no", 1L,
+                    "sku", "A", "qty", 4L));
+            awaitWatermark(projector, 100);
+            log.commit(new Tx(200)
+                    .insert("order_lines", map("order_id", 2L, "line_no", 1L), "order_id", 2L, "line_no", 1L, "sku", "B", "qty", 0L)
+                    .insert("order_lines", map("order_id", 3L, "line_no", 1L), "order_id", 3L, "line_no", 1L, "sku", "C", "qty", 5L));
+            awaitWatermark(projector, 200);
+        }
+        assertThat(documents(setup.storeUrl(), "ratios")).containsOnlyKeys("1", "3");
+        assertThat(query(setup.storeUrl(), "SELECT view, key, position::text, message FROM outpost_errors"))
+                .containsExactly(List.of("ratios", "2", "0/C8", "ERROR: division by zero"));
     }
 }
