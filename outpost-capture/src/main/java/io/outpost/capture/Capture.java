@@ -281,11 +281,25 @@ public final class Capture implements AutoCloseable {
         return "the engine stopped: " + message.lines().findFirst().orElse(message);
     }
 
+    /** Closes the engine, waiting at most 15 s (a broker that is gone can hold Debezium's close for minutes). */
     private static void closeEngine(DebeziumEngine<RecordChangeEvent<SourceRecord>> current) {
+        Thread closer = new Thread(() -> {
+            try {
+                current.close();
+            } catch (Exception e) {
+                LOG.debug("closing the engine: {}", e.toString());
+            }
+        }, "outpost-capture-engine-close");
+        closer.setDaemon(true);
+        closer.start();
         try {
-            current.close();
-        } catch (Exception e) {
-            LOG.debug("closing the engine: {}", e.toString());
+            closer.join(Duration.ofSeconds(15));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (closer.isAlive()) {
+            LOG.warn("Debezium's engine did not stop within 15 s; capture goes on stopping without it "
+                    + "(what it had not acknowledged is published again by the next capture)");
         }
     }
 

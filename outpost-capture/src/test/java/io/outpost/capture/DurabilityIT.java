@@ -213,8 +213,11 @@ class DurabilityIT {
             open.commit();
         }
         try (Capture capture = Capture.start(settings)) {
+            // until the end of the transaction that holds row 101
             List<ChangeRecord> log = readUntil(settings.changesTopic(), r -> r.stream()
-                    .anyMatch(x -> x instanceof RowChange row && row.key().equals(Map.of("id", 101L))));
+                    .filter(x -> x instanceof RowChange row && row.key().equals(Map.of("id", 101L))).findFirst()
+                    .map(late -> r.stream().anyMatch(x -> x instanceof TransactionEnd && x.position().equals(late.position())))
+                    .orElse(false));
             RowChange late = log.stream().filter(x -> x instanceof RowChange row && row.key().equals(Map.of("id", 101L)))
                     .map(RowChange.class::cast).findFirst().orElseThrow();
             List<ChangeRecord> transaction = log.stream().filter(x -> x.position().equals(late.position())).toList();

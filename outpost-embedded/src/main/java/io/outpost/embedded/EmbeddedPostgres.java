@@ -69,6 +69,15 @@ public final class EmbeddedPostgres implements AutoCloseable {
         return shared;
     }
 
+    /**
+     * Leaves stopping to {@link #close()} alone: no JVM shutdown hook stops this server on its own.
+     * For owners that stop their parts in order at exit (the demo), so that what uses the server
+     * stops first.
+     */
+    public void stopOnlyWhenClosed() {
+        lifecycle.stopOnlyWhenClosed();
+    }
+
     /** Starts a server in a fresh directory under the system's temporary directory. */
     public static EmbeddedPostgres start() {
         return builder().start();

@@ -105,6 +105,9 @@ public final class Demo implements AutoCloseable {
         parts.push(postgres);
         kafka = join(broker, pg);
         parts.push(kafka);
+        // the demo stops everything at exit itself, in reverse order: capture before the broker it writes to
+        postgres.stopOnlyWhenClosed();
+        kafka.stopOnlyWhenClosed();
 
         shopJdbcUrl = postgres.createDatabase("shop");
         int port = options.shopPort() == 0 || !portFree(options.shopPort()) ? 0 : options.shopPort();

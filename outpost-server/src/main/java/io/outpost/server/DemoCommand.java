@@ -52,7 +52,9 @@ final class DemoCommand implements Callable<Integer> {
             return 1;
         }
         CountDownLatch stopped = new CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicBoolean stopping = new java.util.concurrent.atomic.AtomicBoolean();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            stopping.set(true);
             out.println("\nstopping the demo…");
             out.flush();
             demo.close();
@@ -64,8 +66,10 @@ final class DemoCommand implements Callable<Integer> {
         out.flush();
         // a compact line of where the regions stand, until Ctrl-C
         while (!stopped.await(statusInterval.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
-            out.println(demo.statusLine());
-            out.flush();
+            if (!stopping.get()) {
+                out.println(demo.statusLine());
+                out.flush();
+            }
         }
         return 0;
     }

@@ -28,6 +28,19 @@ public final class Lifecycle implements AutoCloseable {
         Runtime.getRuntime().addShutdownHook(shutdownHook);
     }
 
+    /**
+     * No longer stops the server at JVM exit: its owner closes it, in an order it chooses (the
+     * demo stops capture before the broker it writes to). Without this, the JVM runs this hook and
+     * the owner's at the same time.
+     */
+    public void stopOnlyWhenClosed() {
+        try {
+            Runtime.getRuntime().removeShutdownHook(shutdownHook);
+        } catch (IllegalStateException shuttingDown) {
+            // too late: the JVM is exiting and runs the hook
+        }
+    }
+
     /** Stops the server (once) and deletes its directory. */
     @Override
     public void close() {
