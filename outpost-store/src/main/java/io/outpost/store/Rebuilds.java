@@ -52,9 +52,10 @@ public final class Rebuilds {
                 if (!rs.next()) {
                     return Optional.empty();
                 }
-                long total = rs.getLong(5);
+                long count = rs.getLong(5);
+                Long total = rs.wasNull() ? null : count;
                 return Optional.of(new Request(rs.getLong(1), rs.getString(2), State.valueOf(rs.getString(3)), rs.getLong(4),
-                        rs.wasNull() ? null : total, rs.getString(6)));
+                        total, rs.getString(6)));
             }
         }
     }
