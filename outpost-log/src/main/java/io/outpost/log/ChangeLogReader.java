@@ -24,6 +24,9 @@ public final class ChangeLogReader implements AutoCloseable {
     public record Entry(long offset, ChangeRecord record) {
     }
 
+    /** The most records one {@link #poll} returns: fewer means the reader has caught up with what it fetched. */
+    public static final int MAX_POLL_RECORDS = 5000;
+
     private final KafkaConsumer<String, byte[]> consumer;
 
     private ChangeLogReader(KafkaConsumer<String, byte[]> consumer) {
@@ -52,7 +55,7 @@ public final class ChangeLogReader implements AutoCloseable {
         config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        config.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5000);
+        config.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, MAX_POLL_RECORDS);
         // a seek below the log's start (retention deleted it) goes to the start, never past data
         config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(config, new StringDeserializer(),

@@ -251,7 +251,8 @@ public final class Projector implements AutoCloseable {
                     for (ChangeLogReader.Entry entry : entries) {
                         applier.accept(entry);
                     }
-                    applier.commitIfDue(entries.isEmpty());
+                    // fewer records than a poll can return: nothing more is waiting, commit now
+                    applier.commitIfDue(entries.size() < ChangeLogReader.MAX_POLL_RECORDS);
                     watermark.set(applier.committed());
                     transactions.set(applier.transactionsApplied());
                     rows.set(applier.rowsApplied());

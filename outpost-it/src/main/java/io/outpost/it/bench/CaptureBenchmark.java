@@ -115,7 +115,8 @@ final class CaptureBenchmark implements Callable<Integer> {
         String url = database("bench_outpost_bulk");
         CaptureSettings settings = settings("bench_outpost_bulk", url);
         try (Capture first = Capture.start(settings)) {
-            awaitStreaming(first); // slot, publication and offsets exist; the table is empty
+            awaitStreaming(first); // slot and publication exist; the table is empty
+            awaitConfirmed(url, settings.source().slot(), first.status().lastPosition()); // and the offsets
         }
         writeBulk(url);
         long started;
@@ -273,9 +274,7 @@ final class CaptureBenchmark implements Callable<Integer> {
             long start = System.nanoTime();
             for (long i = 0; i < latencyTransactions; i++) {
                 long due = start + i * interval;
-                while (System.nanoTime() < due) {
-                    Thread.onSpinWait();
-                }
+                Pacing.awaitDue(due);
                 s.setLong(1, i);
                 s.executeUpdate();
                 committed.accept(i, System.nanoTime());
@@ -292,6 +291,27 @@ final class CaptureBenchmark implements Callable<Integer> {
                 throw new IllegalStateException("capture did not start streaming within 60 s");
             }
             Thread.sleep(20);
+        }
+    }
+
+    /** Waits until the slot confirms {@code position}: capture stored its offsets past it. */
+    private static void awaitConfirmed(String url, String slot, io.outpost.core.SourcePosition position) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        try (Connection c = DriverManager.getConnection(url);
+             PreparedStatement s = c.prepareStatement(
+                     "SELECT coalesce(confirmed_flush_lsn, '0/0')::text FROM pg_replication_slots WHERE slot_name = ?")) {
+            s.setString(1, slot);
+            while (true) {
+                try (var rs = s.executeQuery()) {
+                    if (rs.next() && !position.isAfter(io.outpost.core.SourcePosition.parse(rs.getString(1)))) {
+                        return;
+                    }
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("capture did not store its offsets within 60 s");
+                }
+                Thread.sleep(20);
+            }
         }
     }
 

@@ -306,9 +306,7 @@ final class ProjectorBenchmark implements Callable<Integer> {
                 long start = System.nanoTime();
                 for (int i = 0; i < latencyTransactions; i++) {
                     long due = start + i * interval;
-                    while (System.nanoTime() < due) {
-                        Thread.onSpinWait();
-                    }
+                    Pacing.awaitDue(due);
                     long product = products[i % products.length];
                     order.setLong(1, customers[i % customers.length]);
                     long id;
