@@ -39,11 +39,10 @@ import org.slf4j.LoggerFactory;
  * transaction at the slot's consistent point. Fences and heartbeats (non-transactional logical
  * messages) are published as they come.
  *
- * <p>Offsets: an engine record is marked processed only after everything it contributed to is
- * durable in the log, and while a transaction is open no record is marked at all (not even
- * Debezium's heartbeats, whose offsets then point into the transaction); so after a crash the
- * engine resumes at a transaction boundary and republishes whole transactions, with the same
- * positions and sequences: duplicates, never gaps.
+ * <p>Offsets: only transaction ends and snapshot rows are marked processed, and only after
+ * everything before them is durable in the log; so after a crash the engine resumes at a
+ * transaction boundary and republishes whole transactions, with the same positions and sequences:
+ * duplicates, never gaps.
  *
  * <p>Thread confinement: only the engine's thread calls {@link #handleBatch}.
  */
@@ -71,8 +70,19 @@ public final class TransactionAssembler implements DebeziumEngine.ChangeConsumer
     /** Set when the open transaction carries a heartbeat: its end is published as a heartbeat. */
     private Instant openHeartbeat;
     private String openTransactionId;
-    private final List<RecordChangeEvent<SourceRecord>> unmarked = new ArrayList<>();
-    private final List<RecordChangeEvent<SourceRecord>> publishedUnmarked = new ArrayList<>();
+    /**
+     * Events to acknowledge once everything published so far is durable: transaction ends (with
+     * {@link #endOffsets}) and snapshot rows. Nothing else is ever acknowledged: rows and
+     * transactional messages are covered by their transaction's end; a non-transactional message
+     * (a fence) or one of Debezium's own heartbeat records would store an offset inside a
+     * transaction still open at the source, and after a restart Debezium would skip that
+     * transaction's early rows (a partial transaction in the log; found by the projection test).
+     */
+    private final List<Acknowledgement> acknowledge = new ArrayList<>();
+
+    /** An event to acknowledge; a transaction's end is acknowledged with {@link #endOffsets}. */
+    private record Acknowledgement(RecordChangeEvent<SourceRecord> event, boolean transactionEnd) {
+    }
     private final List<CompletableFuture<Void>> inFlight = new ArrayList<>();
     private long lastCommitMillis;
 
@@ -138,18 +148,14 @@ public final class TransactionAssembler implements DebeziumEngine.ChangeConsumer
         }
         flushSnapshotChunk();
         awaitPublished();
-        for (RecordChangeEvent<SourceRecord> event : publishedUnmarked) {
-            SourceRecord record = event.record();
-            if (record.topic().equals(topicPrefix + ".transaction")) {
-                if (record.value() instanceof Struct value && !"BEGIN".equals(value.getString("status"))) {
-                    committer.markProcessed(event, endOffsets(committer, record));
-                }
-            } else if (isSnapshot(record)) {
-                committer.markProcessed(event);
+        for (Acknowledgement ack : acknowledge) {
+            if (ack.transactionEnd()) {
+                committer.markProcessed(ack.event(), endOffsets(committer, ack.event().record()));
+            } else {
+                committer.markProcessed(ack.event());
             }
-            // rows and messages are covered by their transaction's end: the stored offset is always an end's
         }
-        publishedUnmarked.clear();
+        acknowledge.clear();
         committer.markBatchFinished();
     }
 
@@ -175,13 +181,6 @@ public final class TransactionAssembler implements DebeziumEngine.ChangeConsumer
         return offsets;
     }
 
-    private static boolean isSnapshot(SourceRecord record) {
-        return record.value() instanceof Struct value && value.schema().field("source") != null
-                && value.getStruct("source") != null && value.getStruct("source").schema().field("snapshot") != null
-                && !"false".equals(value.getStruct("source").getString("snapshot"))
-                && value.getStruct("source").getString("snapshot") != null;
-    }
-
     private void handle(RecordChangeEvent<SourceRecord> event) {
         SourceRecord record = event.record();
         String topic = record.topic();
@@ -190,28 +189,20 @@ public final class TransactionAssembler implements DebeziumEngine.ChangeConsumer
             String status = value.getString("status");
             if ("BEGIN".equals(status)) {
                 begin(transactionId(value.getString("id")));
-                unmarked.add(event);
             } else {
-                unmarked.add(event);
                 end(record, value);
+                acknowledge.add(new Acknowledgement(event, true));
             }
         } else if (topic.equals(topicPrefix + ".message") && value != null) {
+            // not acknowledged on its own (see acknowledge); heartbeats are transactions, so an
+            // idle source's offset still advances, with their ends
             message(record, value);
-            // A transactional message is acknowledged with its transaction's end. A non-transactional
-            // one (a fence) never is: its offset would tell Debezium, after a restart, that everything
-            // before its LSN was processed, and Debezium would then skip the early rows of a
-            // transaction that was still open at the source when the fence was written (a partial
-            // transaction in the log; found by the projection test). Offsets are only ever those of
-            // transaction ends (heartbeats are transactions, so an idle source's offset advances too).
-            if (open != null) {
-                unmarked.add(event);
-            }
         } else if (value != null && value.schema().field("op") != null && value.getStruct("source") != null
                 && value.schema().field("after") != null) {
             row(event, record, value);
         }
         // else: Debezium's own heartbeats and anything else that is not ours: nothing to publish, and
-        // not acknowledged either (their offset is the connector's position, not a transaction end)
+        // not acknowledged either (see acknowledge)
     }
 
     private void begin(String transactionId) {
@@ -219,7 +210,6 @@ public final class TransactionAssembler implements DebeziumEngine.ChangeConsumer
             LOG.warn("transaction {} began while {} was open; the open one is dropped (it will come again)",
                     transactionId, openTransactionId);
             open.close();
-            unmarked.clear();
         }
         open = new TransactionBuffer(memoryLimit, spillDirectory);
         openTransactionId = transactionId;
@@ -245,7 +235,6 @@ public final class TransactionAssembler implements DebeziumEngine.ChangeConsumer
             open.add(changed);
         }
         open.add(mapper.row(record, provisional, 0, openTransactionId));
-        unmarked.add(event);
     }
 
     /**
@@ -309,8 +298,6 @@ public final class TransactionAssembler implements DebeziumEngine.ChangeConsumer
         open = null;
         openTransactionId = null;
         lastCommitMillis = 0;
-        publishedUnmarked.addAll(unmarked);
-        unmarked.clear();
     }
 
     private void snapshotRow(RecordChangeEvent<SourceRecord> event, SourceRecord record, Struct src, String snapshot) {
@@ -325,7 +312,7 @@ public final class TransactionAssembler implements DebeziumEngine.ChangeConsumer
             snapshotChunk.add(changed);
         }
         snapshotChunk.add(mapper.row(record, position, snapshotSequence++, "snapshot:" + position));
-        publishedUnmarked.add(event);
+        acknowledge.add(new Acknowledgement(event, false));
         if ("last".equals(snapshot)) {
             // sequences count rows only, so the snapshot's row count is its next sequence
             snapshotChunk.add(new TransactionEnd(source, position, snapshotSequence,
