@@ -121,8 +121,8 @@ public final class Projector implements AutoCloseable {
                 Map<String, TableSchema> schemas = ReplicaTables.applied(c, settings.source());
                 ViewMaintainer views = new ViewMaintainer(settings.region().name(), settings.source(), settings.views(),
                     settings.projector().onViewError());
-                views.prepare(c, schemas, RegionStore.watermark(c, settings.source()).map(Watermark::position)
-                        .orElse(SourcePosition.ZERO));
+                // only checked here: building a changed view is the supervisor's, once
+                views.check(c, schemas);
             } finally {
                 c.rollback();
             }

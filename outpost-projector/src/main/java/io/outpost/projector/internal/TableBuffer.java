@@ -43,8 +43,6 @@ final class TableBuffer {
         boolean deleted;
         /** Known columns; for a partial update, only the ones the update carried. */
         Map<String, Object> values;
-        /** Whether {@link #values} holds every column (an insert, a snapshot read, or an update on top of one). */
-        boolean complete;
         /**
          * Whether the row may exist in the replica from before this run of changes: false when
          * the first change was an insert (the source had no such row then, so neither has the replica).
@@ -105,12 +103,10 @@ final class TableBuffer {
             case DELETE -> {
                 row.deleted = true;
                 row.values = null;
-                row.complete = false;
             }
             case CREATE, READ -> {
                 row.deleted = false;
                 row.values = new LinkedHashMap<>(change.after());
-                row.complete = true;
             }
             case UPDATE -> {
                 if (row.values != null && !row.deleted) {
@@ -118,7 +114,6 @@ final class TableBuffer {
                 } else {
                     row.deleted = false;
                     row.values = new LinkedHashMap<>(change.after());
-                    row.complete = change.after().keySet().containsAll(types.keySet());
                 }
             }
         }

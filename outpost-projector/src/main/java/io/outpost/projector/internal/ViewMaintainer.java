@@ -177,6 +177,19 @@ public final class ViewMaintainer {
     }
 
     /**
+     * Validates every view whose tables exist, writing nothing: what {@code Projector.start} refuses.
+     *
+     * @throws OutpostException naming the view and the reason when a definition is invalid
+     */
+    public void check(Connection c, Map<String, TableSchema> schemas) throws SQLException {
+        for (View view : views.values()) {
+            if (tablesPresent(view, schemas)) {
+                validate(c, view, schemas);
+            }
+        }
+    }
+
+    /**
      * At start, in the caller's transaction: drops views no longer configured, validates every view
      * whose tables exist, and builds a view that is new or whose definition changed (into a new
      * table, swapped in when complete). A view whose tables have not appeared yet waits.
@@ -197,7 +210,7 @@ public final class ViewMaintainer {
         }
         for (View view : views.values()) {
             ViewTables.Registered known = registered.get(view.definition.name());
-                        if (!tablesPresent(view, schemas)) {
+            if (!tablesPresent(view, schemas)) {
                 view.state = ViewTables.State.WAITING;
                 ViewTables.register(c, view.definition, null, ViewTables.State.WAITING,
                         "waiting for " + missingTables(view, schemas) + " to appear in the change log");
