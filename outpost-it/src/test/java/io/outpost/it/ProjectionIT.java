@@ -15,6 +15,7 @@ import io.outpost.embedded.EmbeddedPostgres;
 import io.outpost.examples.shop.ShopData;
 import io.outpost.examples.shop.ShopServer;
 import io.outpost.it.harness.ConsistencyChecker;
+import io.outpost.it.harness.ExampleConfig;
 import io.outpost.it.harness.ShopWorkload;
 import io.outpost.projector.Projector;
 import io.outpost.projector.ProjectorSettings;
@@ -44,19 +45,16 @@ import org.junit.jupiter.api.Test;
  */
 class ProjectionIT {
 
-    static OutpostConfig exampleConfig(String name, String shopUrl, Map<String, String> extra) throws Exception {
-        Map<String, String> env = new HashMap<>(extra);
+    /** The example configuration's addresses: the shop's database, the broker, a new store per region. */
+    static Map<String, String> addresses(String name, String shopUrl) {
+        Map<String, String> env = new HashMap<>();
         env.put("SHOP_DB_URL", shopUrl);
         env.put("KAFKA_BOOTSTRAP", EmbeddedKafka.shared().bootstrapServers());
         for (String region : List.of("us_east", "eu_west", "ap_south")) {
             env.put("STORE_" + region.toUpperCase(java.util.Locale.ROOT) + "_URL",
                     EmbeddedPostgres.shared().createDatabase(name + "_store_" + region));
         }
-        String yaml = Files.readString(Path.of("..", "examples", "outpost-shop.yml"))
-                .replace("  heartbeat-interval: 1s", "  heartbeat-interval: 1s\n  slot: outpost_" + name)
-                .replace("  bootstrap-servers: ${KAFKA_BOOTSTRAP:-localhost:9092}",
-                        "  bootstrap-servers: ${KAFKA_BOOTSTRAP:-localhost:9092}\n  topic-prefix: " + name);
-        return OutpostConfig.parse(yaml, env::get);
+        return env;
     }
 
     static Optional<Watermark> watermark(OutpostConfig config, String region) {
@@ -79,10 +77,11 @@ class ProjectionIT {
         try (ShopServer shop = ShopServer.start(new ShopServer.Settings(shopUrl, EmbeddedPostgres.SUPERUSER, "", "localhost", 0))) {
             ShopData.seed(shop.dataSource(), 100, 200, 1000, 7);
         }
-        OutpostConfig config = exampleConfig("projection_it", shopUrl, Map.of());
+        Map<String, String> addresses = addresses("projection_it", shopUrl);
+        OutpostConfig config = ExampleConfig.of("projection_it", addresses);
         Path configFile = dir.resolve("outpost.yml");
         // the child projector reads the same configuration, with the addresses written in
-        Files.writeString(configFile, renderedForChild(config));
+        Files.writeString(configFile, ExampleConfig.render("projection_it", addresses));
 
         long seededMaxOrder;
         long invariant;
@@ -269,19 +268,5 @@ class ProjectionIT {
             rs.next();
             return rs.getLong(1);
         }
-    }
-
-    /** The configuration as YAML the child can read without the environment: the parsed addresses written in. */
-    private static String renderedForChild(OutpostConfig config) throws Exception {
-        String yaml = Files.readString(Path.of("..", "examples", "outpost-shop.yml"))
-                .replace("  heartbeat-interval: 1s", "  heartbeat-interval: 1s\n  slot: " + config.source().slot())
-                .replace("${SHOP_DB_URL:-jdbc:postgresql://localhost:5432/shop}", config.source().url())
-                .replace("${KAFKA_BOOTSTRAP:-localhost:9092}", config.log().bootstrapServers() + "\n  topic-prefix: "
-                        + config.log().topicPrefix());
-        for (RegionConfig region : config.regions().values()) {
-            String variable = "STORE_" + region.name().toUpperCase(java.util.Locale.ROOT).replace('-', '_') + "_URL";
-            yaml = yaml.replaceAll("\\$\\{" + variable + ":-[^}]*}", java.util.regex.Matcher.quoteReplacement(region.store().url()));
-        }
-        return yaml;
     }
 }

@@ -46,6 +46,15 @@ class ProjectorIT {
                 search: [customer.name]
             """;
 
+    /** A view whose SQL fails (division by zero) for an order with a line of quantity 0. */
+    static final String RATIOS_VIEW = """
+              ratios:
+                key: id
+                sql: SELECT l.order_id AS id, sum(100 / l.qty) AS per_unit FROM order_lines l GROUP BY l.order_id
+                changes:
+                  order_lines: order_id
+            """;
+
     /** A store database and a topic of their own, and settings for a projector over them. */
     record Setup(String storeUrl, String topic, ProjectorSettings settings) {
     }
@@ -246,13 +255,7 @@ class ProjectorIT {
 
     @Test
     void stopsNamingTheViewTheKeyAndThePositionWhenTheViewFailsForAKey() throws Exception {
-        Setup setup = setup("""
-                  ratios:
-                    key: id
-                    sql: SELECT l.order_id AS id, sum(100 / l.qty) AS per_unit FROM order_lines l GROUP BY l.order_id
-                    changes:
-                      order_lines: order_id
-                """);
+        Setup setup = setup(RATIOS_VIEW);
         try (LogWriter log = new LogWriter(setup.topic()); Projector projector = Projector.start(setup.settings())) {
             log.commit(schemas(100).insert("order_lines", map("order_id", 1L, "line_no", 1L), "order_id", 1L, "line_no", 1L,
                     "sku", "A", "qty", 4L));
@@ -337,13 +340,7 @@ class ProjectorIT {
 
     @Test
     void recordsAViewFailureAndGoesOnWhenToldTo() throws Exception {
-        Setup setup = setup("""
-                  ratios:
-                    key: id
-                    sql: SELECT l.order_id AS id, sum(100 / l.qty) AS per_unit FROM order_lines l GROUP BY l.order_id
-                    changes:
-                      order_lines: order_id
-                """, ", on-view-error: record");
+        Setup setup = setup(RATIOS_VIEW, ", on-view-error: record");
         try (LogWriter log = new LogWriter(setup.topic()); Projector projector = Projector.start(setup.settings())) {
             log.commit(schemas(100).insert("order_lines", map("order_id", 1L, "line_no", 1L), "order_id", 1L, "line_no", 1L,
                     "sku", "A", "qty", 4L));

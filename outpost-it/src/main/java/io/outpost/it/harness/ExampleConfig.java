@@ -6,6 +6,8 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /** The example configuration ({@code examples/outpost-shop.yml}), with addresses from a map instead of the environment. */
 public final class ExampleConfig {
@@ -30,10 +32,30 @@ public final class ExampleConfig {
      * and a topic prefix of its own (so several can share one PostgreSQL and one broker).
      */
     public static OutpostConfig of(String name, Map<String, String> variables) {
-        String yaml = text()
+        return OutpostConfig.parse(named(name), variables::get);
+    }
+
+    /**
+     * The same configuration as {@link #of} as a file's text, with {@code variables} written in
+     * (for a process that does not share this one's map); other references keep their defaults.
+     */
+    public static String render(String name, Map<String, String> variables) {
+        Matcher m = REFERENCE.matcher(named(name));
+        StringBuilder text = new StringBuilder();
+        while (m.find()) {
+            String value = variables.get(m.group(1));
+            m.appendReplacement(text, Matcher.quoteReplacement(value != null ? value : m.group()));
+        }
+        return m.appendTail(text).toString();
+    }
+
+    private static final Pattern REFERENCE = Pattern.compile("\\$\\{([A-Z_]+)(:-[^}]*)?}");
+
+    /** The text with a slot and a topic prefix of its own. */
+    private static String named(String name) {
+        return text()
                 .replace("  heartbeat-interval: 1s", "  heartbeat-interval: 1s\n  slot: outpost_" + name)
                 .replace("  bootstrap-servers: ${KAFKA_BOOTSTRAP:-localhost:9092}",
                         "  bootstrap-servers: ${KAFKA_BOOTSTRAP:-localhost:9092}\n  topic-prefix: " + name);
-        return OutpostConfig.parse(yaml, variables::get);
     }
 }
