@@ -135,6 +135,8 @@ public final class Projector implements AutoCloseable {
     private void prepareSession(Connection c) throws SQLException {
         try (Statement s = c.createStatement()) {
             s.execute("SET search_path = " + StoreLayout.quote(StoreLayout.replicaSchema(settings.source())) + ", public");
+            // the same few statements run for every batch: plan them once (see docs/decisions.md)
+            s.execute("SET plan_cache_mode = force_generic_plan");
         }
     }
 

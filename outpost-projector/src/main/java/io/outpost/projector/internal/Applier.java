@@ -14,10 +14,11 @@ import io.outpost.store.ReplicaTables;
 import io.outpost.store.StoreLayout;
 import io.outpost.store.Watermark;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.time.InstantSource;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -40,11 +41,13 @@ import org.slf4j.LoggerFactory;
  * (its capture died mid-publish) is dropped when the next transaction starts or when the same one
  * starts again from its first record; capture always republishes a transaction whole.
  *
- * <p>Round trips per batch: the row writes of all tables in one statement (after reading the old
- * values a view needs, for tables it maps by a non-key column), all views' recomputation in a second,
- * the watermark and its NOTIFY in a third, the commit. When the recomputation fails, the batch is
- * rolled back and applied again with {@code careful} set: view by view under savepoints, key by key
- * for a view that fails, so the failing view and key are named.
+ * <p>Round trips per batch: usually two — the row writes of every table, each view's
+ * recomputation and the watermark with its NOTIFY as the statements of one {@link Pipeline}, then
+ * the commit. More where something must be read first: the old values a view maps by (for tables
+ * it maps by a non-key column), before the writes; a SELECT mapping's keys, after them. When the
+ * pipeline fails, the batch is rolled back and applied again with {@code careful} set: the writes
+ * alone, then view by view under savepoints, key by key for a view that fails, so that the failing
+ * write, or view and key, is named.
  *
  * <p>Thread confinement: one thread (the projector's) calls everything.
  */
@@ -278,7 +281,11 @@ public final class Applier {
     }
 
     private void flush(String table) throws SQLException {
-        TableBuffer.send(connection, drain(table));
+        Pipeline writes = new Pipeline();
+        for (TableBuffer.Write write : drain(table)) {
+            writes.add(write.sql(), write.json());
+        }
+        writes.execute(connection);
     }
 
     /** The table's buffered rows as writes, its affected view keys collected. */
@@ -308,15 +315,34 @@ public final class Applier {
     }
 
     private void commit() throws SQLException {
-        // every table's rows in one statement (the old values some views need are read first, per table)
-        List<TableBuffer.Write> writes = new ArrayList<>();
-        for (String table : new ArrayList<>(buffers.keySet())) {
-            writes.addAll(drain(table));
+        Pipeline pipeline = new Pipeline();
+        try {
+            // the old values some views need are read first, per table; then the writes wait in the pipeline
+            for (String table : new ArrayList<>(buffers.keySet())) {
+                for (TableBuffer.Write write : drain(table)) {
+                    pipeline.add(write.sql(), write.json());
+                }
+            }
+            if (careful) {
+                pipeline.execute(connection);
+            }
+            views.maintain(connection, pipeline, schemas, batchPosition, careful);
+            addWatermark(pipeline);
+            Object moved = pipeline.execute(connection);
+            if (!(moved instanceof Number count) || count.longValue() != 1) {
+                connection.rollback();
+                throw new OutpostException.Retriable("the watermark of source " + source + " moved under this "
+                        + "projector (another projector of this region is applying); this one backs off");
+            }
+            hasWatermarkRow = true;
+        } catch (SQLException e) {
+            if (careful || e.getSQLState() != null && e.getSQLState().startsWith("08")) {
+                throw e; // applied step by step already, or the store is gone: retried with backoff
+            }
+            throw new RecomputeFailed("applying the batch up to " + batchPosition + " failed (" + ViewMaintainer.firstLine(e)
+                    + "); it is applied again step by step, to find which write or view fails", e);
         }
-        TableBuffer.send(connection, writes);
-        views.maintain(connection, schemas, batchPosition, careful);
         careful = false;
-        writeWatermark();
         connection.commit();
         committed = batchPosition;
         transactionsApplied += batchTransactions;
@@ -327,36 +353,25 @@ public final class Applier {
         batchDirty = false;
     }
 
-    /** Moves the watermark (only from where this projector left it) and announces it, in one round trip. */
-    private void writeWatermark() throws SQLException {
+    /**
+     * Adds the watermark's move (only from where this projector left it) and its announcement; the
+     * statement yields the number of watermark rows moved, which must be 1.
+     */
+    private void addWatermark(Pipeline pipeline) {
         String moved = hasWatermarkRow
                 ? "UPDATE public.outpost_watermark SET position = ?::pg_lsn, commit_time = ?, applied_at = ?, log_offset = ? "
                         + "WHERE source = ? AND position = ?::pg_lsn RETURNING 1"
                 : "INSERT INTO public.outpost_watermark (position, commit_time, applied_at, log_offset, source) "
                         + "VALUES (?::pg_lsn, ?, ?, ?, ?) RETURNING 1";
-        try (PreparedStatement s = connection.prepareStatement("WITH moved AS (" + moved + ") "
-                + "SELECT (SELECT count(*) FROM moved), pg_notify(?, ?)")) {
-            int i = 1;
-            s.setString(i++, batchPosition.toString());
-            s.setObject(i++, java.time.OffsetDateTime.ofInstant(batchCommitTime, java.time.ZoneOffset.UTC));
-            s.setObject(i++, java.time.OffsetDateTime.ofInstant(clock.instant(), java.time.ZoneOffset.UTC));
-            s.setLong(i++, batchOffset);
-            s.setString(i++, source);
-            if (hasWatermarkRow) {
-                s.setString(i++, committed.toString());
-            }
-            s.setString(i++, StoreLayout.WATERMARK_CHANNEL);
-            s.setString(i, source + " " + batchPosition);
-            try (java.sql.ResultSet rs = s.executeQuery()) {
-                rs.next();
-                if (rs.getLong(1) != 1) {
-                    connection.rollback();
-                    throw new OutpostException.Retriable("the watermark of source " + source + " moved under this "
-                            + "projector (another projector of this region is applying); this one backs off");
-                }
-            }
+        List<Object> parameters = new ArrayList<>(List.of(batchPosition.toString(),
+                OffsetDateTime.ofInstant(batchCommitTime, ZoneOffset.UTC), OffsetDateTime.ofInstant(clock.instant(), ZoneOffset.UTC),
+                batchOffset, source));
+        if (hasWatermarkRow) {
+            parameters.add(committed.toString());
         }
-        hasWatermarkRow = true;
+        parameters.add(StoreLayout.WATERMARK_CHANNEL);
+        parameters.add(source + " " + batchPosition);
+        pipeline.add("WITH moved AS (" + moved + ") SELECT (SELECT count(*) FROM moved), pg_notify(?, ?)", parameters.toArray());
     }
 
     /** Whether the store transaction holds uncommitted writes. */

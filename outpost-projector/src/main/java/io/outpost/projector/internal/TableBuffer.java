@@ -30,8 +30,9 @@ import java.util.TreeSet;
  * column as it was.
  *
  * <p>Design: rows go to PostgreSQL as one JSON array per statement, unpacked by
- * {@code jsonb_to_recordset} with the replica's column types — one round trip per table and
- * column set, whatever the number of rows.
+ * {@code jsonb_to_recordset} with the replica's column types — one statement per table and column
+ * set, whatever the number of rows. The writes of different tables touch different rows, and each
+ * row ends up either deleted or written once, so the statements may run in any order.
  */
 final class TableBuffer {
 
@@ -119,7 +120,7 @@ final class TableBuffer {
         }
     }
 
-    /** A data-modifying statement with one JSON parameter; several go to PostgreSQL as one statement. */
+    /** A data-modifying statement with one JSON parameter (the rows). */
     record Write(String sql, String json) {
     }
 
@@ -173,32 +174,6 @@ final class TableBuffer {
         }
         rows.clear();
         return writes;
-    }
-
-    /**
-     * Sends {@code writes} as one statement (data-modifying CTEs; they touch different rows, since
-     * each row ends up either deleted or written once).
-     */
-    static void send(Connection c, List<Write> writes) throws SQLException {
-        if (writes.isEmpty()) {
-            return;
-        }
-        String sql;
-        if (writes.size() == 1) {
-            sql = writes.getFirst().sql();
-        } else {
-            StringBuilder text = new StringBuilder("WITH ");
-            for (int i = 0; i < writes.size(); i++) {
-                text.append(i == 0 ? "" : ", ").append("w").append(i).append(" AS (").append(writes.get(i).sql()).append(')');
-            }
-            sql = text.append(" SELECT 1").toString();
-        }
-        try (PreparedStatement s = c.prepareStatement(sql)) {
-            for (int i = 0; i < writes.size(); i++) {
-                s.setString(i + 1, writes.get(i).json());
-            }
-            s.execute();
-        }
     }
 
     private Map<String, Object> keyMap(List<Object> key) {

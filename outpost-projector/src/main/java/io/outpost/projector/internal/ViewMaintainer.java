@@ -12,7 +12,6 @@ import io.outpost.core.config.SourceConfig;
 import io.outpost.core.config.ViewDefinition;
 import io.outpost.store.StoreLayout;
 import io.outpost.store.ViewTables;
-import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -252,18 +251,21 @@ public final class ViewMaintainer {
 
     /**
      * At the end of a batch, in its store transaction: builds waiting views whose tables have all
-     * appeared, and recomputes every affected key of the others — all views in one statement, or,
-     * when {@code careful}, view by view under savepoints, key by key where one fails.
+     * appeared, and recomputes every affected key of the others. {@code pending} holds the batch's
+     * row writes, not yet sent: they are sent first where something must read the replicas after
+     * them (a view to build, a SELECT mapping to resolve). Normally each view's recomputation is
+     * added to {@code pending}, for the caller to send with the watermark in one round trip; when
+     * {@code careful} (after such a round trip failed; the caller has sent the writes), views are
+     * recomputed here one by one under savepoints, key by key where one fails.
      *
-     * @throws RecomputeFailed when the one statement failed: the store transaction is spoiled, and
-     *                         the batch is to be applied again, carefully
-     * @throws ViewFailure     when a view's SQL fails for a key and the projector is set to stop
+     * @throws ViewFailure when a view's SQL fails for a key and the projector is set to stop
      */
-    public void maintain(Connection c, Map<String, TableSchema> schemas, SourcePosition position, boolean careful)
-            throws SQLException {
+    void maintain(Connection c, Pipeline pending, Map<String, TableSchema> schemas, SourcePosition position,
+                  boolean careful) throws SQLException {
         try {
             for (View view : views.values()) {
                 if (view.state != ViewTables.State.READY && tablesPresent(view, schemas)) {
+                    pending.execute(c);
                     view.keyType = validate(c, view, schemas);
                     ensureIndexes(c, view, schemas);
                     build(c, view, position, null);
@@ -274,40 +276,21 @@ public final class ViewMaintainer {
                     view.full = false;
                 }
             }
-            List<View> affected = new ArrayList<>();
             for (View view : views.values()) {
-                if (view.state == ViewTables.State.READY) {
-                    resolveParameters(c, view, schemas);
-                    if (view.full || !view.keys.isEmpty()) {
-                        affected.add(view);
-                    }
+                if (view.state != ViewTables.State.READY) {
+                    continue;
                 }
-            }
-            if (affected.isEmpty()) {
-                return;
-            }
-            if (careful) {
-                for (View view : affected) {
-                    if (view.full) {
-                        recomputeAll(c, view, position);
-                    } else {
-                        recompute(c, view, new ArrayList<>(view.keys), position);
-                    }
-                }
-            } else {
-                // one statement per view (a statement holding every view's SQL planned worse: measured
-                // p50 57 ms against 32 ms); no savepoint: a failure spoils the batch, which is replayed carefully
-                for (View view : affected) {
-                    try {
-                        if (view.full) {
-                            recomputeAll(c, view, position);
-                        } else {
-                            runRecompute(c, view, new ArrayList<>(view.keys), position);
-                        }
-                    } catch (SQLException e) {
-                        throw new RecomputeFailed("recomputing view " + view.definition.name() + " at " + position
-                                + " failed (" + firstLine(e) + "); the batch is applied again, view by view", e);
-                    }
+                resolveParameters(c, pending, view, schemas);
+                if (view.full) {
+                    pending.execute(c);
+                    recomputeAll(c, view, position);
+                } else if (!view.keys.isEmpty() && careful) {
+                    recompute(c, view, new ArrayList<>(view.keys), position);
+                } else if (!view.keys.isEmpty()) {
+                    // no savepoint: a failure spoils the batch, which is applied again carefully
+                    String[] keys = view.keys.toArray(String[]::new);
+                    pending.add(upsertAndDelete(view, StoreLayout.viewTable(view.definition.name()), true), keys,
+                            position.toString(), keys);
                 }
             }
         } finally {
@@ -433,7 +416,7 @@ public final class ViewMaintainer {
         }
     }
 
-    private static String firstLine(SQLException e) {
+    static String firstLine(SQLException e) {
         String message = String.valueOf(e.getMessage());
         int newline = message.indexOf('\n');
         return newline < 0 ? message : message.substring(0, newline);
@@ -473,11 +456,14 @@ public final class ViewMaintainer {
                 + ") CROSS JOIN LATERAL (" + body(bySql.sql()) + ") AS m(k)";
     }
 
-    private void resolveParameters(Connection c, View view, Map<String, TableSchema> schemas) throws SQLException {
+    /** Runs {@code view}'s SELECT mappings for the parameters collected (after the batch's writes, sent first). */
+    private void resolveParameters(Connection c, Pipeline pending, View view, Map<String, TableSchema> schemas)
+            throws SQLException {
         for (var entry : view.parameters.entrySet()) {
             if (entry.getValue().isEmpty()) {
                 continue;
             }
+            pending.execute(c);
             BySql bySql = (BySql) view.mappings.get(entry.getKey());
             List<Map<String, Object>> rows = new ArrayList<>();
             for (List<Object> tuple : entry.getValue()) {
@@ -536,13 +522,10 @@ public final class ViewMaintainer {
     }
 
     private void runRecompute(Connection c, View view, List<String> keys, SourcePosition position) throws SQLException {
-        try (PreparedStatement s = c.prepareStatement(upsertAndDelete(view, StoreLayout.viewTable(view.definition.name()), true))) {
-            Array array = c.createArrayOf("text", keys.toArray());
-            s.setArray(1, array);
-            s.setString(2, position.toString());
-            s.setArray(3, array);
-            s.executeUpdate();
-        }
+        Pipeline one = new Pipeline();
+        String[] array = keys.toArray(String[]::new);
+        one.add(upsertAndDelete(view, StoreLayout.viewTable(view.definition.name()), true), array, position.toString(), array);
+        one.execute(c);
     }
 
     private void recomputeAll(Connection c, View view, SourcePosition position) throws SQLException {
