@@ -117,6 +117,11 @@ public final class ChangeLogReader implements AutoCloseable {
         return entries;
     }
 
+    /** Makes a {@link #poll} in progress, or the next, end early with Kafka's WakeupException; any thread may call it. */
+    public void wakeup() {
+        consumer.wakeup();
+    }
+
     @Override
     public void close() {
         consumer.close();

@@ -4,6 +4,7 @@ import io.outpost.core.OutpostException;
 import io.outpost.core.SourcePosition;
 import io.outpost.core.change.TableSchema;
 import io.outpost.log.ChangeLogReader;
+import io.outpost.log.ReadAhead;
 import io.outpost.projector.internal.Applier;
 import io.outpost.projector.internal.RecomputeFailed;
 import io.outpost.projector.internal.StoreLock;
@@ -241,20 +242,26 @@ public final class Projector implements AutoCloseable {
                     stored.orElse(null), clock, carefulNext);
             carefulNext = false;
             long offset = stored.map(Watermark::logOffset).orElse(0L);
-            try (ChangeLogReader reader = ChangeLogReader.openAt(settings.region().logBootstrapServers(),
-                    settings.changesTopic(), offset)) {
+            try (ReadAhead reader = ReadAhead.openAt(settings.region().logBootstrapServers(), settings.changesTopic(), offset,
+                    "outpost-projector-" + settings.region().name() + "-log")) {
                 state.set(State.RUNNING);
                 problem.set(null);
                 LOG.info("projector of region {} applies {} from offset {} (watermark {})", settings.region().name(),
                         settings.changesTopic(), offset, applier.committed());
                 long lockCheckedAt = System.nanoTime();
                 while (!closing) {
-                    List<ChangeLogReader.Entry> entries = reader.poll(applier.hasBatch() ? Duration.ZERO : Duration.ofMillis(200));
+                    List<ChangeLogReader.Entry> entries;
+                    try {
+                        entries = reader.poll(applier.hasBatch() ? Duration.ZERO : Duration.ofMillis(200));
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        break;
+                    }
                     for (ChangeLogReader.Entry entry : entries) {
                         applier.accept(entry);
                     }
-                    // fewer records than a poll can return: nothing more is waiting, commit now
-                    applier.commitIfDue(entries.size() < ChangeLogReader.MAX_POLL_RECORDS);
+                    // fewer records than a poll can return, and none read ahead: nothing more is waiting, commit now
+                    applier.commitIfDue(entries.size() < ChangeLogReader.MAX_POLL_RECORDS && !reader.hasBacklog());
                     watermark.set(applier.committed());
                     transactions.set(applier.transactionsApplied());
                     rows.set(applier.rowsApplied());
