@@ -45,10 +45,20 @@ public final class StoreLayout {
         return "f_" + fieldPath.replace('.', '_').toLowerCase(Locale.ROOT);
     }
 
-    /** {@code customer.name} → {@code doc #> '{customer,name}'}: the JSON at that path of a document. */
+    /**
+     * {@code customer.name} → the JSON at that path of a document, JSON {@code null} where the
+     * document has none — never SQL NULL, so that every document has a place in a sort by the
+     * field and keyset pagination needs no special case.
+     */
     public static String fieldExpression(String fieldPath) {
-        return "(doc #> '{" + fieldPath.replace('.', ',') + "}')";
+        return "(coalesce(doc #> '{" + fieldPath.replace('.', ',') + "}', 'null'::jsonb))";
     }
+
+    /**
+     * The version of the view tables' layout (their columns and indexes). It is part of every
+     * view's hash, so a store whose view tables an older layout made rebuilds them at start.
+     */
+    public static final int VIEW_LAYOUT_VERSION = 2;
 
     /** An SQL identifier, quoted. */
     public static String quote(String identifier) {

@@ -48,12 +48,12 @@ public final class ViewTables {
     private ViewTables() {
     }
 
-    /** A short hash of what a view's documents depend on: key, SQL, fields and search. */
+    /** A short hash of what a view's table depends on: key, SQL, fields, search and the table layout's version. */
     public static String hash(ViewDefinition view) {
         try {
             MessageDigest digest = MessageDigest.getInstance("SHA-256");
             for (String part : List.of(view.key(), view.sql().strip(), String.join(",", view.fields()),
-                    String.join(",", view.search()))) {
+                    String.join(",", view.search()), "layout " + StoreLayout.VIEW_LAYOUT_VERSION)) {
                 digest.update(part.getBytes(StandardCharsets.UTF_8));
                 digest.update((byte) 0);
             }

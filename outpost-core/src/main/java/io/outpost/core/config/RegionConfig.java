@@ -5,6 +5,7 @@ import static io.outpost.core.config.Def.Setting.optional;
 import static io.outpost.core.config.Def.Setting.required;
 
 import java.net.URI;
+import java.time.Duration;
 import java.util.Objects;
 
 /**
@@ -48,26 +49,37 @@ public record RegionConfig(String name, Store store, String logBootstrapServers,
     /**
      * The region's gateway.
      *
-     * @param url  the address other regions and monitors use to reach it
-     * @param port the port it listens on
+     * @param url     the address other regions and monitors use to reach it
+     * @param port    the port it listens on
+     * @param maxWait how long a query that needs a newer watermark (a token, a staleness bound)
+     *                waits for this region before it is forwarded or refused
      */
-    public record Gateway(String url, int port) {
+    public record Gateway(String url, int port, Duration maxWait) {
 
         static final Def.Setting<String> URL = required("url", Type.HTTP_URL,
                 "The gateway's address as other regions and the monitors reach it.");
         static final Def.Setting<Integer> PORT = derived("port", Type.integer(1, 65535),
                 "the port of regions.<region>.gateway.url", "The port the gateway listens on.");
-        static final Def.Section DEF = Def.Section.of("gateway", true, "The region's HTTP gateway.", URL, PORT);
+        static final Def.Setting<Duration> MAX_WAIT = optional("max-wait", Type.DURATION, Duration.ofSeconds(2),
+                "How long a query with Outpost-Min-Token or Outpost-Max-Staleness waits for this region to catch up "
+                        + "before it is forwarded to another region or refused (a request's Outpost-Max-Wait may ask for less).");
+        static final Def.Section DEF = Def.Section.of("gateway", true, "The region's HTTP gateway.", URL, PORT, MAX_WAIT);
+
+        public Gateway {
+            Objects.requireNonNull(url, "url");
+            Objects.requireNonNull(maxWait, "maxWait");
+        }
 
         static Gateway read(Cursor c) {
             int before = c.problemCount();
             String url = c.get(URL);
             Integer port = c.get(PORT);
+            Duration maxWait = c.get(MAX_WAIT);
             if (port == null && url != null) {
                 URI uri = URI.create(url);
                 port = uri.getPort() != -1 ? uri.getPort() : "https".equals(uri.getScheme()) ? 443 : 80;
             }
-            return c.failedSince(before) ? null : new Gateway(url, port);
+            return c.failedSince(before) ? null : new Gateway(url, port, maxWait);
         }
     }
 

@@ -1,0 +1,187 @@
+package io.outpost.store;
+
+import static io.outpost.store.StoreLayout.quote;
+
+import io.outpost.core.SourcePosition;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Reads of view documents, for the gateway. Every read is one statement, so the documents and the
+ * watermark it reports come from one snapshot: a document is never newer or older than the
+ * watermark sent with it. Documents come back as the store's JSON text, not parsed.
+ *
+ * <p>Everything that becomes SQL text — view and field names, the key type — comes from the
+ * configuration and the store's registry, never from a request; request values are bind
+ * parameters only.
+ */
+public final class ViewReads {
+
+    private ViewReads() {
+    }
+
+    /** The watermark a read saw; {@code position} null when the region has applied nothing yet. */
+    public record Snapshot(SourcePosition position, Instant commitTime) {
+    }
+
+    /** A document by key, and the snapshot it was read in; {@code doc} null when there is none. */
+    public record One(Snapshot snapshot, String doc) {
+    }
+
+    /**
+     * One page of a list: documents in order, each with its key and sort value (JSON text), and
+     * whether more follow.
+     */
+    public record Page(Snapshot snapshot, List<Item> items, boolean more) {
+        public Page {
+            items = List.copyOf(items);
+        }
+    }
+
+    /** A listed document, with what a cursor after it needs. */
+    public record Item(String key, String sortValue, String doc) {
+    }
+
+    /** A comparison of a field with JSON values; {@code EQ} matches any of the values. */
+    public enum Operator {
+        EQ("= ANY (?::jsonb[])"), GT("> ?::jsonb"), GTE(">= ?::jsonb"), LT("< ?::jsonb"), LTE("<= ?::jsonb");
+
+        private final String sql;
+
+        Operator(String sql) {
+            this.sql = sql;
+        }
+    }
+
+    /**
+     * {@code field operator values}; values are JSON texts ({@code "\"PAID\""}, {@code "5"}); a
+     * range takes one.
+     */
+    public record Filter(String field, Operator operator, List<String> values) {
+        public Filter {
+            Objects.requireNonNull(field, "field");
+            Objects.requireNonNull(operator, "operator");
+            values = List.copyOf(values);
+            if (values.isEmpty() || operator != Operator.EQ && values.size() != 1) {
+                throw new IllegalArgumentException(operator + " takes " + (operator == Operator.EQ ? "one or more values" : "one value"));
+            }
+        }
+    }
+
+    /** Where a page starts: after the document with this sort value (JSON text) and key. */
+    public record After(String sortValue, String key) {
+        public After {
+            Objects.requireNonNull(sortValue, "sortValue");
+            Objects.requireNonNull(key, "key");
+        }
+    }
+
+    /**
+     * A list query on a view.
+     *
+     * @param sortField  a declared field, or null for the key
+     * @param descending whether the order is descending (the key breaks ties in the same direction)
+     * @param after      where the page starts, or null for the first page
+     * @param text       full-text search over the view's {@code search} fields, or null
+     * @param limit      documents per page
+     */
+    public record ListQuery(String view, String keyType, List<Filter> filters, String sortField, boolean descending,
+                            After after, String text, int limit) {
+        public ListQuery {
+            Objects.requireNonNull(view, "view");
+            Objects.requireNonNull(keyType, "keyType");
+            filters = List.copyOf(filters);
+            if (limit < 1) {
+                throw new IllegalArgumentException("limit must be at least 1, but was " + limit);
+            }
+        }
+    }
+
+    private static final String WATERMARK = "FROM (SELECT 1) one LEFT JOIN public.outpost_watermark w ON w.source = ?";
+
+    /** The document of {@code key} in {@code view}, whose key column has SQL type {@code keyType}. */
+    public static One byKey(Connection c, String source, String view, String keyType, String key) throws SQLException {
+        String sql = "SELECT w.position::text, w.commit_time, (SELECT v.doc::text FROM " + StoreLayout.viewTable(view)
+                + " v WHERE v.key = ?::text::" + keyType + ") " + WATERMARK;
+        try (PreparedStatement s = c.prepareStatement(sql)) {
+            s.setString(1, key);
+            s.setString(2, source);
+            try (ResultSet rs = s.executeQuery()) {
+                rs.next();
+                return new One(snapshot(rs), rs.getString(3));
+            }
+        }
+    }
+
+    /** A page of {@code query}'s documents. */
+    public static Page list(Connection c, String source, ListQuery query) throws SQLException {
+        String sortColumn = query.sortField() == null ? null : "v." + quote(StoreLayout.fieldColumn(query.sortField()));
+        String direction = query.descending() ? " DESC" : "";
+        String order = (sortColumn == null ? "" : sortColumn + direction + ", ") + "v.key" + direction;
+        List<String> conditions = new ArrayList<>();
+        List<Object> parameters = new ArrayList<>();
+        for (Filter filter : query.filters()) {
+            conditions.add("v." + quote(StoreLayout.fieldColumn(filter.field())) + " " + filter.operator().sql);
+            parameters.add(filter.operator() == Operator.EQ ? filter.values().toArray(String[]::new) : filter.values().getFirst());
+        }
+        if (query.text() != null) {
+            conditions.add("v." + StoreLayout.SEARCH_COLUMN + " @@ websearch_to_tsquery('simple', ?)");
+            parameters.add(query.text());
+        }
+        if (query.after() != null) {
+            String comparison = query.descending() ? " < " : " > ";
+            String key = "?::text::" + query.keyType();
+            if (sortColumn == null) {
+                conditions.add("v.key" + comparison + key);
+            } else {
+                conditions.add("(" + sortColumn + ", v.key)" + comparison + "(?::jsonb, " + key + ")");
+                parameters.add(query.after().sortValue());
+            }
+            parameters.add(query.after().key());
+        }
+        String sql = "WITH page AS (SELECT v.key::text AS key, " + (sortColumn == null ? "to_jsonb(v.key)" : sortColumn)
+                + "::text AS sort_value, v.doc::text AS doc, row_number() OVER (ORDER BY " + order + ") AS n FROM "
+                + StoreLayout.viewTable(query.view()) + " v" + (conditions.isEmpty() ? "" : " WHERE " + String.join(" AND ", conditions))
+                + " ORDER BY " + order + " LIMIT ?) "
+                + "SELECT w.position::text, w.commit_time, p.key, p.sort_value, p.doc " + WATERMARK
+                + " LEFT JOIN page p ON true ORDER BY p.n";
+        parameters.add((long) query.limit() + 1);
+        parameters.add(source);
+        try (PreparedStatement s = c.prepareStatement(sql)) {
+            int index = 1;
+            for (Object parameter : parameters) {
+                switch (parameter) {
+                    case String[] values -> s.setArray(index++, c.createArrayOf("jsonb", values));
+                    case Long number -> s.setLong(index++, number);
+                    default -> s.setString(index++, (String) parameter);
+                }
+            }
+            List<Item> items = new ArrayList<>();
+            Snapshot snapshot = null;
+            try (ResultSet rs = s.executeQuery()) {
+                while (rs.next()) {
+                    snapshot = snapshot == null ? snapshot(rs) : snapshot;
+                    if (rs.getString(3) != null) {
+                        items.add(new Item(rs.getString(3), rs.getString(4), rs.getString(5)));
+                    }
+                }
+            }
+            boolean more = items.size() > query.limit();
+            return new Page(snapshot, more ? items.subList(0, query.limit()) : items, more);
+        }
+    }
+
+    private static Snapshot snapshot(ResultSet rs) throws SQLException {
+        String position = rs.getString(1);
+        Timestamp commitTime = rs.getTimestamp(2);
+        return new Snapshot(position == null ? null : SourcePosition.parse(position),
+                commitTime == null ? null : commitTime.toInstant());
+    }
+}
