@@ -3,6 +3,8 @@ package io.outpost.server;
 import io.outpost.capture.Capture;
 import io.outpost.capture.CaptureSettings;
 import io.outpost.core.SourcePosition;
+import io.outpost.gateway.Gateway;
+import io.outpost.gateway.GatewaySettings;
 import io.outpost.projector.Projector;
 import io.outpost.projector.ProjectorSettings;
 import io.outpost.core.config.OutpostConfig;
@@ -77,6 +79,7 @@ public final class Demo implements AutoCloseable {
     private OutpostConfig config;
     private Capture capture;
     private final List<Projector> projectors = new java.util.ArrayList<>();
+    private final Map<String, Gateway> gateways = new java.util.LinkedHashMap<>();
 
     private Demo(Options options) {
         this.options = options;
@@ -135,6 +138,11 @@ public final class Demo implements AutoCloseable {
             projectors.add(projector);
         }
         awaitRegions();
+        for (String region : config.regions().keySet()) {
+            Gateway gateway = Gateway.start(GatewaySettings.of(config, region));
+            parts.push(gateway);
+            gateways.put(region, gateway);
+        }
         LOG.info("demo started in {} ms", (System.nanoTime() - started) / 1_000_000);
     }
 
@@ -146,9 +154,14 @@ public final class Demo implements AutoCloseable {
                 "SHOP_DB_URL", shopJdbcUrl,
                 "SHOP_URL", shop.url(),
                 "KAFKA_BOOTSTRAP", kafka.bootstrapServers()));
+        int preferredPort = 7001;
         for (String region : List.of("us_east", "eu_west", "ap_south")) {
             addresses.put("STORE_" + region.toUpperCase(java.util.Locale.ROOT) + "_URL",
                     postgres.createDatabase("store_" + region));
+            // the configuration names every gateway's address (regions forward to each other): pick the ports now
+            int port = portFree(preferredPort) ? preferredPort : freePort();
+            addresses.put("GATEWAY_" + region.toUpperCase(java.util.Locale.ROOT) + "_URL", "http://localhost:" + port);
+            preferredPort++;
         }
         String template;
         try (InputStream in = Demo.class.getResourceAsStream("outpost-shop.yml")) {
@@ -223,6 +236,8 @@ public final class Demo implements AutoCloseable {
                 new Address("monolith (example shop)", shop.url()),
                 new Address("monolith's database", shopJdbcUrl),
                 new Address("change log (Kafka)", kafka.bootstrapServers() + ", topic " + config.changesTopic()),
+                new Address("region gateways", String.join(", ", gateways.entrySet().stream()
+                        .map(g -> g.getKey() + " " + g.getValue().url()).toList())),
                 new Address("region stores", String.join(", ", config.regions().values().stream()
                         .map(r -> r.name() + " " + r.store().url()).toList())),
                 new Address("configuration", configFile.toString()),
@@ -230,15 +245,25 @@ public final class Demo implements AutoCloseable {
                 new Address("log file", System.getProperty("outpost.log.file", "(console only)")));
     }
 
-    /** Requests that work against the seeded data: a query, a command, and watching the change log. */
+    /**
+     * Requests that work against the seeded data: a query and a command at the monolith, watching
+     * the change log and the regions, then read-your-writes across regions — an order placed through
+     * eu-west's gateway (its headers kept in the data directory), read through ap-south's with the
+     * token the command returned.
+     */
     public List<String> exampleCommands() {
+        String order = "-H 'Content-Type: application/json' -d '{\"customer_id\": " + exampleIds.customerId()
+                + ", \"lines\": [{\"product_id\": " + exampleIds.productId() + ", \"qty\": 1}]}'";
+        Path headers = options.dataDirectory().resolve("eu-west.headers");
         return List.of(
                 "curl -s " + shop.url() + "/orders/" + exampleIds.orderId(),
-                "curl -s -X POST " + shop.url() + "/orders -H 'Content-Type: application/json' -d '{\"customer_id\": "
-                        + exampleIds.customerId() + ", \"lines\": [{\"product_id\": " + exampleIds.productId()
-                        + ", \"qty\": 1}]}'",
+                "curl -s -X POST " + shop.url() + "/orders " + order,
                 "./outpost tail --config " + configFile + " --from-beginning",
-                "./outpost status --config " + configFile);
+                "./outpost status --config " + configFile,
+                "curl -s -D " + headers + " -X POST " + gateways.get("eu-west").url() + "/orders " + order,
+                "curl -s " + gateways.get("ap-south").url() + "/customers/" + exampleIds.customerId() + "/orders "
+                        + "-H \"Outpost-Min-Token: $(awk 'tolower($1)==\"outpost-token:\" {print $2}' " + headers
+                        + " | tr -d '\\r')\" -i");
     }
 
     /** The banner {@code outpost demo} prints once everything runs. */
@@ -248,8 +273,14 @@ public final class Demo implements AutoCloseable {
         for (Address address : addresses()) {
             text.append("  ").append(String.format("%-" + width + "s", address.what())).append(address.where()).append('\n');
         }
+        List<String> commands = exampleCommands();
         text.append("\nTry:\n");
-        for (String command : exampleCommands()) {
+        for (String command : commands.subList(0, 4)) {
+            text.append("  ").append(command).append('\n');
+        }
+        text.append("\nRead your writes in another region: place an order through eu-west's gateway, then read the customer's\n"
+                + "latest orders through ap-south's with the Outpost-Token it returned:\n");
+        for (String command : commands.subList(4, commands.size())) {
             text.append("  ").append(command).append('\n');
         }
         text.append("\nPress Ctrl-C to stop everything.\n");
@@ -270,6 +301,10 @@ public final class Demo implements AutoCloseable {
 
     public Capture capture() {
         return capture;
+    }
+
+    public Map<String, Gateway> gateways() {
+        return java.util.Collections.unmodifiableMap(gateways);
     }
 
     public List<Projector> projectors() {
@@ -321,6 +356,14 @@ public final class Demo implements AutoCloseable {
                 // the first failure is the one to report
             }
             throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+        }
+    }
+
+    private static int freePort() {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot find a free port for a gateway: " + e.getMessage(), e);
         }
     }
 

@@ -46,8 +46,8 @@ class DemoIT {
             assertThat(banner).contains(demo.shop().url(), demo.kafka().bootstrapServers(), data.toString(),
                     "Press Ctrl-C");
             List<String> commands = demo.exampleCommands();
-            assertThat(commands).hasSize(4).allSatisfy(c -> assertThat(banner).contains(c));
-            assertThat(banner).contains("region stores", "us-east", "eu-west", "ap-south");
+            assertThat(commands).hasSize(6).allSatisfy(c -> assertThat(banner).contains(c));
+            assertThat(banner).contains("region stores", "region gateways", "us-east", "eu-west", "ap-south");
             assertThat(demo.capture().status().rows()).as("the seeded data, captured by the snapshot")
                     .isGreaterThanOrEqualTo(1300);
 
@@ -91,6 +91,14 @@ class DemoIT {
                     .containsPattern("eu-west +\\d+/[0-9A-F]+ ")
                     .containsPattern("ap-south +\\d+/[0-9A-F]+ ");
             assertThat(demo.statusLine()).startsWith("regions: us-east ").contains(" · eu-west ", " · ap-south ");
+
+            // read your writes: an order placed through eu-west's gateway, read through ap-south's with its token
+            JsonNode throughEuWest = JSON.readTree(shell(commands.get(4)));
+            assertThat(throughEuWest.get("status").asText()).isEqualTo("PLACED");
+            String read = shell(commands.get(5));
+            assertThat(read).startsWith("HTTP/1.1 200").containsIgnoringCase("outpost-region: ap-south");
+            JsonNode latest = JSON.readTree(read.substring(read.indexOf("\r\n\r\n") + 4)).get("latest_orders");
+            assertThat(latest.get(0).get("id").asLong()).isEqualTo(throughEuWest.get("id").asLong());
 
             // a rebuild, done by eu-west's running projector
             java.io.StringWriter rebuilt = new java.io.StringWriter();

@@ -1,0 +1,291 @@
+package io.outpost.gateway;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import io.javalin.Javalin;
+import io.javalin.config.RoutesConfig;
+import io.javalin.http.Context;
+import io.javalin.http.HandlerType;
+import io.javalin.http.HttpResponseException;
+import io.outpost.core.ConsistencyToken;
+import io.outpost.core.OutpostException;
+import io.outpost.core.config.OutpostConfig;
+import io.outpost.core.config.RegionConfig;
+import io.outpost.core.config.RouteConfig;
+import io.outpost.gateway.internal.Dispatcher;
+import io.outpost.gateway.internal.Problem;
+import io.outpost.gateway.internal.Queries;
+import io.outpost.gateway.internal.ViewCatalog;
+import io.outpost.source.FenceWriter;
+import io.outpost.store.RegionStore;
+import io.outpost.store.ViewReads;
+import io.outpost.store.ViewTables;
+import io.outpost.store.WatermarkWatcher;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A region's HTTP gateway: queries answered from the region's store (the native API under
+ * {@code /outpost/v1/views} and the configured drop-in routes), every other request dispatched home
+ * as a command, and the region's health, readiness and status.
+ *
+ * <p>Stateless: any number may serve a region. It reads the store (a pool, and one connection
+ * that listens for the watermark), reaches the monolith or other regions' gateways over HTTP, and —
+ * in a region with a route to the monolith — writes fences into the source database.
+ */
+public final class Gateway implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Gateway.class);
+    /** Largest request body accepted (a command's), bytes. */
+    public static final int MAX_BODY_BYTES = 1 << 20;
+
+    private final GatewaySettings settings;
+    private final RegionStore store;
+    private final WatermarkWatcher watcher;
+    private final HikariDataSource source;
+    private final HttpClient http;
+    private final Queries queries;
+    private final Dispatcher dispatcher;
+    private final Javalin app;
+
+    private Gateway(GatewaySettings settings) {
+        this.settings = settings;
+        OutpostConfig config = settings.config();
+        RegionConfig region = settings.region();
+        String sourceName = config.source().name();
+        this.store = RegionStore.open(region.store(), "gateway " + region.name(), region.store().poolSize());
+        this.watcher = WatermarkWatcher.start(region.store(), sourceName, region.name());
+        this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(2))
+                .executor(Executors.newVirtualThreadPerTaskExecutor()).build();
+        List<Queries.Peer> peers = new ArrayList<>();
+        config.regions().values().stream().filter(r -> !r.name().equals(region.name()))
+                .forEach(r -> peers.add(new Queries.Peer(r.name(), URI.create(r.gateway().url()))));
+        this.queries = new Queries(region.name(), sourceName, store, new ViewCatalog(config.views(), store), watcher,
+                region.gateway().maxWait(), peers, http, settings.clock());
+        List<Dispatcher.Target> targets = new ArrayList<>();
+        FenceWriter fences = null;
+        if (region.monolithRoute()) {
+            targets.add(Dispatcher.target("monolith", URI.create(config.monolith().url()), true, config.monolith().timeout()));
+            this.source = sourcePool(config, region.name());
+            fences = new FenceWriter(source, sourceName);
+        } else {
+            this.source = null;
+        }
+        for (String name : config.commands().route()) {
+            RegionConfig other = config.regions().get(name);
+            if (!name.equals(region.name())) {
+                targets.add(Dispatcher.target(name, URI.create(other.gateway().url()), false, config.commands().timeout()));
+            }
+        }
+        this.dispatcher = new Dispatcher(region.name(), targets, fences, config.commands().timeout(),
+                config.commands().maxHops(), http);
+        this.app = Javalin.create(javalin -> {
+            javalin.startup.showJavalinBanner = false;
+            javalin.startup.showOldJavalinVersionWarning = false;
+            javalin.concurrency.useVirtualThreads = true;
+            javalin.http.maxRequestSize = MAX_BODY_BYTES;
+            javalin.jetty.host = settings.host();
+            javalin.jetty.port = settings.port();
+            routes(javalin.routes, config);
+        });
+    }
+
+    /**
+     * Starts the gateway of {@code settings.region()}; the store and the source may be unreachable
+     * (queries then answer 503 until they are back).
+     */
+    public static Gateway start(GatewaySettings settings) {
+        Gateway gateway = new Gateway(settings);
+        try {
+            gateway.app.start();
+        } catch (RuntimeException e) {
+            gateway.close();
+            throw new OutpostException("the gateway of region " + settings.region().name() + " cannot listen on port "
+                    + settings.port() + ": " + e.getMessage() + "; free the port or set regions." + settings.region().name()
+                    + ".gateway.port", e);
+        }
+        LOG.info("gateway of region {} listening on {}", settings.region().name(), url(settings.host(), gateway.app.port()));
+        return gateway;
+    }
+
+    private static String url(String host, int port) {
+        return "http://" + ("0.0.0.0".equals(host) ? "localhost" : host) + ":" + port;
+    }
+
+    /** The address it listens on, e.g. {@code http://localhost:7001}. */
+    public String url() {
+        return url(settings.host(), app.port());
+    }
+
+    public int port() {
+        return app.port();
+    }
+
+    private static HikariDataSource sourcePool(OutpostConfig config, String region) {
+        HikariConfig pool = new HikariConfig();
+        pool.setJdbcUrl(config.source().url());
+        pool.setUsername(config.source().user());
+        pool.setPassword(config.source().password());
+        pool.setMaximumPoolSize(4);
+        pool.setMinimumIdle(0);
+        pool.setInitializationFailTimeout(-1);
+        pool.setConnectionTimeout(2000);
+        pool.setPoolName("outpost-fences-" + region);
+        pool.addDataSourceProperty("ApplicationName", "outpost gateway " + region);
+        return new HikariDataSource(pool);
+    }
+
+    private void routes(RoutesConfig routes, OutpostConfig config) {
+        routes.get("/outpost/health", this::health);
+        routes.get("/outpost/ready", this::ready);
+        routes.get("/outpost/v1/status", this::status);
+        routes.get("/outpost/v1/regions", this::regions);
+        routes.get("/outpost/v1/views/{view}/{key}", ctx -> queries.byKey(ctx, ctx.pathParam("view"), ctx.pathParam("key")));
+        routes.get("/outpost/v1/views/{view}", ctx -> queries.list(ctx, ctx.pathParam("view")));
+        for (RouteConfig route : config.routes()) {
+            int open = route.path().indexOf('{');
+            if (open < 0) {
+                routes.get(route.path(), ctx -> queries.list(ctx, route.view()));
+            } else {
+                String parameter = route.path().substring(open + 1, route.path().indexOf('}', open));
+                routes.get(route.path(), ctx -> queries.byKey(ctx, route.view(), ctx.pathParam(parameter)));
+            }
+        }
+        for (HandlerType method : List.of(HandlerType.GET, HandlerType.POST, HandlerType.PUT, HandlerType.PATCH,
+                HandlerType.DELETE, HandlerType.HEAD, HandlerType.OPTIONS)) {
+            routes.addHttpHandler(method, "/<path>", this::command);
+            routes.addHttpHandler(method, "/", this::command);
+        }
+        routes.exception(Problem.class, (e, ctx) -> problem(ctx, e));
+        routes.exception(HttpResponseException.class, (e, ctx) -> problem(ctx,
+                new Problem(e.getStatus(), "http-" + e.getStatus(), "The request cannot be served", e.getMessage())));
+        routes.exception(OutpostException.Retriable.class, (e, ctx) -> problem(ctx,
+                new Problem(503, "store-unavailable", "The region's store cannot be reached", e.getMessage()
+                        + "; queries in this region fail until it is back").header("Retry-After", "5")));
+        routes.exception(SQLException.class, (e, ctx) -> {
+            LOG.warn("{} {}: the region store failed: {}", ctx.method(), ctx.path(), e.getMessage());
+            problem(ctx, new Problem(503, "store-unavailable", "The region's store failed the query",
+                    "the region store failed: " + e.getMessage() + "; try again shortly").header("Retry-After", "5"));
+        });
+        routes.exception(Exception.class, (e, ctx) -> {
+            LOG.error("{} {} failed", ctx.method(), ctx.path(), e);
+            problem(ctx, new Problem(500, "internal-error", "Internal error", "the gateway failed to serve the request"));
+        });
+        routes.error(404, ctx -> {
+            if (!Problem.CONTENT_TYPE.equals(ctx.res().getContentType())) {
+                problem(ctx, new Problem(404, "not-found", "Not found", "nothing is served at " + ctx.path()));
+            }
+        });
+    }
+
+    private void command(Context ctx) throws InterruptedException {
+        if (ctx.path().startsWith("/outpost/")) {
+            throw new Problem(404, "not-found", "Not found", "nothing is served at " + ctx.path()
+                    + "; Outpost's API is under /outpost/v1/");
+        }
+        dispatcher.dispatch(ctx);
+    }
+
+    private static void problem(Context ctx, Problem problem) {
+        problem.headers().forEach(ctx::header);
+        ctx.status(problem.status()).contentType(Problem.CONTENT_TYPE).result(problem.json(ctx.path()));
+    }
+
+    // ---- health, readiness, status ------------------------------------------------------------
+
+    private Map<String, Object> state() {
+        Map<String, Object> state = new LinkedHashMap<>();
+        state.put("region", settings.region().name());
+        ViewReads.Snapshot watermark = watcher.current();
+        boolean storeReachable;
+        Map<String, String> views = new LinkedHashMap<>();
+        try (Connection c = store.connect(); Statement s = c.createStatement()) {
+            s.execute("SELECT 1");
+            storeReachable = true;
+            ViewTables.registered(c).forEach((name, registered) -> views.put(name, registered.state().name()));
+        } catch (SQLException | OutpostException e) {
+            storeReachable = false;
+        }
+        state.put("store", storeReachable ? "reachable" : "unreachable");
+        state.put("watermark", watermark.position() == null ? null
+                : new ConsistencyToken(settings.config().source().name(), watermark.position()).encode());
+        state.put("position", watermark.position() == null ? null : watermark.position().toString());
+        state.put("commit_time", watermark.commitTime() == null ? null : watermark.commitTime().toString());
+        state.put("staleness_ms", watermark.commitTime() == null ? null
+                : Math.max(0, Duration.between(watermark.commitTime(), settings.clock().instant()).toMillis()));
+        state.put("views", views);
+        Map<String, String> breakers = new LinkedHashMap<>();
+        dispatcher.targets().forEach(t -> breakers.put(t.name(), t.breaker().getState().name().toLowerCase(Locale.ROOT)));
+        state.put("command_targets", breakers);
+        return state;
+    }
+
+    /**
+     * Deep health: UP when the store is reachable and its watermark known, and (in a region with a
+     * route to the monolith) the monolith's breaker is not open; DEGRADED when only the latter
+     * fails; DOWN otherwise (503).
+     */
+    private void health(Context ctx) {
+        Map<String, Object> state = state();
+        boolean store = "reachable".equals(state.get("store")) && state.get("position") != null;
+        boolean monolith = dispatcher.targets().stream().filter(Dispatcher.Target::monolith)
+                .allMatch(t -> t.breaker().getState() != io.github.resilience4j.circuitbreaker.CircuitBreaker.State.OPEN);
+        String status = !store ? "DOWN" : monolith ? "UP" : "DEGRADED";
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("status", status);
+        body.putAll(state);
+        ctx.status("DOWN".equals(status) ? 503 : 200).json(body);
+    }
+
+    /** Ready to take queries: the store answers and the region has applied something. */
+    private void ready(Context ctx) {
+        Map<String, Object> state = state();
+        boolean ready = "reachable".equals(state.get("store")) && state.get("position") != null;
+        ctx.status(ready ? 200 : 503).json(Map.of("ready", ready));
+    }
+
+    private void status(Context ctx) {
+        Map<String, Object> body = state();
+        body.put("now", settings.clock().instant().toString());
+        ctx.json(body);
+    }
+
+    private void regions(Context ctx) {
+        List<Map<String, Object>> regions = new ArrayList<>();
+        for (RegionConfig region : settings.config().regions().values()) {
+            Map<String, Object> entry = new LinkedHashMap<>();
+            entry.put("name", region.name());
+            entry.put("gateway", region.gateway().url());
+            entry.put("monolith_route", region.monolithRoute());
+            entry.put("this", region.name().equals(settings.region().name()));
+            regions.add(entry);
+        }
+        ctx.json(Map.of("regions", regions, "command_route", settings.config().commands().route()));
+    }
+
+    @Override
+    public void close() {
+        try {
+            app.stop();
+        } finally {
+            watcher.close();
+            store.close();
+            http.close();
+            if (source != null) {
+                source.close();
+            }
+        }
+    }
+}

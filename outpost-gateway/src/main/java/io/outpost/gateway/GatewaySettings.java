@@ -1,0 +1,49 @@
+package io.outpost.gateway;
+
+import io.outpost.core.OutpostException;
+import io.outpost.core.config.OutpostConfig;
+import io.outpost.core.config.RegionConfig;
+import java.time.InstantSource;
+import java.util.Objects;
+
+/**
+ * What a gateway serves and where it listens.
+ *
+ * @param host  the interface it listens on
+ * @param port  the port; 0 picks a free one
+ * @param clock what staleness is measured against
+ */
+public record GatewaySettings(OutpostConfig config, RegionConfig region, String host, int port, InstantSource clock) {
+
+    public GatewaySettings {
+        Objects.requireNonNull(config, "config");
+        Objects.requireNonNull(region, "region");
+        Objects.requireNonNull(host, "host");
+        Objects.requireNonNull(clock, "clock");
+    }
+
+    /**
+     * The gateway of {@code region} as configured: on all interfaces, at the port of its
+     * {@code gateway.url} (or {@code gateway.port}).
+     *
+     * @throws OutpostException when the configuration has no such region
+     */
+    public static GatewaySettings of(OutpostConfig config, String region) {
+        RegionConfig settings = config.regions().get(region);
+        if (settings == null) {
+            throw new OutpostException("there is no region " + region + " in the configuration (regions: "
+                    + config.regions().keySet() + ")");
+        }
+        return new GatewaySettings(config, settings, "0.0.0.0", settings.gateway().port(), InstantSource.system());
+    }
+
+    /** The same, listening on {@code port} (0: a free one). */
+    public GatewaySettings withPort(int port) {
+        return new GatewaySettings(config, region, host, port, clock);
+    }
+
+    /** The same, listening on {@code host}. */
+    public GatewaySettings withHost(String host) {
+        return new GatewaySettings(config, region, host, port, clock);
+    }
+}

@@ -1,0 +1,326 @@
+package io.outpost.it;
+
+import static java.util.concurrent.TimeUnit.SECONDS;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.outpost.capture.Capture;
+import io.outpost.capture.CaptureSettings;
+import io.outpost.core.ConsistencyToken;
+import io.outpost.core.SourcePosition;
+import io.outpost.core.config.OutpostConfig;
+import io.outpost.embedded.EmbeddedPostgres;
+import io.outpost.examples.shop.ShopData;
+import io.outpost.examples.shop.ShopServer;
+import io.outpost.gateway.Gateway;
+import io.outpost.gateway.GatewaySettings;
+import io.outpost.it.harness.ConsistencyChecker;
+import io.outpost.it.harness.ExampleConfig;
+import io.outpost.projector.Projector;
+import io.outpost.projector.ProjectorSettings;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadLocalRandom;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * The gateways of the example configuration's three regions, each on its own port, in front of the
+ * example shop: reads from the region's store, commands sent home, read-your-writes tokens,
+ * bounded staleness, breakers, and the problems bad requests get.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class GatewayIT {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final List<String> REGIONS = List.of("us-east", "eu-west", "ap-south");
+
+    private static ShopServer shop;
+    private static ShopServer.Settings shopSettings;
+    private static OutpostConfig config;
+    private static Capture capture;
+    private static final List<Projector> PROJECTORS = new ArrayList<>();
+    private static final Map<String, Gateway> GATEWAYS = new LinkedHashMap<>();
+    private static String shopUrl;
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    @BeforeAll
+    static void start() throws Exception {
+        shopUrl = EmbeddedPostgres.shared().createDatabase("gateway_it");
+        shopSettings = new ShopServer.Settings(shopUrl, EmbeddedPostgres.SUPERUSER, "", "localhost", freePort());
+        shop = ShopServer.start(shopSettings);
+        ShopData.seed(shop.dataSource(), 20, 30, 60, 5);
+        Map<String, String> addresses = ProjectionIT.addresses("gateway_it", shopUrl);
+        addresses.put("SHOP_URL", shop.url());
+        for (String region : REGIONS) {
+            addresses.put("GATEWAY_" + region.replace('-', '_').toUpperCase(java.util.Locale.ROOT) + "_URL",
+                    "http://localhost:" + freePort());
+        }
+        config = ExampleConfig.of("gateway_it", addresses);
+        capture = Capture.start(CaptureSettings.of(config));
+        for (String region : REGIONS) {
+            PROJECTORS.add(Projector.start(ProjectorSettings.of(config, region)));
+            GATEWAYS.put(region, Gateway.start(GatewaySettings.of(config, region).withHost("localhost")));
+        }
+        ProjectionIT.awaitRegions(config, sourcePosition());
+    }
+
+    @AfterAll
+    static void stop() {
+        GATEWAYS.values().forEach(Gateway::close);
+        PROJECTORS.forEach(Projector::close);
+        if (capture != null) {
+            capture.close();
+        }
+        if (shop != null) {
+            shop.close();
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+
+    private static SourcePosition sourcePosition() throws Exception {
+        try (Connection c = DriverManager.getConnection(shopUrl)) {
+            return ConsistencyChecker.currentPosition(c);
+        }
+    }
+
+    private static String gateway(String region) {
+        return GATEWAYS.get(region).url();
+    }
+
+    private static HttpResponse<String> get(String region, String path, String... headers) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(gateway(region) + path)).GET().timeout(Duration.ofSeconds(20));
+        if (headers.length > 0) {
+            request.headers(headers);
+        }
+        return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static HttpResponse<String> post(String region, String path, String body, String... headers) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(gateway(region) + path))
+                .POST(HttpRequest.BodyPublishers.ofString(body)).header("Content-Type", "application/json")
+                .timeout(Duration.ofSeconds(20));
+        if (headers.length > 0) {
+            request.headers(headers);
+        }
+        return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static String order(long customer, long product) {
+        return "{\"customer_id\": " + customer + ", \"lines\": [{\"product_id\": " + product + ", \"qty\": 1}]}";
+    }
+
+    private static JsonNode json(HttpResponse<String> response) throws IOException {
+        return JSON.readTree(response.body());
+    }
+
+    private static void assertProblem(HttpResponse<String> response, int status, String type) throws IOException {
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(status);
+        assertThat(response.headers().firstValue("Content-Type")).hasValueSatisfying(
+                value -> assertThat(value).startsWith("application/problem+json"));
+        JsonNode problem = json(response);
+        assertThat(problem.path("type").asText()).isEqualTo("urn:outpost:problem:" + type);
+        assertThat(problem.path("status").asInt()).isEqualTo(status);
+        assertThat(problem.path("detail").asText()).isNotBlank();
+    }
+
+    @Test
+    @Order(1)
+    void anOrderPlacedThroughASecondaryRegionIsReadWithItsTokenFromEveryRegion() throws Exception {
+        HttpResponse<String> placed = post("eu-west", "/orders", order(3, 4));
+        assertThat(placed.statusCode()).as(placed.body()).isEqualTo(201);
+        long id = json(placed).path("id").asLong();
+        String token = placed.headers().firstValue("Outpost-Token").orElseThrow();
+        assertThat(ConsistencyToken.decode(token).source()).isEqualTo("shop");
+        for (String region : REGIONS) {
+            HttpResponse<String> read = get(region, "/orders/" + id, "Outpost-Min-Token", token);
+            assertThat(read.statusCode()).as(region + ": " + read.body()).isEqualTo(200);
+            assertThat(json(read).path("id").asLong()).isEqualTo(id);
+            assertThat(json(read).path("lines").size()).isEqualTo(1);
+            SourcePosition watermark = ConsistencyToken.decode(read.headers().firstValue("Outpost-Watermark").orElseThrow()).position();
+            assertThat(watermark.isAfter(ConsistencyToken.decode(token).position())
+                    || watermark.equals(ConsistencyToken.decode(token).position())).isTrue();
+            assertThat(read.headers().firstValue("Outpost-Staleness-Ms")).isPresent();
+            HttpResponse<String> nativeRead = get(region, "/outpost/v1/views/orders/" + id, "Outpost-Min-Token", token);
+            assertThat(nativeRead.statusCode()).isEqualTo(200);
+            assertThat(json(nativeRead)).isEqualTo(json(read));
+        }
+    }
+
+    @Test
+    @Order(2)
+    void listsFilterSortAndPageLikeTheSource() throws Exception {
+        String token = post("us-east", "/orders", order(2, 7)).headers().firstValue("Outpost-Token").orElseThrow();
+        List<Long> expected = new ArrayList<>();
+        try (Connection c = DriverManager.getConnection(shopUrl); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT id FROM orders WHERE customer_id = 2 ORDER BY placed_at DESC, id DESC")) {
+            while (rs.next()) {
+                expected.add(rs.getLong(1));
+            }
+        }
+        List<Long> listed = new ArrayList<>();
+        String path = "/outpost/v1/views/orders?customer.id=2&sort=-placed_at&limit=2";
+        for (int pages = 0; path != null; pages++) {
+            HttpResponse<String> page = get("ap-south", path, "Outpost-Min-Token", token);
+            assertThat(page.statusCode()).as(page.body()).isEqualTo(200);
+            json(page).path("items").forEach(item -> listed.add(item.path("id").asLong()));
+            JsonNode next = json(page).path("next");
+            path = next.isNull() ? null : "/outpost/v1/views/orders?customer.id=2&sort=-placed_at&limit=2&after="
+                    + URLEncoder.encode(next.asText(), StandardCharsets.UTF_8);
+            assertThat(pages).isLessThan(100);
+        }
+        assertThat(listed).containsExactlyElementsOf(expected);
+
+        HttpResponse<String> paid = get("eu-west", "/outpost/v1/views/orders?status=PLACED&status=PAID&limit=100",
+                "Outpost-Min-Token", token);
+        assertThat(json(paid).path("items")).allSatisfy(item -> assertThat(item.path("status").asText()).isIn("PLACED", "PAID"));
+        HttpResponse<String> cheap = get("eu-west", "/outpost/v1/views/products?price.lt=20&sort=price&limit=100");
+        List<Double> prices = new ArrayList<>();
+        json(cheap).path("items").forEach(item -> prices.add(item.path("price").asDouble()));
+        assertThat(prices).allSatisfy(price -> assertThat(price).isLessThan(20)).isSorted();
+        String name;
+        try (Connection c = DriverManager.getConnection(shopUrl); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT name FROM customers WHERE id = 2")) {
+            rs.next();
+            name = rs.getString(1);
+        }
+        HttpResponse<String> found = get("us-east", "/outpost/v1/views/customer_orders?q="
+                + URLEncoder.encode(name.split(" ")[0], StandardCharsets.UTF_8) + "&limit=100", "Outpost-Min-Token", token);
+        assertThat(json(found).path("items")).anySatisfy(item -> assertThat(item.path("id").asLong()).isEqualTo(2));
+    }
+
+    @Test
+    @Order(3)
+    void badRequestsGetProblemsAndInjectionIsAPlainValue() throws Exception {
+        assertProblem(get("us-east", "/outpost/v1/views/orders?" + URLEncoder.encode("status\"; DROP TABLE x; --", StandardCharsets.UTF_8)
+                + "=1"), 400, "unknown-filter");
+        HttpResponse<String> injected = get("us-east", "/outpost/v1/views/orders?status="
+                + URLEncoder.encode("PAID' OR '1'='1", StandardCharsets.UTF_8));
+        assertThat(injected.statusCode()).isEqualTo(200);
+        assertThat(json(injected).path("items")).isEmpty();
+        assertProblem(get("us-east", "/outpost/v1/views/orders?sort=" + URLEncoder.encode("placed_at; DROP TABLE x", StandardCharsets.UTF_8)),
+                400, "unknown-sort");
+        assertProblem(get("us-east", "/outpost/v1/views/orders?after=bm90LWEtY3Vyc29y"), 400, "invalid-cursor");
+        assertProblem(get("us-east", "/outpost/v1/views/orders?limit=1000"), 400, "invalid-limit");
+        assertProblem(get("us-east", "/outpost/v1/views/nothing/1"), 404, "unknown-view");
+        assertProblem(get("us-east", "/orders/abc"), 400, "invalid-value");
+        assertProblem(get("us-east", "/orders/999999999"), 404, "not-found");
+        assertProblem(get("us-east", "/orders/1", "Outpost-Min-Token", "garbage"), 400, "invalid-token");
+        assertProblem(get("us-east", "/orders/1", "Outpost-Max-Staleness", "-5"), 400, "invalid-header");
+        assertProblem(get("us-east", "/outpost/v1/views/customer_orders?customer.id=1"), 400, "unknown-filter");
+        assertProblem(get("us-east", "/outpost/v1/views/orders?q=x&" + "placed_at.between=1"), 400, "unknown-filter");
+        try (Connection c = DriverManager.getConnection(config.regions().get("us-east").store().url()); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT count(*) FROM views.orders")) {
+            rs.next();
+            assertThat(rs.getLong(1)).as("the orders view survived").isPositive();
+        }
+    }
+
+    @Test
+    @Order(4)
+    void aTokenNoRegionHasReachedIsRefusedNeverAnsweredWithOlderData() throws Exception {
+        SourcePosition ahead = SourcePosition.ofLsn(sourcePosition().lsn() + (1L << 40));
+        String token = new ConsistencyToken("shop", ahead).encode();
+        HttpResponse<String> refused = get("eu-west", "/orders/1", "Outpost-Min-Token", token, "Outpost-Max-Wait", "300");
+        assertProblem(refused, 503, "not-caught-up");
+        assertThat(refused.headers().firstValue("Retry-After")).isPresent();
+        assertThat(json(refused).path("watermark").asText()).isNotBlank();
+
+        HttpResponse<String> fresh = get("ap-south", "/orders/1", "Outpost-Max-Staleness", "5000");
+        assertThat(fresh.statusCode()).as(fresh.body()).isEqualTo(200);
+        assertThat(Long.parseLong(fresh.headers().firstValue("Outpost-Staleness-Ms").orElseThrow())).isLessThanOrEqualTo(5000);
+        assertProblem(get("ap-south", "/orders/1", "Outpost-Max-Staleness", "0", "Outpost-Max-Wait", "0"), 503, "not-caught-up");
+    }
+
+    @Test
+    @Order(5)
+    void aHundredConcurrentClientsReadTheirOwnOrdersInAnyRegion() throws Exception {
+        ConcurrentLinkedQueue<String> misses = new ConcurrentLinkedQueue<>();
+        try (var clients = Executors.newVirtualThreadPerTaskExecutor()) {
+            for (int i = 0; i < 100; i++) {
+                int client = i;
+                clients.submit(() -> {
+                    try {
+                        String via = REGIONS.get(ThreadLocalRandom.current().nextInt(REGIONS.size()));
+                        String from = REGIONS.get(ThreadLocalRandom.current().nextInt(REGIONS.size()));
+                        HttpResponse<String> placed = post(via, "/orders", order(1 + client % 20, 1 + client % 30));
+                        if (placed.statusCode() != 201) {
+                            misses.add("client " + client + ": placing via " + via + " answered " + placed.statusCode() + " "
+                                    + placed.body());
+                            return null;
+                        }
+                        long id = json(placed).path("id").asLong();
+                        HttpResponse<String> read = get(from, "/orders/" + id, "Outpost-Min-Token",
+                                placed.headers().firstValue("Outpost-Token").orElseThrow(), "Outpost-Max-Wait", "10000");
+                        if (read.statusCode() != 200 || json(read).path("id").asLong() != id) {
+                            misses.add("client " + client + ": order " + id + " read from " + from + " answered "
+                                    + read.statusCode() + " " + read.body());
+                        }
+                    } catch (Exception e) {
+                        misses.add("client " + client + ": " + e);
+                    }
+                    return null;
+                });
+            }
+        }
+        assertThat(misses).isEmpty();
+    }
+
+    @Test
+    @Order(6)
+    void withTheShopDownQueriesAreAnsweredCommandsFailFastAndTheBreakerOpensThenCloses() throws Exception {
+        shop.close();
+        try {
+            for (String region : REGIONS) {
+                assertThat(get(region, "/orders/1").statusCode()).as(region + " answers queries").isEqualTo(200);
+            }
+            for (int i = 0; i < 12; i++) { // the last 20 calls were successes: 10 failures make 50 %
+                HttpResponse<String> refused = post("us-east", "/orders", order(1, 1));
+                assertProblem(refused, 503, "no-route");
+                assertThat(refused.headers().firstValue("Retry-After")).isPresent();
+            }
+            assertThat(json(get("us-east", "/outpost/v1/status")).path("command_targets").path("monolith").asText()).isEqualTo("open");
+            assertProblem(post("ap-south", "/orders", order(1, 1)), 503, "no-route");
+        } finally {
+            shop = ShopServer.start(shopSettings);
+        }
+        await().alias("the monolith's breaker closed again").atMost(30, SECONDS).pollInterval(Duration.ofMillis(500))
+                .until(() -> post("us-east", "/orders", order(1, 2)).statusCode() == 201);
+        await().alias("the breaker reports closed").atMost(30, SECONDS).pollInterval(Duration.ofMillis(500))
+                .until(() -> {
+                    post("us-east", "/orders", order(1, 2));
+                    return json(get("us-east", "/outpost/v1/status")).path("command_targets").path("monolith").asText()
+                            .equals("closed");
+                });
+        assertThat(json(get("us-east", "/outpost/health")).path("status").asText()).isEqualTo("UP");
+        assertThat(get("us-east", "/outpost/ready").statusCode()).isEqualTo(200);
+    }
+}
