@@ -17,6 +17,7 @@ import io.outpost.gateway.internal.Problem;
 import io.outpost.gateway.internal.Queries;
 import io.outpost.gateway.internal.ViewCatalog;
 import io.outpost.source.FenceWriter;
+import io.outpost.source.IdempotencyLedger;
 import io.outpost.store.RegionStore;
 import io.outpost.store.ViewReads;
 import io.outpost.store.ViewTables;
@@ -76,10 +77,13 @@ public final class Gateway implements AutoCloseable {
                 region.gateway().maxWait(), peers, http, settings.clock());
         List<Dispatcher.Target> targets = new ArrayList<>();
         FenceWriter fences = null;
+        IdempotencyLedger ledger = null;
         if (region.monolithRoute()) {
             targets.add(Dispatcher.target("monolith", URI.create(config.monolith().url()), true, config.monolith().timeout()));
             this.source = sourcePool(config, region.name());
             fences = new FenceWriter(source, sourceName);
+            // a claim older than a command may take (forwarding included) was abandoned by its dispatcher
+            ledger = new IdempotencyLedger(source, sourceName, config.commands().timeout().multipliedBy(2));
         } else {
             this.source = null;
         }
@@ -89,7 +93,7 @@ public final class Gateway implements AutoCloseable {
                 targets.add(Dispatcher.target(name, URI.create(other.gateway().url()), false, config.commands().timeout()));
             }
         }
-        this.dispatcher = new Dispatcher(region.name(), targets, fences, config.commands().timeout(),
+        this.dispatcher = new Dispatcher(region.name(), targets, fences, ledger, config.commands().timeout(),
                 config.commands().maxHops(), http);
         this.app = Javalin.create(javalin -> {
             javalin.startup.showJavalinBanner = false;

@@ -296,6 +296,47 @@ class GatewayIT {
 
     @Test
     @Order(6)
+    void aRetriedIdempotentCommandThroughAnotherRegionIsAnsweredOnceAndAppliedOnce() throws Exception {
+        long before = orderCount();
+        String key = "gateway-it-" + System.nanoTime();
+        HttpResponse<String> first = post("eu-west", "/orders", order(5, 6), "Idempotency-Key", key);
+        assertThat(first.statusCode()).as(first.body()).isEqualTo(201);
+        HttpResponse<String> retried = post("ap-south", "/orders", order(5, 6), "Idempotency-Key", key);
+        assertThat(retried.statusCode()).isEqualTo(201);
+        assertThat(retried.headers().firstValue("Outpost-Idempotent-Replay")).hasValue("true");
+        assertThat(json(retried)).isEqualTo(json(first));
+        assertThat(retried.headers().firstValue("Outpost-Token")).isEqualTo(first.headers().firstValue("Outpost-Token"));
+        assertThat(orderCount()).isEqualTo(before + 1);
+
+        assertProblem(post("us-east", "/orders", order(5, 7), "Idempotency-Key", key), 422, "idempotency-key-reused");
+        assertProblem(post("us-east", "/orders", order(5, 6), "Idempotency-Key", ""), 400, "invalid-header");
+
+        // a key whose first attempt is still being processed (claimed moments ago by another dispatcher)
+        String inFlight = "gateway-it-in-flight-" + System.nanoTime();
+        try (Connection c = DriverManager.getConnection(shopUrl);
+             java.sql.PreparedStatement s = c.prepareStatement("INSERT INTO outpost.idempotency (key, request_hash, state, "
+                     + "claimed_by) VALUES (?, ?, 'IN_FLIGHT', 'gateway elsewhere')")) {
+            s.setString(1, inFlight);
+            s.setString(2, io.outpost.source.IdempotencyLedger.requestHash("POST", "/orders",
+                    order(5, 6).getBytes(StandardCharsets.UTF_8)));
+            s.executeUpdate();
+        }
+        HttpResponse<String> conflict = post("eu-west", "/orders", order(5, 6), "Idempotency-Key", inFlight);
+        assertProblem(conflict, 409, "command-in-flight");
+        assertThat(conflict.headers().firstValue("Retry-After")).isPresent();
+        assertThat(orderCount()).isEqualTo(before + 1);
+    }
+
+    private static long orderCount() throws Exception {
+        try (Connection c = DriverManager.getConnection(shopUrl); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT count(*) FROM orders")) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    @Test
+    @Order(7)
     void withTheShopDownQueriesAreAnsweredCommandsFailFastAndTheBreakerOpensThenCloses() throws Exception {
         shop.close();
         try {

@@ -122,4 +122,28 @@ class SourceIT {
                             + "postgresql.conf (ALTER SYSTEM SET wal_level = logical) and restart PostgreSQL");
         }
     }
+
+    @Test
+    void theIdempotencyLedgerGivesAKeyToOneAttemptAndItsAnswerToTheOthers() {
+        PGSimpleDataSource ds = new PGSimpleDataSource();
+        ds.setUrl(url);
+        IdempotencyLedger ledger = new IdempotencyLedger(ds, "shop", java.time.Duration.ofMinutes(1));
+        String hash = IdempotencyLedger.requestHash("POST", "/orders", "{}".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        assertThat(ledger.claim("k1", hash, "a")).isEqualTo(new IdempotencyLedger.Claimed("k1"));
+        assertThat(ledger.claim("k1", hash, "b")).isEqualTo(new IdempotencyLedger.InFlight("k1", "a"));
+        assertThat(ledger.claim("k1", "other", "b")).isEqualTo(new IdempotencyLedger.Mismatch("k1"));
+        ledger.complete("k1", 201, "{\"Content-Type\": [\"application/json\"]}", "{\"id\": 1}".getBytes(), "tok");
+        assertThat(ledger.claim("k1", hash, "b")).isInstanceOfSatisfying(IdempotencyLedger.Done.class, done -> {
+            assertThat(done.status()).isEqualTo(201);
+            assertThat(new String(done.body())).isEqualTo("{\"id\": 1}");
+            assertThat(done.token()).isEqualTo("tok");
+        });
+
+        assertThat(ledger.claim("k2", hash, "a")).isInstanceOf(IdempotencyLedger.Claimed.class);
+        ledger.release("k2");
+        assertThat(ledger.claim("k2", hash, "b")).as("released: the next attempt sends it").isInstanceOf(IdempotencyLedger.Claimed.class);
+
+        IdempotencyLedger impatient = new IdempotencyLedger(ds, "shop", java.time.Duration.ZERO);
+        assertThat(impatient.claim("k2", hash, "c")).as("abandoned: taken over").isEqualTo(new IdempotencyLedger.Claimed("k2"));
+    }
 }

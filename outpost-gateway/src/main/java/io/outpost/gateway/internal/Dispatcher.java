@@ -5,9 +5,9 @@ import io.github.resilience4j.bulkhead.BulkheadConfig;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.javalin.http.Context;
-import io.outpost.core.ConsistencyToken;
 import io.outpost.core.OutpostException;
 import io.outpost.source.FenceWriter;
+import io.outpost.source.IdempotencyLedger;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.URI;
@@ -52,6 +52,9 @@ public final class Dispatcher {
     public static final String TOKEN = "Outpost-Token";
     public static final String VIA = "Outpost-Via";
     public static final String NOT_DISPATCHED = "Outpost-Not-Dispatched";
+    public static final String IDEMPOTENCY_KEY = "Idempotency-Key";
+    public static final String REPLAY = "Outpost-Idempotent-Replay";
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
     /** Hop-by-hop headers (RFC 9110 §7.6.1) and those the HTTP client sets itself: never passed on. */
     private static final Set<String> HOP_BY_HOP = Set.of("connection", "keep-alive", "proxy-authenticate",
             "proxy-authorization", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade", "host",
@@ -66,6 +69,7 @@ public final class Dispatcher {
     private final String region;
     private final List<Target> targets;
     private final FenceWriter fences;
+    private final IdempotencyLedger ledger;
     private final Duration budget;
     private final int maxHops;
     private final HttpClient http;
@@ -73,12 +77,15 @@ public final class Dispatcher {
     /**
      * @param targets in order of preference: the monolith first when this region has a route to it
      * @param fences  writes the tokens; null when this region does not reach the monolith
+     * @param ledger  records idempotency keys; null when this region does not reach the monolith
      * @param budget  the most a client waits for a command, forwarding included
      */
-    public Dispatcher(String region, List<Target> targets, FenceWriter fences, Duration budget, int maxHops, HttpClient http) {
+    public Dispatcher(String region, List<Target> targets, FenceWriter fences, IdempotencyLedger ledger, Duration budget,
+                      int maxHops, HttpClient http) {
         this.region = region;
         this.targets = List.copyOf(targets);
         this.fences = fences;
+        this.ledger = ledger;
         this.budget = budget;
         this.maxHops = maxHops;
         this.http = http;
@@ -124,6 +131,7 @@ public final class Dispatcher {
             trace = "00-" + HexFormat.of().formatHex(randomBytes(16)) + "-" + HexFormat.of().formatHex(randomBytes(8)) + "-01";
         }
         byte[] body = ctx.bodyAsBytes();
+        String key = idempotencyKey(ctx);
         List<String> refusals = new ArrayList<>();
         for (Target target : targets) {
             if (!target.monolith() && (via.contains(target.name()) || hops + 1 > maxHops)) {
@@ -142,6 +150,24 @@ public final class Dispatcher {
                     refusals.add(target.name() + ": breaker " + target.breaker().getState().name().toLowerCase(Locale.ROOT));
                     continue;
                 }
+                boolean claimed = false;
+                if (key != null && target.monolith() && ledger != null) {
+                    IdempotencyLedger.Claim claim;
+                    try {
+                        claim = ledger.claim(key, IdempotencyLedger.requestHash(ctx.method().name(), pathAndQuery(ctx), body),
+                                "gateway " + region);
+                    } catch (OutpostException e) {
+                        target.breaker().releasePermission();
+                        refusals.add(target.name() + ": " + e.getMessage());
+                        continue;
+                    }
+                    if (!(claim instanceof IdempotencyLedger.Claimed)) {
+                        target.breaker().releasePermission();
+                        settled(ctx, key, claim);
+                        return;
+                    }
+                    claimed = true;
+                }
                 Duration timeout = Duration.ofNanos(Math.min(remaining, target.timeout().toNanos()));
                 HttpRequest request = request(ctx, target, body, timeout, hops, via, trace);
                 long started = System.nanoTime();
@@ -151,6 +177,9 @@ public final class Dispatcher {
                 } catch (HttpConnectTimeoutException | ConnectException e) {
                     target.breaker().onError(System.nanoTime() - started, TimeUnit.NANOSECONDS, e);
                     refusals.add(target.name() + ": cannot connect (" + e.getClass().getSimpleName() + ")");
+                    if (claimed) {
+                        ledger.release(key);
+                    }
                     continue; // not delivered: the next target may take it
                 } catch (HttpTimeoutException e) {
                     target.breaker().onError(System.nanoTime() - started, TimeUnit.NANOSECONDS, e);
@@ -174,7 +203,14 @@ public final class Dispatcher {
                     refusals.add(target.name() + " could not dispatch either (" + detail(response.body()) + ")");
                     continue;
                 }
-                answer(ctx, target, response, trace);
+                String token = answer(ctx, target, response, trace);
+                if (claimed) {
+                    if (response.statusCode() >= 500) {
+                        ledger.release(key); // the monolith failed it: a retry sends it again
+                    } else {
+                        ledger.complete(key, response.statusCode(), headersJson(response), response.body(), token);
+                    }
+                }
                 return;
             } finally {
                 target.bulkhead().onComplete();
@@ -245,7 +281,8 @@ public final class Dispatcher {
         return request.build();
     }
 
-    private void answer(Context ctx, Target target, HttpResponse<byte[]> response, String trace) {
+    /** Writes the target's answer into {@code ctx}; returns the token added, if any. */
+    private String answer(Context ctx, Target target, HttpResponse<byte[]> response, String trace) {
         ctx.status(response.statusCode());
         Map<String, List<String>> headers = new LinkedHashMap<>(response.headers().map());
         for (var header : headers.entrySet()) {
@@ -266,8 +303,10 @@ public final class Dispatcher {
                 LOG.warn("region {} reached the monolith but has no source to write a fence in", region);
             } else {
                 try {
-                    ConsistencyToken token = fences.write("gateway " + region + " " + trace);
-                    ctx.header(TOKEN, token.encode());
+                    String token = fences.write("gateway " + region + " " + trace).encode();
+                    ctx.header(TOKEN, token);
+                    ctx.result(response.body());
+                    return token;
                 } catch (OutpostException e) {
                     // the command succeeded; without a token the client cannot ask for its own write
                     LOG.warn("region {}: the command succeeded but no token could be written: {}", region, e.getMessage());
@@ -276,6 +315,64 @@ public final class Dispatcher {
             }
         }
         ctx.result(response.body());
+        return null;
+    }
+
+    private String idempotencyKey(Context ctx) {
+        String key = ctx.header(IDEMPOTENCY_KEY);
+        if (key != null && (key.isBlank() || key.length() > 255)) {
+            throw Problem.badRequest("invalid-header", IDEMPOTENCY_KEY + " must be 1 to 255 characters long");
+        }
+        return key;
+    }
+
+    private static String pathAndQuery(Context ctx) {
+        return ctx.path() + (ctx.queryString() == null ? "" : "?" + ctx.queryString());
+    }
+
+    /** The end-to-end response headers, as the ledger keeps them: a JSON object of name → values. */
+    private static String headersJson(HttpResponse<byte[]> response) {
+        com.fasterxml.jackson.databind.node.ObjectNode headers = JSON.createObjectNode();
+        response.headers().map().forEach((name, values) -> {
+            if (!name.startsWith(":") && !HOP_BY_HOP.contains(name.toLowerCase(Locale.ROOT))) {
+                var array = headers.putArray(name);
+                values.forEach(array::add);
+            }
+        });
+        return headers.toString();
+    }
+
+    /** Answers a request whose key the ledger already knows: the first answer, a conflict, or a mismatch. */
+    private void settled(Context ctx, String key, IdempotencyLedger.Claim claim) {
+        switch (claim) {
+            case IdempotencyLedger.Done done -> {
+                ctx.status(done.status());
+                try {
+                    JSON.readTree(done.headersJson()).properties().forEach(header -> {
+                        if (header.getKey().equalsIgnoreCase("content-type")) {
+                            ctx.contentType(header.getValue().get(0).asText());
+                        } else {
+                            header.getValue().forEach(value -> ctx.res().addHeader(header.getKey(), value.asText()));
+                        }
+                    });
+                } catch (IOException e) {
+                    throw new IllegalStateException("the idempotency ledger holds headers that are not JSON", e);
+                }
+                if (done.token() != null) {
+                    ctx.header(TOKEN, done.token());
+                }
+                ctx.header(REPLAY, "true");
+                ctx.result(done.body() == null ? new byte[0] : done.body());
+            }
+            case IdempotencyLedger.InFlight inFlight -> throw new Problem(409, "command-in-flight",
+                    "The command is in flight", "a command with " + IDEMPOTENCY_KEY + " \"" + key + "\" is being processed ("
+                    + inFlight.claimedBy() + "); retry after the Retry-After delay to get its answer")
+                    .header("Retry-After", "1");
+            case IdempotencyLedger.Mismatch mismatch -> throw new Problem(422, "idempotency-key-reused",
+                    "The idempotency key was used for another request", IDEMPOTENCY_KEY + " \"" + key + "\" was used for a "
+                    + "different request (method, path or body); use a new key for a new command");
+            case IdempotencyLedger.Claimed claimed -> throw new IllegalStateException("not settled: " + claimed);
+        }
     }
 
     /** A 5xx from a target, counted as a failure by its breaker. */

@@ -1,0 +1,219 @@
+package io.outpost.source;
+
+import io.outpost.core.OutpostException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.Objects;
+import javax.sql.DataSource;
+
+/**
+ * The idempotency ledger: which {@code Idempotency-Key}s the monolith has seen through Outpost, and
+ * what it answered. It lives in schema {@code outpost} of the source database — the only strongly
+ * consistent store every region's dispatcher shares — so a retry through another region, also
+ * after a failover, finds the first attempt.
+ *
+ * <p>A key is {@link #claim claimed} before its command is sent (one row, state {@code IN_FLIGHT};
+ * the primary key makes concurrent claims race to one winner), then {@link #complete completed}
+ * with the response, or {@link #release released} when the command was certainly not applied. A
+ * claim older than the in-flight limit is taken over by the next attempt: its dispatcher died or
+ * timed out without knowing the outcome (see the README on that one unknown case). Rows are kept
+ * for a day.
+ */
+public final class IdempotencyLedger {
+
+    /** How long completed keys are remembered. */
+    public static final Duration RETENTION = Duration.ofHours(24);
+
+    private static final String SCHEMA = """
+            CREATE SCHEMA IF NOT EXISTS outpost;
+            CREATE TABLE IF NOT EXISTS outpost.idempotency (
+                key           text PRIMARY KEY,
+                request_hash  text NOT NULL,
+                state         text NOT NULL CHECK (state IN ('IN_FLIGHT', 'DONE')),
+                claimed_at    timestamptz NOT NULL DEFAULT clock_timestamp(),
+                claimed_by    text NOT NULL,
+                finished_at   timestamptz,
+                status        int,
+                headers       jsonb,
+                body          bytea,
+                token         text
+            );
+            CREATE INDEX IF NOT EXISTS idempotency_finished_at ON outpost.idempotency (finished_at);
+            """;
+
+    /** What a claim found. */
+    public sealed interface Claim permits Claimed, InFlight, Done, Mismatch {
+    }
+
+    /** The key is this caller's: send the command, then complete or release. */
+    public record Claimed(String key) implements Claim {
+    }
+
+    /** Another attempt holds the key and has not finished. */
+    public record InFlight(String key, String claimedBy) implements Claim {
+    }
+
+    /** The key's command was answered; this is the answer. */
+    public record Done(String key, int status, String headersJson, byte[] body, String token) implements Claim {
+    }
+
+    /** The key was used for a different request. */
+    public record Mismatch(String key) implements Claim {
+    }
+
+    private final DataSource source;
+    private final String sourceName;
+    private final Duration inFlightLimit;
+    private volatile boolean ready;
+    private volatile long cleanedAt;
+
+    /**
+     * @param inFlightLimit after how long an unfinished claim is presumed abandoned and may be taken over
+     */
+    public IdempotencyLedger(DataSource source, String sourceName, Duration inFlightLimit) {
+        this.source = Objects.requireNonNull(source, "source");
+        this.sourceName = Objects.requireNonNull(sourceName, "sourceName");
+        this.inFlightLimit = Objects.requireNonNull(inFlightLimit, "inFlightLimit");
+    }
+
+    /** A digest of what makes two requests the same: method, path with query, body. */
+    public static String requestHash(String method, String pathAndQuery, byte[] body) {
+        try {
+            MessageDigest digest = MessageDigest.getInstance("SHA-256");
+            digest.update(method.getBytes(StandardCharsets.UTF_8));
+            digest.update((byte) 0);
+            digest.update(pathAndQuery.getBytes(StandardCharsets.UTF_8));
+            digest.update((byte) 0);
+            digest.update(body);
+            return HexFormat.of().formatHex(digest.digest());
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * Claims {@code key} for a request with {@code requestHash}, or reports who has it.
+     *
+     * @param by who claims (a region's gateway), recorded for diagnosis
+     * @throws OutpostException.Retriable when the source database cannot be reached
+     */
+    public Claim claim(String key, String requestHash, String by) {
+        try (Connection c = source.getConnection()) {
+            ensureSchema(c);
+            cleanUp(c);
+            try (PreparedStatement s = c.prepareStatement("INSERT INTO outpost.idempotency (key, request_hash, state, claimed_by) "
+                    + "VALUES (?, ?, 'IN_FLIGHT', ?) ON CONFLICT (key) DO NOTHING")) {
+                s.setString(1, key);
+                s.setString(2, requestHash);
+                s.setString(3, by);
+                if (s.executeUpdate() == 1) {
+                    return new Claimed(key);
+                }
+            }
+            try (PreparedStatement s = c.prepareStatement("SELECT request_hash, state, claimed_by, status, headers::text, body, token, "
+                    + "clock_timestamp() - claimed_at > ?::interval FROM outpost.idempotency WHERE key = ?")) {
+                s.setString(1, inFlightLimit.toMillis() + " milliseconds");
+                s.setString(2, key);
+                try (ResultSet rs = s.executeQuery()) {
+                    if (!rs.next()) {
+                        return claim(key, requestHash, by); // released meanwhile
+                    }
+                    if (!rs.getString(1).equals(requestHash)) {
+                        return new Mismatch(key);
+                    }
+                    if (rs.getString(2).equals("DONE")) {
+                        return new Done(key, rs.getInt(4), rs.getString(5), rs.getBytes(6), rs.getString(7));
+                    }
+                    if (!rs.getBoolean(8)) {
+                        return new InFlight(key, rs.getString(3));
+                    }
+                }
+            }
+            // abandoned: take it over, unless another attempt just did
+            try (PreparedStatement s = c.prepareStatement("UPDATE outpost.idempotency SET claimed_at = clock_timestamp(), "
+                    + "claimed_by = ? WHERE key = ? AND state = 'IN_FLIGHT' AND clock_timestamp() - claimed_at > ?::interval")) {
+                s.setString(1, by);
+                s.setString(2, key);
+                s.setString(3, inFlightLimit.toMillis() + " milliseconds");
+                return s.executeUpdate() == 1 ? new Claimed(key) : claim(key, requestHash, by);
+            }
+        } catch (SQLException e) {
+            throw unreachable(e);
+        }
+    }
+
+    /** Records the answer to a claimed key's command. */
+    public void complete(String key, int status, String headersJson, byte[] body, String token) {
+        try (Connection c = source.getConnection(); PreparedStatement s = c.prepareStatement("UPDATE outpost.idempotency SET "
+                + "state = 'DONE', finished_at = clock_timestamp(), status = ?, headers = ?::jsonb, body = ?, token = ? WHERE key = ?")) {
+            s.setInt(1, status);
+            s.setString(2, headersJson);
+            s.setBytes(3, body);
+            s.setString(4, token);
+            s.setString(5, key);
+            s.executeUpdate();
+        } catch (SQLException e) {
+            throw unreachable(e);
+        }
+    }
+
+    /** Forgets a claimed key whose command was certainly not applied, so that a retry sends it again. */
+    public void release(String key) {
+        try (Connection c = source.getConnection();
+             PreparedStatement s = c.prepareStatement("DELETE FROM outpost.idempotency WHERE key = ? AND state = 'IN_FLIGHT'")) {
+            s.setString(1, key);
+            s.executeUpdate();
+        } catch (SQLException e) {
+            throw unreachable(e);
+        }
+    }
+
+    private void ensureSchema(Connection c) throws SQLException {
+        if (ready) {
+            return;
+        }
+        try (Statement s = c.createStatement()) {
+            // concurrent CREATE IF NOT EXISTS can still collide in the catalog: serialize them
+            s.execute("SELECT pg_advisory_lock(hashtextextended('outpost-idempotency-schema', 0))");
+            try {
+                s.execute(SCHEMA);
+            } finally {
+                s.execute("SELECT pg_advisory_unlock(hashtextextended('outpost-idempotency-schema', 0))");
+            }
+        } catch (SQLException e) {
+            if ("42501".equals(e.getSQLState())) {
+                throw new OutpostException("the idempotency ledger needs schema outpost in source " + sourceName
+                        + " and the configured user may not create it: " + e.getMessage() + ". Run, as the database owner: "
+                        + "CREATE SCHEMA outpost AUTHORIZATION <outpost user>;", e);
+            }
+            throw e;
+        }
+        ready = true;
+    }
+
+    private void cleanUp(Connection c) throws SQLException {
+        long now = System.nanoTime();
+        if (now - cleanedAt < Duration.ofMinutes(1).toNanos() && cleanedAt != 0) {
+            return;
+        }
+        cleanedAt = now;
+        try (PreparedStatement s = c.prepareStatement(
+                "DELETE FROM outpost.idempotency WHERE finished_at < clock_timestamp() - ?::interval")) {
+            s.setString(1, RETENTION.toHours() + " hours");
+            s.executeUpdate();
+        }
+    }
+
+    private OutpostException.Retriable unreachable(SQLException e) {
+        return new OutpostException.Retriable("the idempotency ledger in source " + sourceName + " cannot be reached: "
+                + e.getMessage(), e);
+    }
+}
