@@ -7,6 +7,10 @@ import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import io.javalin.http.HandlerType;
 import io.javalin.http.HttpResponseException;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.outpost.core.ConsistencyToken;
 import io.outpost.core.OutpostException;
 import io.outpost.core.config.OutpostConfig;
@@ -60,6 +64,7 @@ public final class Gateway implements AutoCloseable {
     private final Queries queries;
     private final Dispatcher dispatcher;
     private final Javalin app;
+    private final PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
 
     private Gateway(GatewaySettings settings) {
         this.settings = settings;
@@ -95,6 +100,7 @@ public final class Gateway implements AutoCloseable {
         }
         this.dispatcher = new Dispatcher(region.name(), targets, fences, ledger, config.commands().timeout(),
                 config.commands().maxHops(), http);
+        registerGauges();
         this.app = Javalin.create(javalin -> {
             javalin.startup.showJavalinBanner = false;
             javalin.startup.showOldJavalinVersionWarning = false;
@@ -151,26 +157,41 @@ public final class Gateway implements AutoCloseable {
         return new HikariDataSource(pool);
     }
 
+    private static final String ROUTE = "outpost.route";
+    private static final String STARTED = "outpost.started";
+
+    /** {@code handler}, its requests counted and timed under {@code route} (a template, never a raw path). */
+    private static io.javalin.http.Handler timed(String route, io.javalin.http.Handler handler) {
+        return ctx -> {
+            ctx.attribute(ROUTE, route);
+            handler.handle(ctx);
+        };
+    }
+
     private void routes(RoutesConfig routes, OutpostConfig config) {
-        routes.get("/outpost/health", this::health);
-        routes.get("/outpost/ready", this::ready);
-        routes.get("/outpost/v1/status", this::status);
-        routes.get("/outpost/v1/regions", this::regions);
-        routes.get("/outpost/v1/views/{view}/{key}", ctx -> queries.byKey(ctx, ctx.pathParam("view"), ctx.pathParam("key")));
-        routes.get("/outpost/v1/views/{view}", ctx -> queries.list(ctx, ctx.pathParam("view")));
+        routes.before(ctx -> ctx.attribute(STARTED, System.nanoTime()));
+        routes.after(this::record);
+        routes.get("/outpost/health", timed("/outpost/health", this::health));
+        routes.get("/outpost/ready", timed("/outpost/ready", this::ready));
+        routes.get("/outpost/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.scrape()));
+        routes.get("/outpost/v1/status", timed("/outpost/v1/status", this::status));
+        routes.get("/outpost/v1/regions", timed("/outpost/v1/regions", this::regions));
+        routes.get("/outpost/v1/views/{view}/{key}", timed("/outpost/v1/views/{view}/{key}",
+                ctx -> queries.byKey(ctx, ctx.pathParam("view"), ctx.pathParam("key"))));
+        routes.get("/outpost/v1/views/{view}", timed("/outpost/v1/views/{view}", ctx -> queries.list(ctx, ctx.pathParam("view"))));
         for (RouteConfig route : config.routes()) {
             int open = route.path().indexOf('{');
             if (open < 0) {
-                routes.get(route.path(), ctx -> queries.list(ctx, route.view()));
+                routes.get(route.path(), timed(route.path(), ctx -> queries.list(ctx, route.view())));
             } else {
                 String parameter = route.path().substring(open + 1, route.path().indexOf('}', open));
-                routes.get(route.path(), ctx -> queries.byKey(ctx, route.view(), ctx.pathParam(parameter)));
+                routes.get(route.path(), timed(route.path(), ctx -> queries.byKey(ctx, route.view(), ctx.pathParam(parameter))));
             }
         }
         for (HandlerType method : List.of(HandlerType.GET, HandlerType.POST, HandlerType.PUT, HandlerType.PATCH,
                 HandlerType.DELETE, HandlerType.HEAD, HandlerType.OPTIONS)) {
-            routes.addHttpHandler(method, "/<path>", this::command);
-            routes.addHttpHandler(method, "/", this::command);
+            routes.addHttpHandler(method, "/<path>", timed("command", this::command));
+            routes.addHttpHandler(method, "/", timed("command", this::command));
         }
         routes.exception(Problem.class, (e, ctx) -> problem(ctx, e));
         routes.exception(HttpResponseException.class, (e, ctx) -> problem(ctx,
@@ -192,6 +213,41 @@ public final class Gateway implements AutoCloseable {
                 problem(ctx, new Problem(404, "not-found", "Not found", "nothing is served at " + ctx.path()));
             }
         });
+    }
+
+    /** Counts and times a finished request under its route template ({@code other} when none matched). */
+    private void record(Context ctx) {
+        Long started = ctx.attribute(STARTED);
+        if (started == null || "/outpost/metrics".equals(ctx.path())) {
+            return;
+        }
+        String route = ctx.attribute(ROUTE);
+        Timer.builder("outpost.http.requests").description("Requests served, by route template, method and status")
+                .tags("route", route == null ? "other" : route, "method", ctx.method().name(),
+                        "status", Integer.toString(ctx.statusCode()))
+                .publishPercentileHistogram().register(metrics)
+                .record(System.nanoTime() - started, java.util.concurrent.TimeUnit.NANOSECONDS);
+    }
+
+    private void registerGauges() {
+        Gauge.builder("outpost.watermark.staleness", watcher, w -> {
+                    var now = settings.clock().instant();
+                    return w.current().commitTime() == null ? Double.NaN
+                            : Math.max(0, Duration.between(w.current().commitTime(), now).toMillis() / 1000.0);
+                }).description("Now minus the source commit time of the region's watermark").baseUnit("seconds")
+                .tag("region", settings.region().name()).register(metrics);
+        Gauge.builder("outpost.watermark.connected", watcher, w -> w.connected() ? 1 : 0)
+                .description("Whether the gateway follows the store's watermark (1) or has lost its connection (0)")
+                .tag("region", settings.region().name()).register(metrics);
+        for (Dispatcher.Target target : dispatcher.targets()) {
+            Gauge.builder("outpost.breaker.state", target, t -> switch (t.breaker().getState()) {
+                        case CLOSED -> 0;
+                        case HALF_OPEN -> 1;
+                        case OPEN, FORCED_OPEN -> 2;
+                        default -> 3;
+                    }).description("A command target's breaker: 0 closed, 1 half-open, 2 open, 3 disabled or metrics-only")
+                    .tags("region", settings.region().name(), "target", target.name()).register(metrics);
+        }
     }
 
     private void command(Context ctx) throws InterruptedException {
@@ -285,6 +341,7 @@ public final class Gateway implements AutoCloseable {
             app.stop();
         } finally {
             watcher.close();
+            metrics.close();
             store.close();
             http.close();
             if (source != null) {

@@ -364,4 +364,21 @@ class GatewayIT {
         assertThat(json(get("us-east", "/outpost/health")).path("status").asText()).isEqualTo("UP");
         assertThat(get("us-east", "/outpost/ready").statusCode()).isEqualTo(200);
     }
+
+    @Test
+    @Order(8)
+    void metricsCountRequestsPerRouteTemplateAndShowStalenessAndBreakers() throws Exception {
+        get("eu-west", "/orders/1");
+        get("eu-west", "/orders/2");
+        HttpResponse<String> metrics = get("eu-west", "/outpost/metrics");
+        assertThat(metrics.statusCode()).isEqualTo(200);
+        assertThat(metrics.body())
+                .containsPattern("outpost_http_requests_seconds_count\\{method=\"GET\",route=\"/orders/\\{id}\",status=\"200\"} [0-9.]+")
+                .contains("outpost_http_requests_seconds_bucket{")
+                .containsPattern("outpost_watermark_staleness_seconds\\{region=\"eu-west\"} [0-9.]+")
+                .contains("outpost_watermark_connected{region=\"eu-west\"} 1")
+                .contains("outpost_breaker_state{region=\"eu-west\",target=\"us-east\"} 0")
+                .doesNotContain("route=\"/orders/1\"");
+        assertThat(get("us-east", "/outpost/metrics").body()).contains("outpost_breaker_state{region=\"us-east\",target=\"monolith\"} 0");
+    }
 }
