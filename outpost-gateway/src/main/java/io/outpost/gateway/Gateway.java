@@ -65,6 +65,8 @@ public final class Gateway implements AutoCloseable {
     private final Dispatcher dispatcher;
     private final Javalin app;
     private final PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    /** By route, method and status: a timer is looked up once, not built per request. */
+    private final Map<String, Timer> timers = new java.util.concurrent.ConcurrentHashMap<>();
 
     private Gateway(GatewaySettings settings) {
         this.settings = settings;
@@ -222,11 +224,13 @@ public final class Gateway implements AutoCloseable {
             return;
         }
         String route = ctx.attribute(ROUTE);
-        Timer.builder("outpost.http.requests").description("Requests served, by route template, method and status")
+        String key = (route == null ? "other" : route) + " " + ctx.method().name() + " " + ctx.statusCode();
+        Timer timer = timers.computeIfAbsent(key, k -> Timer.builder("outpost.http.requests")
+                .description("Requests served, by route template, method and status")
                 .tags("route", route == null ? "other" : route, "method", ctx.method().name(),
                         "status", Integer.toString(ctx.statusCode()))
-                .publishPercentileHistogram().register(metrics)
-                .record(System.nanoTime() - started, java.util.concurrent.TimeUnit.NANOSECONDS);
+                .publishPercentileHistogram().register(metrics));
+        timer.record(System.nanoTime() - started, java.util.concurrent.TimeUnit.NANOSECONDS);
     }
 
     private void registerGauges() {

@@ -155,6 +155,9 @@ public final class ViewReads {
         parameters.add((long) query.limit() + 1);
         parameters.add(source);
         try (PreparedStatement s = c.prepareStatement(sql)) {
+            // never a server-side prepared statement, so never a generic plan: a list's selectivity depends on its
+            // values (a generic plan for a field filter walked the whole view in key order: 0.8 ms against 0.15)
+            s.unwrap(org.postgresql.PGStatement.class).setPrepareThreshold(0);
             int index = 1;
             for (Object parameter : parameters) {
                 switch (parameter) {

@@ -352,28 +352,46 @@ public final class Queries {
         return query;
     }
 
+    private static final java.util.regex.Pattern JSON_NUMBER =
+            java.util.regex.Pattern.compile("-?(0|[1-9][0-9]*)(\\.[0-9]+)?([eE][+-]?[0-9]+)?");
+
     /** A request value as the JSON values it may stand for: always a string; a number, boolean or null too if it reads as one. */
-    private static List<String> candidates(String value) {
-        List<String> candidates = new ArrayList<>(List.of(JsonNodeFactory.instance.textNode(value).toString()));
-        JsonNode scalar = scalar(value);
-        if (scalar != null) {
-            candidates.add(scalar.toString());
-        }
-        return candidates;
+    static List<String> candidates(String value) {
+        String scalar = scalar(value);
+        return scalar == null ? List.of(jsonString(value)) : List.of(jsonString(value), scalar);
     }
 
-    private static String rangeValue(String value) {
-        JsonNode scalar = scalar(value);
-        return scalar != null && scalar.isNumber() ? scalar.toString() : JsonNodeFactory.instance.textNode(value).toString();
+    static String rangeValue(String value) {
+        String scalar = scalar(value);
+        return scalar != null && JSON_NUMBER.matcher(value).matches() ? scalar : jsonString(value);
     }
 
-    private static JsonNode scalar(String value) {
-        try {
-            JsonNode node = JSON.readTree(value);
-            return node != null && (node.isNumber() || node.isBoolean() || node.isNull()) ? node : null;
-        } catch (IOException e) {
-            return null;
+    /** The value as a JSON number, boolean or null literal, if it is one; otherwise null. */
+    private static String scalar(String value) {
+        return switch (value) {
+            case "true", "false", "null" -> value;
+            default -> value.length() <= 100 && JSON_NUMBER.matcher(value).matches() ? value : null;
+        };
+    }
+
+    /** The value as a JSON string literal. */
+    static String jsonString(String value) {
+        StringBuilder json = new StringBuilder(value.length() + 2).append('"');
+        for (int i = 0; i < value.length(); i++) {
+            char ch = value.charAt(i);
+            switch (ch) {
+                case '"' -> json.append("\\\"");
+                case '\\' -> json.append("\\\\");
+                default -> {
+                    if (ch < 0x20) {
+                        json.append(String.format("\\u%04x", (int) ch));
+                    } else {
+                        json.append(ch);
+                    }
+                }
+            }
         }
+        return json.append('"').toString();
     }
 
     private static String sortSpec(ViewReads.ListQuery query) {

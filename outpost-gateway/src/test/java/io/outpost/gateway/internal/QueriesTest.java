@@ -27,4 +27,20 @@ class QueriesTest {
                     .isInstanceOfSatisfying(Problem.class, p -> assertThat(p.status()).isEqualTo(400));
         }
     }
+
+    @Test
+    void aFilterValueIsAJsonStringAndAlsoTheScalarItReadsAs() throws Exception {
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        for (String value : new String[] {"PAID", "PAID' OR '1'='1", "quote \" and \\ back", "tab\tnew\nline\u0001", "ünï☃", ""}) {
+            assertThat(Queries.candidates(value)).hasSize(1);
+            assertThat(json.readTree(Queries.candidates(value).getFirst()).asText()).isEqualTo(value);
+        }
+        assertThat(Queries.candidates("5")).containsExactly("\"5\"", "5");
+        assertThat(Queries.candidates("-1.5e3")).containsExactly("\"-1.5e3\"", "-1.5e3");
+        assertThat(Queries.candidates("true")).containsExactly("\"true\"", "true");
+        assertThat(Queries.candidates("05")).containsExactly("\"05\"");
+        assertThat(Queries.rangeValue("20")).isEqualTo("20");
+        assertThat(Queries.rangeValue("2026-11-21")).isEqualTo("\"2026-11-21\"");
+        assertThat(Queries.rangeValue("true")).isEqualTo("\"true\"");
+    }
 }
