@@ -110,6 +110,8 @@ public final class Gateway implements AutoCloseable {
             javalin.http.maxRequestSize = MAX_BODY_BYTES;
             javalin.jetty.host = settings.host();
             javalin.jetty.port = settings.port();
+            // what Jetty refuses before Javalin sees it (headers over 8 KiB: 431) is a problem too
+            javalin.jetty.modifyServer(server -> server.setErrorHandler(new JettyProblems()));
             routes(javalin.routes, config);
         });
     }
@@ -351,6 +353,29 @@ public final class Gateway implements AutoCloseable {
             if (source != null) {
                 source.close();
             }
+        }
+    }
+
+    /** Jetty's own refusals (a request it cannot parse, headers too large) as problem+json. */
+    private static final class JettyProblems implements org.eclipse.jetty.server.Request.Handler {
+        @Override
+        public boolean handle(org.eclipse.jetty.server.Request request, org.eclipse.jetty.server.Response response,
+                              org.eclipse.jetty.util.Callback callback) {
+            int status = request.getAttribute(org.eclipse.jetty.server.handler.ErrorHandler.ERROR_STATUS) instanceof Integer code
+                    ? code : 500;
+            Object message = request.getAttribute(org.eclipse.jetty.server.handler.ErrorHandler.ERROR_MESSAGE);
+            String detail = switch (status) {
+                case 431 -> "the request's headers are larger than the gateway accepts (8 KiB in all); send fewer or smaller headers";
+                case 414 -> "the request's URI is longer than the gateway accepts";
+                case 413 -> "the request's body is larger than the gateway accepts (" + MAX_BODY_BYTES + " bytes)";
+                default -> message == null ? "the gateway could not serve the request" : message.toString();
+            };
+            Problem problem = new Problem(status, "http-" + status, "The request cannot be served", detail);
+            response.setStatus(status);
+            response.getHeaders().put(org.eclipse.jetty.http.HttpHeader.CONTENT_TYPE, Problem.CONTENT_TYPE);
+            response.write(true, java.nio.ByteBuffer.wrap(problem.json(null).getBytes(java.nio.charset.StandardCharsets.UTF_8)),
+                    callback);
+            return true;
         }
     }
 }

@@ -237,6 +237,8 @@ class GatewayIT {
         assertProblem(get("us-east", "/orders/1", "Outpost-Max-Staleness", "-5"), 400, "invalid-header");
         assertProblem(get("us-east", "/outpost/v1/views/customer_orders?customer.id=1"), 400, "unknown-filter");
         assertProblem(get("us-east", "/outpost/v1/views/orders?q=x&" + "placed_at.between=1"), 400, "unknown-filter");
+        assertProblem(get("us-east", "/orders/1", "X-Padding", "x".repeat(20_000)), 431, "http-431");
+        assertProblem(post("us-east", "/orders", "{\"pad\": \"" + "x".repeat(2 << 20) + "\"}"), 413, "http-413");
         try (Connection c = DriverManager.getConnection(config.regions().get("us-east").store().url()); Statement s = c.createStatement();
              ResultSet rs = s.executeQuery("SELECT count(*) FROM views.orders")) {
             rs.next();
