@@ -178,7 +178,7 @@ public final class Dispatcher {
                     target.breaker().onError(System.nanoTime() - started, TimeUnit.NANOSECONDS, e);
                     refusals.add(target.name() + ": cannot connect (" + e.getClass().getSimpleName() + ")");
                     if (claimed) {
-                        ledger.release(key);
+                        release(key);
                     }
                     continue; // not delivered: the next target may take it
                 } catch (HttpTimeoutException e) {
@@ -206,9 +206,14 @@ public final class Dispatcher {
                 String token = answer(ctx, target, response, trace);
                 if (claimed) {
                     if (response.statusCode() >= 500) {
-                        ledger.release(key); // the monolith failed it: a retry sends it again
+                        release(key); // the monolith failed it: a retry sends it again
                     } else {
-                        ledger.complete(key, response.statusCode(), headersJson(response), response.body(), token);
+                        try {
+                            ledger.complete(key, response.statusCode(), headersJson(response), response.body(), token);
+                        } catch (OutpostException e) {
+                            LOG.warn("region {}: the answer to the command with {} {} could not be recorded ({}); retries get "
+                                    + "409 until the claim expires, then send it again", region, IDEMPOTENCY_KEY, key, e.getMessage());
+                        }
                     }
                 }
                 return;
@@ -316,6 +321,16 @@ public final class Dispatcher {
         }
         ctx.result(response.body());
         return null;
+    }
+
+    /** Releases a claim; when the ledger cannot be reached the claim stays until it expires. */
+    private void release(String key) {
+        try {
+            ledger.release(key);
+        } catch (OutpostException e) {
+            LOG.warn("region {}: the claim of {} {} could not be released ({}); retries get 409 until it expires", region,
+                    IDEMPOTENCY_KEY, key, e.getMessage());
+        }
     }
 
     private String idempotencyKey(Context ctx) {
