@@ -125,11 +125,15 @@ public final class ViewReads {
         String sortColumn = query.sortField() == null ? null : "v." + quote(StoreLayout.fieldColumn(query.sortField()));
         String direction = query.descending() ? " DESC" : "";
         String order = (sortColumn == null ? "" : sortColumn + direction + ", ") + "v.key" + direction;
+        // the first equality filter drives the read: one branch per value, each an ordered range of the field's index
+        Filter driving = query.filters().stream().filter(f -> f.operator() == Operator.EQ).findFirst().orElse(null);
         List<String> conditions = new ArrayList<>();
         List<Object> parameters = new ArrayList<>();
         for (Filter filter : query.filters()) {
-            conditions.add("v." + quote(StoreLayout.fieldColumn(filter.field())) + " " + filter.operator().sql);
-            parameters.add(filter.operator() == Operator.EQ ? filter.values().toArray(String[]::new) : filter.values().getFirst());
+            if (filter != driving) {
+                conditions.add("v." + quote(StoreLayout.fieldColumn(filter.field())) + " " + filter.operator().sql);
+                parameters.add(filter.operator() == Operator.EQ ? filter.values().toArray(String[]::new) : filter.values().getFirst());
+            }
         }
         if (query.text() != null) {
             conditions.add("v." + StoreLayout.SEARCH_COLUMN + " @@ websearch_to_tsquery('simple', ?)");
@@ -146,20 +150,44 @@ public final class ViewReads {
             }
             parameters.add(query.after().key());
         }
-        String sql = "WITH page AS (SELECT v.key::text AS key, " + (sortColumn == null ? "to_jsonb(v.key)" : sortColumn)
-                + "::text AS sort_value, v.doc::text AS doc, row_number() OVER (ORDER BY " + order + ") AS n FROM "
-                + StoreLayout.viewTable(query.view()) + " v" + (conditions.isEmpty() ? "" : " WHERE " + String.join(" AND ", conditions))
-                + " ORDER BY " + order + " LIMIT ?) "
+        long limit = (long) query.limit() + 1;
+        String select = "SELECT v.key, " + (sortColumn == null ? "to_jsonb(v.key)" : sortColumn) + " AS sort_value, v.doc FROM "
+                + StoreLayout.viewTable(query.view()) + " v";
+        List<Object> bound = new ArrayList<>();
+        String rows;
+        if (driving == null) {
+            rows = select + (conditions.isEmpty() ? "" : " WHERE " + String.join(" AND ", conditions)) + " ORDER BY " + order
+                    + " LIMIT ?";
+            bound.addAll(parameters);
+            bound.add(limit);
+        } else {
+            List<String> branches = new ArrayList<>();
+            List<String> branchConditions = new ArrayList<>(conditions);
+            branchConditions.addFirst("v." + quote(StoreLayout.fieldColumn(driving.field())) + " = ?::jsonb");
+            for (String value : driving.values()) {
+                branches.add("(" + select + " WHERE " + String.join(" AND ", branchConditions) + " ORDER BY " + order + " LIMIT ?)");
+                bound.add(value);
+                bound.addAll(parameters);
+                bound.add(limit);
+            }
+            String merged = (sortColumn == null ? "" : "v.sort_value" + direction + ", ") + "v.key" + direction;
+            rows = "SELECT * FROM (" + String.join(" UNION ALL ", branches) + ") v ORDER BY " + merged + " LIMIT ?";
+            bound.add(limit);
+        }
+        String pageOrder = (sortColumn == null ? "" : "r.sort_value" + direction + ", ") + "r.key" + direction;
+        String sql = "WITH page AS (SELECT r.key::text AS key, r.sort_value::text AS sort_value, r.doc::text AS doc, "
+                + "row_number() OVER (ORDER BY " + pageOrder + ") AS n FROM (" + rows + ") r) "
                 + "SELECT w.position::text, w.commit_time, p.key, p.sort_value, p.doc " + WATERMARK
                 + " LEFT JOIN page p ON true ORDER BY p.n";
-        parameters.add((long) query.limit() + 1);
-        parameters.add(source);
+        bound.add(source);
         try (PreparedStatement s = c.prepareStatement(sql)) {
-            // never a server-side prepared statement, so never a generic plan: a list's selectivity depends on its
-            // values (a generic plan for a field filter walked the whole view in key order: 0.8 ms against 0.15)
-            s.unwrap(org.postgresql.PGStatement.class).setPrepareThreshold(0);
+            if (driving == null) {
+                // no equality to drive the read: plan it for these values each time (a generic plan for a range or
+                // a text search cannot know how selective it is)
+                s.unwrap(org.postgresql.PGStatement.class).setPrepareThreshold(0);
+            }
             int index = 1;
-            for (Object parameter : parameters) {
+            for (Object parameter : bound) {
                 switch (parameter) {
                     case String[] values -> s.setArray(index++, c.createArrayOf("jsonb", values));
                     case Long number -> s.setLong(index++, number);
