@@ -383,4 +383,27 @@ class GatewayIT {
                 .doesNotContain("route=\"/orders/1\"");
         assertThat(get("us-east", "/outpost/metrics").body()).contains("outpost_breaker_state{region=\"us-east\",target=\"monolith\"} 0");
     }
+
+    @Test
+    @Order(9)
+    void aRegionThatHasNotCaughtUpForwardsTheQueryToOneThatHas() throws Exception {
+        Projector apSouth = PROJECTORS.remove(2);
+        apSouth.close(); // ap-south stops applying: its watermark stays where it is
+        try {
+            HttpResponse<String> placed = post("us-east", "/orders", order(7, 9));
+            assertThat(placed.statusCode()).isEqualTo(201);
+            long id = json(placed).path("id").asLong();
+            String token = placed.headers().firstValue("Outpost-Token").orElseThrow();
+            HttpResponse<String> read = get("ap-south", "/orders/" + id, "Outpost-Min-Token", token, "Outpost-Max-Wait", "300");
+            assertThat(read.statusCode()).as(read.body()).isEqualTo(200);
+            assertThat(json(read).path("id").asLong()).isEqualTo(id);
+            assertThat(read.headers().firstValue("Outpost-Region")).hasValueSatisfying(
+                    region -> assertThat(region).isIn("us-east", "eu-west"));
+            HttpResponse<String> local = get("ap-south", "/orders/" + id);
+            assertThat(local.statusCode()).as("without a token ap-south answers from what it has").isEqualTo(404);
+            assertThat(local.headers().firstValue("Outpost-Region")).hasValue("ap-south");
+        } finally {
+            PROJECTORS.add(Projector.start(ProjectorSettings.of(config, "ap-south")));
+        }
+    }
 }
