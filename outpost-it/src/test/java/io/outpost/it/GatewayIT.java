@@ -238,6 +238,7 @@ class GatewayIT {
         assertProblem(get("us-east", "/outpost/v1/views/customer_orders?customer.id=1"), 400, "unknown-filter");
         assertProblem(get("us-east", "/outpost/v1/views/orders?q=x&" + "placed_at.between=1"), 400, "unknown-filter");
         assertProblem(get("us-east", "/orders/1", "X-Padding", "x".repeat(20_000)), 431, "http-431");
+        assertProblem(post("us-east", "/orders", order(1, 1), "Outpost-Hops", "9"), 508, "too-many-hops");
         assertProblem(post("us-east", "/orders", "{\"pad\": \"" + "x".repeat(2 << 20) + "\"}"), 413, "http-413");
         try (Connection c = DriverManager.getConnection(config.regions().get("us-east").store().url()); Statement s = c.createStatement();
              ResultSet rs = s.executeQuery("SELECT count(*) FROM views.orders")) {
@@ -404,6 +405,29 @@ class GatewayIT {
             assertThat(local.headers().firstValue("Outpost-Region")).hasValue("ap-south");
         } finally {
             PROJECTORS.add(Projector.start(ProjectorSettings.of(config, "ap-south")));
+        }
+    }
+
+    @Test
+    @Order(10)
+    void aCachedDocumentIsNeverServedPastAChangeThatTheRegionHasApplied() throws Exception {
+        HttpResponse<String> placed = post("us-east", "/orders", order(8, 3));
+        long id = json(placed).path("id").asLong();
+        String placedToken = placed.headers().firstValue("Outpost-Token").orElseThrow();
+        for (int i = 0; i < 3; i++) { // read, and read again: the second may come from the gateway's cache
+            assertThat(json(get("eu-west", "/orders/" + id, "Outpost-Min-Token", placedToken)).path("status").asText())
+                    .isEqualTo("PLACED");
+        }
+        HttpResponse<String> paid = post("us-east", "/orders/" + id + "/pay", "");
+        assertThat(paid.statusCode()).as(paid.body()).isEqualTo(200);
+        String paidToken = paid.headers().firstValue("Outpost-Token").orElseThrow();
+        assertThat(json(get("eu-west", "/orders/" + id, "Outpost-Min-Token", paidToken)).path("status").asText()).isEqualTo("PAID");
+        // without a token too, once eu-west's watermark is past the payment
+        await().alias("eu-west serves the paid order").atMost(10, SECONDS).pollInterval(Duration.ofMillis(50))
+                .until(() -> json(get("eu-west", "/orders/" + id)).path("status").asText().equals("PAID"));
+        for (int i = 0; i < 20; i++) {
+            HttpResponse<String> read = get("eu-west", "/orders/" + id);
+            assertThat(json(read).path("status").asText()).as("never back to an older answer").isEqualTo("PAID");
         }
     }
 }

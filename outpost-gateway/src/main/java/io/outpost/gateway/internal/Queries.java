@@ -37,6 +37,11 @@ import java.util.Set;
  * guarantee. When it is not met, the request is forwarded to the other regions in turn (once: a
  * forwarded request is not forwarded again, and does not wait), and when none has it the answer is
  * 503 with the region's watermark and {@code Retry-After}. Never an older answer.
+ *
+ * <p>Documents by key are cached with the watermark they were read at, and served from the cache
+ * only while the region's watermark has not moved past it: a cached answer is exactly what a read
+ * would return now, watermark included. The watermark moves with every applied transaction and at
+ * least with every source heartbeat (1 s), so an entry lives at most that long.
  */
 public final class Queries {
 
@@ -68,6 +73,10 @@ public final class Queries {
     private final List<Peer> peers;
     private final HttpClient http;
     private final InstantSource clock;
+    /** Documents by view and key, each with the watermark it was read at: see {@link #cached}. */
+    private final java.util.concurrent.ConcurrentHashMap<String, ViewReads.One> documents = new java.util.concurrent.ConcurrentHashMap<>();
+    /** The most documents kept; beyond it the cache starts over. */
+    private static final int MAX_CACHED = 100_000;
 
     public Queries(String region, String source, RegionStore store, ViewCatalog catalog, WatermarkWatcher watcher,
                    Duration maxWait, List<Peer> peers, HttpClient http, InstantSource clock) {
@@ -144,12 +153,16 @@ public final class Queries {
         Requirement requirement = requirement(ctx);
         ViewCatalog.View view = catalog.get(viewName);
         await(requirement);
-        ViewReads.One one;
-        try (Connection c = store.connect()) {
-            one = ViewReads.byKey(c, source, viewName, view.keyType(), key);
-        } catch (SQLException e) {
-            throw dataProblem(e, "the key \"" + key + "\" is not a valid " + view.keyType() + ", the type of view "
-                    + viewName + "'s key");
+        String cacheKey = viewName + '\u0000' + key;
+        ViewReads.One one = cached(cacheKey);
+        if (one == null || !requirement.metBy(one.snapshot(), clock.instant())) {
+            try (Connection c = store.connect()) {
+                one = ViewReads.byKey(c, source, viewName, view.keyType(), key);
+            } catch (SQLException e) {
+                throw dataProblem(e, "the key \"" + key + "\" is not a valid " + view.keyType() + ", the type of view "
+                        + viewName + "'s key");
+            }
+            remember(cacheKey, one);
         }
         if (!requirement.metBy(one.snapshot(), clock.instant())) {
             elsewhere(ctx, requirement, one.snapshot());
@@ -192,6 +205,31 @@ public final class Queries {
             body.append("null");
         }
         ctx.contentType("application/json").result(body.append('}').toString());
+    }
+
+    /**
+     * A document read earlier, if it is still what the store shows: read at a watermark at or past
+     * the one the watcher knows now (the region has not moved since). Only while the watcher is
+     * connected — otherwise the region may have moved without the gateway knowing.
+     */
+    private ViewReads.One cached(String cacheKey) {
+        ViewReads.One one = documents.get(cacheKey);
+        if (one == null || !watcher.connected()) {
+            return null;
+        }
+        ViewReads.Snapshot now = watcher.current();
+        return now.position() != null && one.snapshot().position() != null
+                && !now.position().isAfter(one.snapshot().position()) ? one : null;
+    }
+
+    private void remember(String cacheKey, ViewReads.One one) {
+        if (one.snapshot().position() == null) {
+            return;
+        }
+        if (documents.size() >= MAX_CACHED) {
+            documents.clear(); // crude, but bounded; entries live until the watermark moves anyway
+        }
+        documents.put(cacheKey, one);
     }
 
     private void await(Requirement requirement) throws InterruptedException {
