@@ -102,8 +102,8 @@ public final class EmbeddedKafka implements AutoCloseable {
                     ? OwnedDirectory.claim(directory, dir -> { })
                     : OwnedDirectory.claimFresh(tmp.resolve("kafka"), dir -> { });
             try {
-                int brokerPort = Lifecycle.freePort();
-                int controllerPort = Lifecycle.freePort();
+                int brokerPort = Ports.free();
+                int controllerPort = Ports.free();
                 KafkaConfig config = new KafkaConfig(properties(home.path(), brokerPort, controllerPort, overrides), false);
                 format(config);
                 KafkaRaftServer server = new KafkaRaftServer(config, Time.SYSTEM);

@@ -142,7 +142,7 @@ public final class EmbeddedPostgres implements AutoCloseable {
                     ? OwnedDirectory.claim(directory, EmbeddedPostgres::stopLeftover)
                     : OwnedDirectory.claimFresh(tmp.resolve("postgres"), EmbeddedPostgres::stopLeftover);
             try {
-                int chosenPort = port != 0 ? port : Lifecycle.freePort();
+                int chosenPort = port != 0 ? port : Ports.free();
                 initdb(installation, chosen, home.path(), chosenPort, settings);
                 EmbeddedPostgres server = new EmbeddedPostgres(home, installation, chosen, chosenPort);
                 server.pgCtl(List.of("-D", server.dataDirectory().toString(), "-l", server.logFile().toString(),

@@ -12,6 +12,7 @@ import io.outpost.core.ConsistencyToken;
 import io.outpost.core.SourcePosition;
 import io.outpost.core.config.OutpostConfig;
 import io.outpost.embedded.EmbeddedPostgres;
+import io.outpost.embedded.Ports;
 import io.outpost.examples.shop.ShopData;
 import io.outpost.examples.shop.ShopServer;
 import io.outpost.gateway.Gateway;
@@ -21,7 +22,6 @@ import io.outpost.it.harness.ExampleConfig;
 import io.outpost.projector.Projector;
 import io.outpost.projector.ProjectorSettings;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -70,14 +70,14 @@ class GatewayIT {
     @BeforeAll
     static void start() throws Exception {
         shopUrl = EmbeddedPostgres.shared().createDatabase("gateway_it");
-        shopSettings = new ShopServer.Settings(shopUrl, EmbeddedPostgres.SUPERUSER, "", "localhost", freePort());
+        shopSettings = new ShopServer.Settings(shopUrl, EmbeddedPostgres.SUPERUSER, "", "localhost", Ports.free());
         shop = ShopServer.start(shopSettings);
         ShopData.seed(shop.dataSource(), 20, 30, 60, 5);
         Map<String, String> addresses = ProjectionIT.addresses("gateway_it", shopUrl);
         addresses.put("SHOP_URL", shop.url());
         for (String region : REGIONS) {
             addresses.put("GATEWAY_" + region.replace('-', '_').toUpperCase(java.util.Locale.ROOT) + "_URL",
-                    "http://localhost:" + freePort());
+                    "http://localhost:" + Ports.free());
         }
         config = ExampleConfig.of("gateway_it", addresses);
         capture = Capture.start(CaptureSettings.of(config));
@@ -97,12 +97,6 @@ class GatewayIT {
         }
         if (shop != null) {
             shop.close();
-        }
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
         }
     }
 

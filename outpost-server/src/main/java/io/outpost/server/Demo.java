@@ -10,6 +10,7 @@ import io.outpost.projector.ProjectorSettings;
 import io.outpost.core.config.OutpostConfig;
 import io.outpost.embedded.EmbeddedKafka;
 import io.outpost.embedded.EmbeddedPostgres;
+import io.outpost.embedded.Ports;
 import io.outpost.examples.shop.ShopData;
 import io.outpost.examples.shop.ShopServer;
 import java.io.IOException;
@@ -159,7 +160,7 @@ public final class Demo implements AutoCloseable {
             addresses.put("STORE_" + region.toUpperCase(java.util.Locale.ROOT) + "_URL",
                     postgres.createDatabase("store_" + region));
             // the configuration names every gateway's address (regions forward to each other): pick the ports now
-            int port = portFree(preferredPort) ? preferredPort : freePort();
+            int port = portFree(preferredPort) ? preferredPort : Ports.free();
             addresses.put("GATEWAY_" + region.toUpperCase(java.util.Locale.ROOT) + "_URL", "http://localhost:" + port);
             preferredPort++;
         }
@@ -356,14 +357,6 @@ public final class Demo implements AutoCloseable {
                 // the first failure is the one to report
             }
             throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
-        }
-    }
-
-    private static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot find a free port for a gateway: " + e.getMessage(), e);
         }
     }
 

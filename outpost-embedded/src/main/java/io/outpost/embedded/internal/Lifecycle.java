@@ -1,9 +1,5 @@
 package io.outpost.embedded.internal;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.ServerSocket;
-
 /**
  * The stopping half of an embedded server's life: stop on {@link #close()} or at JVM exit,
  * whichever comes first, exactly once, then delete the directory it owns.
@@ -59,15 +55,6 @@ public final class Lifecycle implements AutoCloseable {
                 stopped = true;
                 stop.run();
             }
-        }
-    }
-
-    /** A port on localhost that was free a moment ago. */
-    public static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot find a free port: " + e.getMessage(), e);
         }
     }
 }

@@ -8,6 +8,7 @@ import io.outpost.core.SourcePosition;
 import io.outpost.core.config.OutpostConfig;
 import io.outpost.embedded.EmbeddedKafka;
 import io.outpost.embedded.EmbeddedPostgres;
+import io.outpost.embedded.Ports;
 import io.outpost.examples.shop.ShopData;
 import io.outpost.examples.shop.ShopServer;
 import io.outpost.gateway.Gateway;
@@ -17,7 +18,6 @@ import io.outpost.it.harness.ExampleConfig;
 import io.outpost.projector.Projector;
 import io.outpost.projector.ProjectorSettings;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -100,7 +100,7 @@ final class GatewayBenchmark implements Callable<Integer> {
             variables.put("KAFKA_BOOTSTRAP", kafka.bootstrapServers());
             for (String region : List.of("US_EAST", "EU_WEST", "AP_SOUTH")) {
                 variables.put("STORE_" + region + "_URL", postgres.createDatabase("bench_" + region.toLowerCase(Locale.ROOT)));
-                variables.put("GATEWAY_" + region + "_URL", "http://localhost:" + freePort());
+                variables.put("GATEWAY_" + region + "_URL", "http://localhost:" + Ports.free());
             }
             OutpostConfig config = ExampleConfig.of("bench_gateway", variables);
             Capture capture = Capture.start(CaptureSettings.of(config));
@@ -150,12 +150,6 @@ final class GatewayBenchmark implements Callable<Integer> {
             }
         }
         return 0;
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
     }
 
     private static void awaitRegions(String shopDb, List<Projector> projectors) throws Exception {
