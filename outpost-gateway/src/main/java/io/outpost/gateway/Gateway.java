@@ -237,9 +237,8 @@ public final class Gateway implements AutoCloseable {
 
     private void registerGauges() {
         Gauge.builder("outpost.watermark.staleness", watcher, w -> {
-                    var now = settings.clock().instant();
-                    return w.current().commitTime() == null ? Double.NaN
-                            : Math.max(0, Duration.between(w.current().commitTime(), now).toMillis() / 1000.0);
+                    Duration staleness = w.current().staleness(settings.clock().instant());
+                    return staleness == null ? Double.NaN : staleness.toMillis() / 1000.0;
                 }).description("Now minus the source commit time of the region's watermark").baseUnit("seconds")
                 .tag("region", settings.region().name()).register(metrics);
         Gauge.builder("outpost.watermark.connected", watcher, w -> w.connected() ? 1 : 0)
@@ -289,8 +288,8 @@ public final class Gateway implements AutoCloseable {
                 : new ConsistencyToken(settings.config().source().name(), watermark.position()).encode());
         state.put("position", watermark.position() == null ? null : watermark.position().toString());
         state.put("commit_time", watermark.commitTime() == null ? null : watermark.commitTime().toString());
-        state.put("staleness_ms", watermark.commitTime() == null ? null
-                : Math.max(0, Duration.between(watermark.commitTime(), settings.clock().instant()).toMillis()));
+        Duration staleness = watermark.staleness(settings.clock().instant());
+        state.put("staleness_ms", staleness == null ? null : staleness.toMillis());
         state.put("views", views);
         Map<String, String> breakers = new LinkedHashMap<>();
         dispatcher.targets().forEach(t -> breakers.put(t.name(), t.breaker().getState().name().toLowerCase(Locale.ROOT)));

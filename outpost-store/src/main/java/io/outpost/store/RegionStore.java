@@ -86,7 +86,12 @@ public final class RegionStore implements AutoCloseable {
         config.setPoolName("outpost-store-" + purpose);
         config.addDataSourceProperty("ApplicationName", "outpost " + purpose);
         config.addDataSourceProperty("reWriteBatchedInserts", "true");
-        return new RegionStore(store.url().replaceAll("(?i)(password=)[^&]*", "$1***"), new HikariDataSource(config));
+        return new RegionStore(description(store.url()), new HikariDataSource(config));
+    }
+
+    /** A store's JDBC URL for messages, a password in it masked. */
+    static String description(String url) {
+        return url.replaceAll("(?i)(password=)[^&]*", "$1***");
     }
 
     /** The pool. */

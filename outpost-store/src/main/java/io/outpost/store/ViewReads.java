@@ -29,6 +29,15 @@ public final class ViewReads {
 
     /** The watermark a read saw; {@code position} null when the region has applied nothing yet. */
     public record Snapshot(SourcePosition position, Instant commitTime) {
+
+        /** How long before {@code now} the watermark committed at the source, never negative; null when unknown. */
+        public java.time.Duration staleness(Instant now) {
+            if (commitTime == null) {
+                return null;
+            }
+            java.time.Duration staleness = java.time.Duration.between(commitTime, now);
+            return staleness.isNegative() ? java.time.Duration.ZERO : staleness;
+        }
     }
 
     /** A document by key, and the snapshot it was read in; {@code doc} null when there is none. */

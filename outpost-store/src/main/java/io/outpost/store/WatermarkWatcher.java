@@ -49,7 +49,7 @@ public final class WatermarkWatcher implements AutoCloseable {
     private WatermarkWatcher(RegionConfig.Store store, String source, String name) {
         this.store = store;
         this.source = source;
-        this.description = store.url().replaceAll("(?i)(password=)[^&]*", "$1***");
+        this.description = RegionStore.description(store.url());
         this.thread = Thread.ofPlatform().name("outpost-watermark-" + name).daemon().start(this::run);
     }
 

@@ -232,7 +232,7 @@ public final class Dispatcher {
     private static String detail(byte[] body) {
         String text = new String(body, java.nio.charset.StandardCharsets.UTF_8);
         try {
-            com.fasterxml.jackson.databind.JsonNode problem = new com.fasterxml.jackson.databind.ObjectMapper().readTree(text);
+            com.fasterxml.jackson.databind.JsonNode problem = JSON.readTree(text);
             if (problem != null && problem.hasNonNull("detail")) {
                 return problem.get("detail").asText();
             }

@@ -102,8 +102,8 @@ public final class Queries {
             if (token != null && !WatermarkWatcher.reached(snapshot, token.position())) {
                 return false;
             }
-            return maxStalenessMs == null
-                    || snapshot.commitTime() != null && Duration.between(snapshot.commitTime(), now).toMillis() <= maxStalenessMs;
+            Duration staleness = snapshot.staleness(now);
+            return maxStalenessMs == null || staleness != null && staleness.toMillis() <= maxStalenessMs;
         }
     }
 
@@ -243,8 +243,9 @@ public final class Queries {
         if (snapshot.position() != null) {
             ctx.header(WATERMARK, new ConsistencyToken(source, snapshot.position()).encode());
         }
-        if (snapshot.commitTime() != null) {
-            ctx.header(STALENESS, Long.toString(Math.max(0, Duration.between(snapshot.commitTime(), clock.instant()).toMillis())));
+        Duration staleness = snapshot.staleness(clock.instant());
+        if (staleness != null) {
+            ctx.header(STALENESS, Long.toString(staleness.toMillis()));
         }
     }
 

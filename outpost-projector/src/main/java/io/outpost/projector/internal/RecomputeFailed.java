@@ -3,9 +3,10 @@ package io.outpost.projector.internal;
 import io.outpost.core.OutpostException;
 
 /**
- * The one statement that recomputes a batch's documents failed: the store transaction is spoiled,
- * and the projector applies the batch again from the log, view by view and key by key, to find
- * which view and key fail (and stop, or record them).
+ * A batch's statements, sent together (row writes, view recomputation, watermark), failed: the
+ * store transaction is spoiled, and the projector applies the batch again from the log step by
+ * step — the writes alone, then view by view and key by key — to find what fails (and stop, or
+ * record a failing view and key).
  */
 public final class RecomputeFailed extends OutpostException.Retriable {
 
