@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.outpost.capture.Capture;
 import io.outpost.capture.CaptureSettings;
-import io.outpost.core.SourcePosition;
 import io.outpost.core.config.OutpostConfig;
 import io.outpost.embedded.EmbeddedKafka;
 import io.outpost.embedded.EmbeddedPostgres;
@@ -13,7 +12,6 @@ import io.outpost.examples.shop.ShopData;
 import io.outpost.examples.shop.ShopServer;
 import io.outpost.gateway.Gateway;
 import io.outpost.gateway.GatewaySettings;
-import io.outpost.it.harness.ConsistencyChecker;
 import io.outpost.it.harness.ExampleConfig;
 import io.outpost.projector.Projector;
 import io.outpost.projector.ProjectorSettings;
@@ -24,8 +22,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -115,7 +111,7 @@ final class GatewayBenchmark implements Callable<Integer> {
                 parts.add(gateway);
                 gateways.put(region, gateway);
             }
-            awaitRegions(shopDb, projectors);
+            ProjectorBenchmark.awaitCaughtUp(shopDb, projectors, Duration.ofSeconds(120));
             String home = gateways.get("us-east").url();
             String secondary = gateways.get("eu-west").url();
 
@@ -150,22 +146,6 @@ final class GatewayBenchmark implements Callable<Integer> {
             }
         }
         return 0;
-    }
-
-    private static void awaitRegions(String shopDb, List<Projector> projectors) throws Exception {
-        SourcePosition position;
-        try (Connection c = DriverManager.getConnection(shopDb)) {
-            position = ConsistencyChecker.currentPosition(c);
-        }
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-        for (Projector projector : projectors) {
-            while (position.isAfter(projector.status().watermark())) {
-                if (System.nanoTime() > deadline || projector.status().state() == Projector.State.FAILED) {
-                    throw new IllegalStateException("region " + projector.region() + " did not catch up: " + projector.status());
-                }
-                Thread.sleep(20);
-            }
-        }
     }
 
     /** Requests per second and errors of a closed loop. */

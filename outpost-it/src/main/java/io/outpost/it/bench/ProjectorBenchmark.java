@@ -145,6 +145,23 @@ final class ProjectorBenchmark implements Callable<Integer> {
         }
     }
 
+    /** Waits until every projector has applied what the source has committed by now, at most {@code patience}. */
+    static void awaitCaughtUp(String shopUrl, List<Projector> projectors, Duration patience) throws Exception {
+        SourcePosition caughtUp;
+        try (Connection c = DriverManager.getConnection(shopUrl)) {
+            caughtUp = ConsistencyChecker.currentPosition(c);
+        }
+        long deadline = System.nanoTime() + patience.toNanos();
+        for (Projector projector : projectors) {
+            while (caughtUp.isAfter(projector.status().watermark())) {
+                if (projector.status().state() == Projector.State.FAILED || System.nanoTime() > deadline) {
+                    throw new IllegalStateException("region " + projector.region() + " did not catch up: " + projector.status());
+                }
+                Thread.sleep(20);
+            }
+        }
+    }
+
     /** Rows applied and how long it took, from start to the watermark reaching {@code end}. */
     record Applied(long rows, long transactions, double seconds) {
         double rowsPerSecond() {
@@ -184,19 +201,7 @@ final class ProjectorBenchmark implements Callable<Integer> {
             for (String region : config.regions().keySet()) {
                 projectors.add(Projector.start(ProjectorSettings.of(config, region)));
             }
-            SourcePosition caughtUp;
-            try (Connection c = DriverManager.getConnection(shopUrl)) {
-                caughtUp = ConsistencyChecker.currentPosition(c);
-            }
-            for (Projector projector : projectors) {
-                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(600);
-                while (caughtUp.isAfter(projector.status().watermark())) {
-                    if (projector.status().state() == Projector.State.FAILED || System.nanoTime() > deadline) {
-                        throw new IllegalStateException("region " + projector.region() + " did not catch up: " + projector.status());
-                    }
-                    Thread.sleep(20);
-                }
-            }
+            awaitCaughtUp(shopUrl, projectors, Duration.ofSeconds(600));
             for (var region : config.regions().values()) {
                 List<long[]> seen = java.util.Collections.synchronizedList(new ArrayList<>());
                 notified.put(region.name(), seen);
