@@ -79,8 +79,7 @@ public final class KafkaChangeLog implements ChangeLog {
                     throw e;
                 }
             }
-            TopicDescription description = admin.describeTopics(List.of(topic)).allTopicNames()
-                    .get(ADMIN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS).get(topic);
+            TopicDescription description = describe(admin, topic);
             if (description.partitions().size() != 1) {
                 throw new OutpostException("the change log topic " + topic + " has " + description.partitions().size()
                         + " partitions; it must have exactly 1 so that it keeps commit order. Recreate it with 1 partition");
@@ -96,6 +95,26 @@ public final class KafkaChangeLog implements ChangeLog {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new OutpostException("interrupted while preparing the change log topic " + topic, e);
+        }
+    }
+
+    /**
+     * Describes {@code topic}, waiting out the moment after its creation when the broker answering
+     * has not yet learnt of it from the controller (it then reports the topic unknown).
+     */
+    private static TopicDescription describe(Admin admin, String topic)
+            throws ExecutionException, TimeoutException, InterruptedException {
+        long deadline = System.nanoTime() + ADMIN_TIMEOUT.toNanos();
+        while (true) {
+            try {
+                return admin.describeTopics(List.of(topic)).allTopicNames()
+                        .get(ADMIN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS).get(topic);
+            } catch (ExecutionException e) {
+                if (!(e.getCause() instanceof UnknownTopicOrPartitionException) || System.nanoTime() > deadline) {
+                    throw e;
+                }
+                Thread.sleep(50);
+            }
         }
     }
 
