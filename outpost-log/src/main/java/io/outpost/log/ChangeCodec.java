@@ -1,6 +1,7 @@
 package io.outpost.log;
 
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.io.SerializedString;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -51,62 +52,61 @@ public final class ChangeCodec {
     private ChangeCodec() {
     }
 
+    // the envelope's field names, escaped and encoded once
+    private static final SerializedString V = new SerializedString("v");
+    private static final SerializedString TYPE = new SerializedString("type");
+    private static final SerializedString SOURCE = new SerializedString("source");
+    private static final SerializedString POSITION = new SerializedString("position");
+    private static final SerializedString SEQ = new SerializedString("seq");
+    private static final SerializedString TX = new SerializedString("tx");
+    private static final SerializedString TABLE = new SerializedString("table");
+    private static final SerializedString OP = new SerializedString("op");
+    private static final SerializedString KEY = new SerializedString("key");
+    private static final SerializedString BEFORE = new SerializedString("before");
+    private static final SerializedString AFTER = new SerializedString("after");
+    private static final SerializedString ROW = new SerializedString("row");
+
     /** Writes the envelope straight to bytes with a streaming generator: no tree per record. */
     public static byte[] encode(ChangeRecord record) {
         var bytes = new com.fasterxml.jackson.core.util.ByteArrayBuilder(256);
         try (JsonGenerator g = JSON.getFactory().createGenerator(bytes)) {
             g.enable(JsonGenerator.Feature.WRITE_BIGDECIMAL_AS_PLAIN);
             g.writeStartObject();
-            g.writeNumberField("v", VERSION);
-            g.writeStringField("type", switch (record) {
-                case RowChange ignored -> "row";
-                case TransactionEnd ignored -> "tx";
-                case TableSchema ignored -> "schema";
-                case Fence ignored -> "fence";
-                case Heartbeat ignored -> "heartbeat";
-            });
-            g.writeStringField("source", record.source());
-            g.writeStringField("position", record.position().toString());
-            g.writeNumberField("seq", record.sequence());
-            switch (record) {
-                case RowChange row -> {
-                    g.writeStringField("tx", row.transactionId());
-                    g.writeStringField("table", row.table());
-                    g.writeStringField("op", row.operation().code());
-                    g.writeFieldName("key");
-                    writeValue(g, row.key());
-                    g.writeFieldName("before");
-                    writeValue(g, row.before());
-                    g.writeFieldName("after");
-                    writeValue(g, row.after());
-                }
-                case TransactionEnd end -> {
-                    g.writeStringField("tx", end.transactionId());
-                    g.writeStringField("commit_time", end.commitTime().toString());
-                    g.writeNumberField("events", end.eventCount());
-                }
-                case TableSchema schema -> {
-                    g.writeStringField("table", schema.table());
-                    g.writeArrayFieldStart("columns");
-                    for (TableSchema.Column column : schema.columns()) {
-                        g.writeStartObject();
-                        g.writeStringField("name", column.name());
-                        g.writeStringField("type", column.type());
-                        g.writeBooleanField("nullable", column.nullable());
-                        g.writeEndObject();
-                    }
-                    g.writeEndArray();
-                    g.writeArrayFieldStart("primary_key");
-                    for (String key : schema.primaryKey()) {
-                        g.writeString(key);
-                    }
-                    g.writeEndArray();
-                }
-                case Fence fence -> {
-                    g.writeStringField("id", fence.id());
-                    g.writeStringField("time", fence.time().toString());
-                }
-                case Heartbeat heartbeat -> g.writeStringField("time", heartbeat.time().toString());
+            g.writeFieldName(V);
+            g.writeNumber(VERSION);
+            g.writeFieldName(TYPE);
+            if (record instanceof RowChange) {
+                g.writeString(ROW); // the common case, without the switch below
+            } else {
+                g.writeString(switch (record) {
+                    case RowChange ignored -> "row";
+                    case TransactionEnd ignored -> "tx";
+                    case TableSchema ignored -> "schema";
+                    case Fence ignored -> "fence";
+                    case Heartbeat ignored -> "heartbeat";
+                });
+            }
+            g.writeFieldName(SOURCE);
+            g.writeString(record.source());
+            g.writeFieldName(POSITION);
+            g.writeString(record.position().toString());
+            g.writeFieldName(SEQ);
+            g.writeNumber(record.sequence());
+            if (record instanceof RowChange row) {
+                g.writeFieldName(TX);
+                g.writeString(row.transactionId());
+                g.writeFieldName(TABLE);
+                g.writeString(row.table());
+                g.writeFieldName(OP);
+                g.writeString(row.operation().code());
+                g.writeFieldName(KEY);
+                writeValue(g, row.key());
+                g.writeFieldName(BEFORE);
+                writeValue(g, row.before());
+                g.writeFieldName(AFTER);
+                writeValue(g, row.after());
+            } else {
+                writeOther(g, record);
             }
             g.writeEndObject();
         } catch (IOException e) {
@@ -115,31 +115,72 @@ public final class ChangeCodec {
         return bytes.toByteArray();
     }
 
-    /** The JSON-shaped values of {@link RowChange}: maps, lists, strings, numbers, booleans, null. */
-    private static void writeValue(JsonGenerator g, Object value) throws IOException {
-        switch (value) {
-            case null -> g.writeNull();
-            case String text -> g.writeString(text);
-            case Long number -> g.writeNumber(number);
-            case Integer number -> g.writeNumber(number);
-            case java.math.BigDecimal number -> g.writeNumber(number);
-            case Boolean flag -> g.writeBoolean(flag);
-            case Map<?, ?> map -> {
-                g.writeStartObject();
-                for (var entry : map.entrySet()) {
-                    g.writeFieldName(String.valueOf(entry.getKey()));
-                    writeValue(g, entry.getValue());
-                }
-                g.writeEndObject();
+    private static void writeOther(JsonGenerator g, ChangeRecord record) throws IOException {
+        switch (record) {
+            case RowChange row -> throw new IllegalArgumentException("a row change is written by encode: " + row);
+            case TransactionEnd end -> {
+                g.writeStringField("tx", end.transactionId());
+                g.writeStringField("commit_time", end.commitTime().toString());
+                g.writeNumberField("events", end.eventCount());
             }
-            case List<?> list -> {
-                g.writeStartArray();
-                for (Object element : list) {
-                    writeValue(g, element);
+            case TableSchema schema -> {
+                g.writeStringField("table", schema.table());
+                g.writeArrayFieldStart("columns");
+                for (TableSchema.Column column : schema.columns()) {
+                    g.writeStartObject();
+                    g.writeStringField("name", column.name());
+                    g.writeStringField("type", column.type());
+                    g.writeBooleanField("nullable", column.nullable());
+                    g.writeEndObject();
+                }
+                g.writeEndArray();
+                g.writeArrayFieldStart("primary_key");
+                for (String key : schema.primaryKey()) {
+                    g.writeString(key);
                 }
                 g.writeEndArray();
             }
-            default -> g.writeObject(value);
+            case Fence fence -> {
+                g.writeStringField("id", fence.id());
+                g.writeStringField("time", fence.time().toString());
+            }
+            case Heartbeat heartbeat -> g.writeStringField("time", heartbeat.time().toString());
+        }
+    }
+
+    /**
+     * The JSON-shaped values of {@link RowChange}: maps, lists, strings, numbers, booleans, null.
+     * An if-chain rather than a pattern switch: this runs for every value of every row, and the
+     * common types are tested first.
+     */
+    private static void writeValue(JsonGenerator g, Object value) throws IOException {
+        if (value == null) {
+            g.writeNull();
+        } else if (value instanceof String text) {
+            g.writeString(text);
+        } else if (value instanceof Long number) {
+            g.writeNumber(number);
+        } else if (value instanceof java.math.BigDecimal number) {
+            g.writeNumber(number);
+        } else if (value instanceof Boolean flag) {
+            g.writeBoolean(flag);
+        } else if (value instanceof Map<?, ?> map) {
+            g.writeStartObject();
+            for (var entry : map.entrySet()) {
+                g.writeFieldName(String.valueOf(entry.getKey()));
+                writeValue(g, entry.getValue());
+            }
+            g.writeEndObject();
+        } else if (value instanceof List<?> list) {
+            g.writeStartArray();
+            for (Object element : list) {
+                writeValue(g, element);
+            }
+            g.writeEndArray();
+        } else if (value instanceof Integer number) {
+            g.writeNumber(number);
+        } else {
+            g.writeObject(value);
         }
     }
 

@@ -56,7 +56,9 @@ public final class TransactionAssembler implements DebeziumEngine.ChangeConsumer
     private static final int CHUNK = 1000;
 
     private final String source;
-    private final String topicPrefix;
+    /** Debezium's topics for transaction boundaries and for logical messages. */
+    private final String transactionTopic;
+    private final String messageTopic;
     private final ChangeLog log;
     private final RecordMapper mapper;
     private final int memoryLimit;
@@ -117,7 +119,8 @@ public final class TransactionAssembler implements DebeziumEngine.ChangeConsumer
         this.completeUpTo = completeUpTo;
         this.commits = commits;
         this.source = source;
-        this.topicPrefix = topicPrefix;
+        this.transactionTopic = topicPrefix + ".transaction";
+        this.messageTopic = topicPrefix + ".message";
         this.log = log;
         this.mapper = new RecordMapper(source);
         this.memoryLimit = memoryLimit;
@@ -185,7 +188,7 @@ public final class TransactionAssembler implements DebeziumEngine.ChangeConsumer
         SourceRecord record = event.record();
         String topic = record.topic();
         Struct value = record.value() instanceof Struct s ? s : null;
-        if (topic.equals(topicPrefix + ".transaction") && value != null) {
+        if (topic.equals(transactionTopic) && value != null) {
             String status = value.getString("status");
             if ("BEGIN".equals(status)) {
                 begin(transactionId(value.getString("id")));
@@ -193,13 +196,13 @@ public final class TransactionAssembler implements DebeziumEngine.ChangeConsumer
                 end(record, value);
                 acknowledge.add(new Acknowledgement(event, true));
             }
-        } else if (topic.equals(topicPrefix + ".message") && value != null) {
+        } else if (topic.equals(messageTopic) && value != null) {
             // not acknowledged on its own (see acknowledge); heartbeats are transactions, so an
             // idle source's offset still advances, with their ends
             message(record, value);
-        } else if (value != null && value.schema().field("op") != null && value.getStruct("source") != null
-                && value.schema().field("after") != null) {
-            row(event, record, value);
+        } else if (value != null && mapper.envelope(value) instanceof RecordMapper.Envelope envelope
+                && value.get(envelope.source()) != null) {
+            row(event, record, value, envelope);
         }
         // else: Debezium's own heartbeats and anything else that is not ours: nothing to publish, and
         // not acknowledged either (see acknowledge)
@@ -215,26 +218,27 @@ public final class TransactionAssembler implements DebeziumEngine.ChangeConsumer
         openTransactionId = transactionId;
     }
 
-    private void row(RecordChangeEvent<SourceRecord> event, SourceRecord record, Struct value) {
-        Struct src = value.getStruct("source");
-        String snapshot = src.schema().field("snapshot") == null ? null : src.getString("snapshot");
-        boolean isSnapshot = snapshot != null && !snapshot.equals("false") && "r".equals(value.getString("op"));
+    private void row(RecordChangeEvent<SourceRecord> event, SourceRecord record, Struct value,
+                     RecordMapper.Envelope envelope) {
+        Struct src = (Struct) value.get(envelope.source());
+        String snapshot = envelope.snapshot() == null ? null : (String) src.get(envelope.snapshot());
+        boolean isSnapshot = snapshot != null && !snapshot.equals("false") && "r".equals(value.get(envelope.op()));
         if (isSnapshot) {
-            snapshotRow(event, record, src, snapshot);
+            snapshotRow(event, record, envelope, src, snapshot);
             return;
         }
         if (open == null) {
             // a row without BEGIN: the engine resumed inside a transaction; hold it under its own id
-            Struct tx = value.getStruct("transaction");
+            Struct tx = envelope.transaction() == null ? null : (Struct) value.get(envelope.transaction());
             begin(tx == null ? "unknown" : transactionId(tx.getString("id")));
         }
-        lastCommitMillis = src.getInt64("ts_ms");
-        SourcePosition provisional = SourcePosition.ofLsn(src.getInt64("lsn"));
-        TableSchema changed = schemaIfChanged(record, provisional, 0);
+        lastCommitMillis = (Long) src.get(envelope.commitMillis());
+        SourcePosition provisional = SourcePosition.ofLsn((Long) src.get(envelope.lsn()));
+        TableSchema changed = schemaIfChanged(record, envelope, provisional, 0);
         if (changed != null) {
             open.add(changed);
         }
-        open.add(mapper.row(record, provisional, 0, openTransactionId));
+        open.add(mapper.row(record, envelope, provisional, 0, openTransactionId));
     }
 
     /**
@@ -242,8 +246,9 @@ public final class TransactionAssembler implements DebeziumEngine.ChangeConsumer
      * one published last. The shape string is only rebuilt when the record's Connect schema is not
      * the very object seen last for the table, so rows of an unchanged table cost one map lookup.
      */
-    private TableSchema schemaIfChanged(SourceRecord record, SourcePosition position, long sequence) {
-        String table = RecordMapper.table(record);
+    private TableSchema schemaIfChanged(SourceRecord record, RecordMapper.Envelope envelope, SourcePosition position,
+                                        long sequence) {
+        String table = envelope.table();
         if (record.valueSchema() == lastValueSchemas.get(table)) {
             return null;
         }
@@ -253,7 +258,7 @@ public final class TransactionAssembler implements DebeziumEngine.ChangeConsumer
             return null;
         }
         shapes.put(table, shape);
-        return mapper.schema(record, position, sequence);
+        return mapper.schema(record, envelope, position, sequence);
     }
 
     private void end(SourceRecord record, Struct value) {
@@ -300,18 +305,19 @@ public final class TransactionAssembler implements DebeziumEngine.ChangeConsumer
         lastCommitMillis = 0;
     }
 
-    private void snapshotRow(RecordChangeEvent<SourceRecord> event, SourceRecord record, Struct src, String snapshot) {
-        SourcePosition position = SourcePosition.ofLsn(src.getInt64("lsn"));
+    private void snapshotRow(RecordChangeEvent<SourceRecord> event, SourceRecord record, RecordMapper.Envelope envelope,
+                             Struct src, String snapshot) {
+        SourcePosition position = SourcePosition.ofLsn((Long) src.get(envelope.lsn()));
         if (snapshotPosition == null || !snapshotPosition.equals(position) || "first".equals(snapshot)) {
             snapshotPosition = position;
             snapshotSequence = 0;
             snapshotChunk.clear();
         }
-        TableSchema changed = schemaIfChanged(record, position, snapshotSequence);
+        TableSchema changed = schemaIfChanged(record, envelope, position, snapshotSequence);
         if (changed != null) {
             snapshotChunk.add(changed);
         }
-        snapshotChunk.add(mapper.row(record, position, snapshotSequence++, "snapshot:" + position));
+        snapshotChunk.add(mapper.row(record, envelope, position, snapshotSequence++, "snapshot:" + position));
         acknowledge.add(new Acknowledgement(event, false));
         if ("last".equals(snapshot)) {
             // sequences count rows only, so the snapshot's row count is its next sequence

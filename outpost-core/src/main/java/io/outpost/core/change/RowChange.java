@@ -1,8 +1,6 @@
 package io.outpost.core.change;
 
 import io.outpost.core.SourcePosition;
-import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 
@@ -28,17 +26,13 @@ public record RowChange(String source, SourcePosition position, long sequence, S
         Objects.requireNonNull(transactionId, "transactionId");
         Objects.requireNonNull(table, "table");
         Objects.requireNonNull(operation, "operation");
-        key = frozen(Objects.requireNonNull(key, "key"));
-        before = before == null ? null : frozen(before);
-        after = after == null ? null : frozen(after);
+        key = FrozenMap.of(Objects.requireNonNull(key, "key"));
+        before = before == null ? null : FrozenMap.of(before);
+        after = after == null ? null : FrozenMap.of(after);
         if (operation == Operation.DELETE ? before == null : after == null) {
             throw new IllegalArgumentException(operation + " of " + table + " needs "
                     + (operation == Operation.DELETE ? "a before" : "an after") + " image");
         }
-    }
-
-    private static Map<String, Object> frozen(Map<String, Object> values) {
-        return Collections.unmodifiableMap(new LinkedHashMap<>(values));
     }
 
     /** The same change at another place in the log (capture stamps the commit position at the end). */
