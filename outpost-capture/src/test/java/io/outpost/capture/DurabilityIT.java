@@ -227,6 +227,50 @@ class DurabilityIT {
         }
     }
 
+    @Test
+    @DisplayName("the slot is confirmed below the stored offset, so a restart never finds its offset gone "
+            + "(regression: with the commit LSN confirmed, PostgreSQL moved the slot's restart LSN above the stored "
+            + "offset and every later start failed with 'no longer available on the server')")
+    @SuppressWarnings("try") // the running captures are the resources: each lives for its block
+    void theSlotIsConfirmedBelowTheStoredOffset() throws Exception {
+        String url = CaptureIT.database("durability_confirmed");
+        CaptureSettings settings = CaptureIT.settings("confirmed", url);
+        SourcePosition published;
+        try (Capture capture = Capture.start(settings)) {
+            readUntil(settings.changesTopic(), r -> count(r, Heartbeat.class) >= 1);
+            execute(url, "INSERT INTO customers VALUES (300, 'before the restart')");
+            List<ChangeRecord> log = readUntil(settings.changesTopic(), r -> r.stream()
+                    .anyMatch(x -> x instanceof RowChange row && Long.valueOf(300).equals(row.key().get("id"))));
+            SourcePosition row = log.stream().filter(x -> x instanceof RowChange c && Long.valueOf(300).equals(c.key().get("id")))
+                    .map(ChangeRecord::position).findFirst().orElseThrow();
+            await().alias("the slot confirmed up to the row's transaction").atMost(Duration.ofSeconds(30))
+                    .until(() -> confirmedFlush(url, settings.source().slot()).lsn() >= row.lsn() - 1);
+        }
+        // the last transaction acknowledged: an end, or a heartbeat (heartbeats are transactions)
+        published = readUntil(settings.changesTopic(), r -> true).stream()
+                .filter(x -> x instanceof TransactionEnd || x instanceof Heartbeat)
+                .map(ChangeRecord::position).max(SourcePosition::compareTo).orElseThrow();
+        // with nothing running, a standby snapshot lets PostgreSQL move the restart LSN as far as it may
+        execute(url, "SELECT pg_log_standby_snapshot()");
+        execute(url, "CHECKPOINT");
+        SourcePosition confirmed = confirmedFlush(url, settings.source().slot());
+        assertThat(confirmed.lsn()).as("confirmed one below a commit, never at it").isLessThan(published.lsn());
+        try (Connection c = DriverManager.getConnection(url);
+             var s = c.prepareStatement("SELECT restart_lsn::text FROM pg_replication_slots WHERE slot_name = ?")) {
+            s.setString(1, settings.source().slot());
+            try (ResultSet rs = s.executeQuery()) {
+                rs.next();
+                assertThat(SourcePosition.parse(rs.getString(1)).lsn()).isLessThanOrEqualTo(confirmed.lsn());
+            }
+        }
+        try (Capture capture = Capture.start(settings)) {
+            execute(url, "INSERT INTO customers VALUES (301, 'after the restart')");
+            List<ChangeRecord> log = readUntil(settings.changesTopic(), r -> r.stream()
+                    .anyMatch(x -> x instanceof RowChange row && Long.valueOf(301).equals(row.key().get("id"))));
+            assertEveryRowOnceOrIdentical(log, "public.customers", 2);
+        }
+    }
+
     private static SourcePosition confirmedFlush(String url, String slot) throws Exception {
         try (Connection c = DriverManager.getConnection(url);
              var s = c.prepareStatement("SELECT coalesce(confirmed_flush_lsn, '0/0')::text FROM pg_replication_slots "

@@ -163,16 +163,25 @@ public final class TransactionAssembler implements DebeziumEngine.ChangeConsumer
     }
 
     /**
-     * A transaction end's offsets, with the "last processed change" one below its commit LSN.
+     * A transaction end's offsets, with the "last processed change" and the "last commit" one
+     * below its commit LSN.
      *
-     * <p>Why: on restart Debezium searches the stream for the stored last-change LSN and skips
-     * everything up to the message that has it. Debezium stores the commit's LSN there, and the
-     * WAL record right after a commit starts at exactly that LSN — so when that record is a row of
-     * a transaction still open at the source, a restart skipped that row and the ones before it in
-     * its transaction (a partial transaction in the log; found by the projection test). An LSN one
-     * below the commit's is the start of no record, so the search falls back to "replay the first
-     * transaction that commits after the stored commit, from its start", which is what we need.
-     * The stored commit LSN (which Debezium confirms to the slot) is unchanged.
+     * <p>Why the last processed change: on restart Debezium searches the stream for the stored
+     * last-change LSN and skips everything up to the message that has it. Debezium stores the
+     * commit's LSN there, and the WAL record right after a commit starts at exactly that LSN — so
+     * when that record is a row of a transaction still open at the source, a restart skipped that
+     * row and the ones before it in its transaction (a partial transaction in the log; found by the
+     * projection test). An LSN one below the commit's is the start of no record, so the search falls
+     * back to "replay the first transaction that commits after the stored commit, from its start",
+     * which is what we need.
+     *
+     * <p>Why the last commit too: Debezium confirms the stored commit LSN to the slot, and at start
+     * refuses an offset whose last-change LSN is below the slot's restart LSN ("no longer available
+     * on the server"). With the commit LSN confirmed, PostgreSQL may move the restart LSN to exactly
+     * that LSN, one above the stored last change: the capture could then never start again (seen in
+     * the kill -9 test). Confirming one below keeps the restart LSN at or below the stored offset;
+     * the transaction itself is not sent again (its commit record starts below that LSN), and the
+     * first one that commits after it is replayed from its start, as above.
      */
     private static DebeziumEngine.Offsets endOffsets(DebeziumEngine.RecordCommitter<RecordChangeEvent<SourceRecord>> committer,
                                                      SourceRecord end) {
@@ -180,6 +189,7 @@ public final class TransactionAssembler implements DebeziumEngine.ChangeConsumer
         end.sourceOffset().forEach(offsets::set);
         if (end.sourceOffset().get(LAST_COMMIT_LSN) instanceof Number commit) {
             offsets.set(LAST_PROCESSED_LSN, commit.longValue() - 1);
+            offsets.set(LAST_COMMIT_LSN, commit.longValue() - 1);
         }
         return offsets;
     }
