@@ -27,7 +27,6 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -41,8 +40,9 @@ import picocli.CommandLine.Option;
  * Capture's two figures, each beside the bare Debezium engine (same connector settings, no Kafka,
  * no mapping: a consumer that only counts) measured in the same run on the same database server:
  * <ol>
- *   <li>bulk throughput: {@code rows} rows committed in transactions of {@code txSize} while capture
- *       was stopped, then read back from the retained WAL, rows/s from the first published to the last;</li>
+ *   <li>bulk throughput: with each side's engine running, bursts of {@code rows} rows in transactions
+ *       of {@code txSize} committed at once (see {@link BulkSide}), rows/s from the first row published
+ *       to the last; the median of the measured rounds, after warm-up rounds;</li>
  *   <li>latency at {@code rate} single-row transactions a second: from the commit (as the writing
  *       client sees it) to the row being readable from the change log (Outpost) or handed to the
  *       consumer (bare engine). Writer and reader share one clock (this JVM's nanoTime).</li>
@@ -55,12 +55,13 @@ final class CaptureBenchmark implements Callable<Integer> {
     @Option(names = "--rows", defaultValue = "100000", description = "Rows of the bulk phase (default: ${DEFAULT-VALUE}).")
     int rows;
 
-    @Option(names = "--warm-up-rows", defaultValue = "500000",
-            description = "Rows of the bulk warm-up round, for each of the two (default: ${DEFAULT-VALUE}): the JIT compiler "
-                    + "is busy with the broker's and the clients' code for longer than with the bare engine's.")
-    int warmUpRows;
+    @Option(names = "--warm-up-rounds", defaultValue = "4",
+            description = "Bulk rounds run before the measured ones and reported apart (default: ${DEFAULT-VALUE}): in a "
+                    + "fresh JVM the JIT compiler works on the broker's and the Kafka clients' code for longer than on the "
+                    + "bare engine's, and a capture runs for days.")
+    int warmUpRounds;
 
-    @Option(names = "--rounds", defaultValue = "3",
+    @Option(names = "--rounds", defaultValue = "5",
             description = "Measured bulk rounds after the warm-up round; the report gives the median (default: ${DEFAULT-VALUE}).")
     int rounds;
 
@@ -82,33 +83,35 @@ final class CaptureBenchmark implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (rounds < 1) {
+        if (rounds < 1 || warmUpRounds < 0) {
             throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
-                    "--rounds must be at least 1 (it was " + rounds + ")");
+                    "--rounds must be at least 1 and --warm-up-rounds at least 0 (they were " + rounds + " and "
+                            + warmUpRounds + ")");
         }
         Files.createDirectories(out.toAbsolutePath().getParent());
         System.out.println("capture benchmark: starting embedded PostgreSQL and Kafka…");
         try (EmbeddedPostgres pg = EmbeddedPostgres.start(); EmbeddedKafka broker = EmbeddedKafka.start()) {
             postgres = pg;
             kafka = broker;
-            System.out.printf("bulk: a warm-up round of %,d rows, then %d measured rounds of %,d rows, in transactions "
-                    + "of %,d (Outpost and bare Debezium taking turns to go first)%n", warmUpRows, rounds, rows, txSize);
+            System.out.printf("bulk: %d warm-up and %d measured rounds of %,d rows in transactions of %,d "
+                    + "(Outpost and bare Debezium taking turns to go first)%n", warmUpRounds, rounds, rows, txSize);
             List<Double> outpostRounds = new ArrayList<>();
             List<Double> bareRounds = new ArrayList<>();
-            for (int round = 0; round <= rounds; round++) {
-                String name = round == 0 ? "warmup" : "r" + round;
-                int roundRows = round == 0 ? warmUpRows : rows;
-                boolean outpostFirst = round % 2 == 0;
-                double outpost = outpostFirst ? outpostBulk(name, roundRows) : 0;
-                double bare = bareBulk(name, roundRows);
-                if (!outpostFirst) {
-                    outpost = outpostBulk(name, roundRows);
-                }
-                System.out.printf("bulk %-7s Outpost %,8.0f rows/s   bare Debezium %,8.0f rows/s   ratio %.2f%n",
-                        name, outpost, bare, outpost / bare);
-                if (round > 0) {
-                    outpostRounds.add(outpost);
-                    bareRounds.add(bare);
+            try (BulkSide outpost = outpostSide(); BulkSide bare = bareSide()) {
+                for (int round = 1 - warmUpRounds; round <= rounds; round++) {
+                    String name = round <= 0 ? "warmup" + (round + warmUpRounds) : "r" + round;
+                    boolean outpostFirst = round % 2 == 0;
+                    double outpostRate = outpostFirst ? outpost.burst() : 0;
+                    double bareRate = bare.burst();
+                    if (!outpostFirst) {
+                        outpostRate = outpost.burst();
+                    }
+                    System.out.printf("bulk %-8s Outpost %,8.0f rows/s   bare Debezium %,8.0f rows/s   ratio %.2f%n",
+                            name, outpostRate, bareRate, outpostRate / bareRate);
+                    if (round > 0) {
+                        outpostRounds.add(outpostRate);
+                        bareRounds.add(bareRate);
+                    }
                 }
             }
             System.out.printf("latency: %,d single-row transactions at %d/s, Outpost…%n", latencyTransactions, rate);
@@ -141,58 +144,96 @@ final class CaptureBenchmark implements Callable<Integer> {
     }
 
     /**
-     * Drops a bulk round's database and its replication slot (once the engine has let go of it), so
-     * that rounds do not run out of the server's replication slots.
+     * One side of the bulk comparison, running for all rounds (a capture starts once and runs for
+     * days: restarting it each round measured its start-up, and the JIT compiler's work on it).
+     * Each round writes {@code rows} rows as open transactions of {@code txSize} rows, one per
+     * connection, lets the slot's sender take them in, then commits them all at once: the log
+     * receives a burst of committed transactions, as from a bulk job on the monolith. The rate runs
+     * from the first row of the burst published (Outpost) or handed over (bare) to the last.
      */
-    private void dropDatabase(String name, String slot) throws Exception {
-        try (Connection c = postgres.connect("postgres");
-             PreparedStatement drop = c.prepareStatement("SELECT pg_drop_replication_slot(slot_name) "
-                     + "FROM pg_replication_slots WHERE slot_name = ? AND NOT active");
-             PreparedStatement left = c.prepareStatement("SELECT count(*) FROM pg_replication_slots WHERE slot_name = ?");
-             Statement s = c.createStatement()) {
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-            drop.setString(1, slot);
-            left.setString(1, slot);
-            while (true) {
-                drop.execute();
-                try (var rs = left.executeQuery()) {
-                    rs.next();
-                    if (rs.getLong(1) == 0) {
-                        break;
-                    }
-                }
-                if (System.nanoTime() > deadline) {
-                    throw new IllegalStateException("the replication slot " + slot + " was still in use 30 s after its round");
-                }
-                Thread.sleep(50);
+    private final class BulkSide implements AutoCloseable {
+        private final AutoCloseable engine;
+        private final java.util.function.LongSupplier published;
+        private final List<Connection> writers = new ArrayList<>();
+        private long nextId;
+
+        BulkSide(String url, AutoCloseable engine, java.util.function.LongSupplier published) throws Exception {
+            this.engine = engine;
+            this.published = published;
+            for (int i = 0; i < rows; i += txSize) {
+                Connection c = DriverManager.getConnection(url);
+                c.setAutoCommit(false);
+                writers.add(c);
             }
-            s.execute("DROP DATABASE \"" + name + "\" WITH (FORCE)");
+        }
+
+        double burst() throws Exception {
+            long before = published.getAsLong();
+            for (Connection writer : writers) {
+                try (PreparedStatement s = writer.prepareStatement("INSERT INTO bench SELECT g, g % 1000, md5(g::text) "
+                        + "FROM generate_series(?::bigint, ?::bigint) g")) {
+                    s.setLong(1, nextId);
+                    s.setLong(2, nextId + txSize - 1);
+                    s.executeUpdate();
+                }
+                nextId += txSize;
+            }
+            Thread.sleep(500); // the slot's sender reads the open transactions' rows from the WAL
+            for (Connection writer : writers) {
+                writer.commit();
+            }
+            long expected = before + (long) writers.size() * txSize;
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(300);
+            long first;
+            while ((first = published.getAsLong()) == before) {
+                Thread.onSpinWait();
+                check(deadline, before, expected);
+            }
+            long started = System.nanoTime();
+            while (published.getAsLong() < expected) {
+                Thread.sleep(1);
+                check(deadline, before, expected);
+            }
+            return (expected - first) / ((System.nanoTime() - started) / 1e9);
+        }
+
+        private void check(long deadline, long before, long expected) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("only " + (published.getAsLong() - before) + " of " + (expected - before)
+                        + " rows arrived within 300 s");
+            }
+        }
+
+        @Override
+        public void close() throws java.sql.SQLException {
+            for (Connection writer : writers) {
+                writer.close();
+            }
+            try {
+                engine.close();
+            } catch (java.sql.SQLException | RuntimeException e) {
+                throw e;
+            } catch (Exception e) {
+                throw new IllegalStateException("stopping the engine: " + e.getMessage(), e);
+            }
         }
     }
 
-    private double outpostBulk(String round, int rows) throws Exception {
-        String url = database("bench_outpost_bulk_" + round);
-        CaptureSettings settings = settings("bench_outpost_bulk_" + round, url);
-        try (Capture first = Capture.start(settings)) {
-            awaitStreaming(first); // slot and publication exist; the table is empty
-            awaitConfirmed(url, settings.source().slot(), first.status().lastPosition()); // and the offsets
-        }
-        writeBulk(url, rows);
-        long started;
-        try (Capture capture = Capture.start(settings)) {
-            while (capture.status().rows() == 0) {
-                Thread.sleep(1);
-            }
-            started = System.nanoTime();
-            long first = capture.status().rows();
-            while (capture.status().rows() < rows) {
-                Thread.sleep(1);
-            }
-            double seconds = (System.nanoTime() - started) / 1e9;
-            return (rows - first) / seconds;
-        } finally {
-            dropDatabase("bench_outpost_bulk_" + round, settings.source().slot());
-        }
+    private BulkSide outpostSide() throws Exception {
+        String url = database("bench_outpost_bulk");
+        Capture capture = Capture.start(settings("bench_outpost_bulk", url));
+        awaitStreaming(capture);
+        return new BulkSide(url, capture, () -> capture.status().rows());
+    }
+
+    private BulkSide bareSide() throws Exception {
+        String url = database("bench_bare_bulk");
+        AtomicBoolean streaming = new AtomicBoolean();
+        AtomicLong count = new AtomicLong();
+        var engine = bareEngine(bareProperties(settings("bench_bare_bulk", url), "initial"), id -> count.incrementAndGet(),
+                streaming);
+        awaitTrue(streaming);
+        return new BulkSide(url, engine, count::get);
     }
 
     private Latencies outpostLatency() throws Exception {
@@ -268,30 +309,6 @@ final class CaptureBenchmark implements Callable<Integer> {
     }
 
     @SuppressWarnings("try") // the running engine is the resource: it lives for the block
-    private double bareBulk(String round, int rows) throws Exception {
-        String url = database("bench_bare_bulk_" + round);
-        CaptureSettings settings = settings("bench_bare_bulk_" + round, url);
-        AtomicBoolean streaming = new AtomicBoolean();
-        try (var first = bareEngine(bareProperties(settings, "initial"), id -> { }, streaming)) {
-            awaitTrue(streaming); // slot and publication exist
-        }
-        writeBulk(url, rows);
-        AtomicLong count = new AtomicLong();
-        AtomicLong started = new AtomicLong();
-        try (var engine = bareEngine(bareProperties(settings, "no_data"), id -> {
-            if (count.incrementAndGet() == 1) {
-                started.set(System.nanoTime());
-            }
-        }, new AtomicBoolean())) {
-            awaitCount(count, rows);
-            double seconds = (System.nanoTime() - started.get()) / 1e9;
-            return (rows - 1) / seconds;
-        } finally {
-            dropDatabase("bench_bare_bulk_" + round, settings.source().slot());
-        }
-    }
-
-    @SuppressWarnings("try") // the running engine is the resource: it lives for the block
     private Latencies bareLatency() throws Exception {
         String url = database("bench_bare_latency");
         CaptureSettings settings = settings("bench_bare_latency", url);
@@ -316,18 +333,6 @@ final class CaptureBenchmark implements Callable<Integer> {
     }
 
     // ---- load ---------------------------------------------------------------------------------
-
-    private void writeBulk(String url, int rows) throws Exception {
-        try (Connection c = DriverManager.getConnection(url);
-             PreparedStatement s = c.prepareStatement("INSERT INTO bench SELECT g, g % 1000, md5(g::text) "
-                     + "FROM generate_series(?::bigint, ?::bigint) g")) {
-            for (long from = 0; from < rows; from += txSize) {
-                s.setLong(1, from);
-                s.setLong(2, Math.min(rows, from + txSize) - 1);
-                s.executeUpdate();
-            }
-        }
-    }
 
     /** Single-row transactions at {@code rate} a second; records each commit's time by id. */
     private void writePaced(String url, java.util.function.BiConsumer<Long, Long> committed) throws Exception {
@@ -354,28 +359,6 @@ final class CaptureBenchmark implements Callable<Integer> {
                 throw new IllegalStateException("capture did not start streaming within 60 s");
             }
             Thread.sleep(20);
-        }
-    }
-
-    /** Waits until the slot confirms {@code position}: capture stored its offsets past it. */
-    private static void awaitConfirmed(String url, String slot, io.outpost.core.SourcePosition position) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        try (Connection c = DriverManager.getConnection(url);
-             PreparedStatement s = c.prepareStatement(
-                     "SELECT coalesce(confirmed_flush_lsn, '0/0')::text FROM pg_replication_slots WHERE slot_name = ?")) {
-            s.setString(1, slot);
-            while (true) {
-                try (var rs = s.executeQuery()) {
-                    // capture confirms one below the commit (TransactionAssembler.endOffsets says why)
-                    if (rs.next() && position.lsn() - 1 <= io.outpost.core.SourcePosition.parse(rs.getString(1)).lsn()) {
-                        return;
-                    }
-                }
-                if (System.nanoTime() > deadline) {
-                    throw new IllegalStateException("capture did not store its offsets within 60 s");
-                }
-                Thread.sleep(20);
-            }
         }
     }
 
@@ -431,7 +414,7 @@ final class CaptureBenchmark implements Callable<Integer> {
         json.put("benchmark", "capture");
         json.put("cores", Runtime.getRuntime().availableProcessors());
         json.put("bulk", Map.of("rows", rows, "transaction_size", txSize,
-                "rounds", rounds, "outpost_rows_per_s", Math.round(outpostBulk),
+                "rounds", rounds, "warm_up_rounds", warmUpRounds, "outpost_rows_per_s", Math.round(outpostBulk),
                 "bare_debezium_rows_per_s", Math.round(bareBulk), "ratio", Latencies.round(ratio),
                 "outpost_rounds_rows_per_s", outpostRounds.stream().map(Math::round).toList(),
                 "bare_debezium_rounds_rows_per_s", bareRounds.stream().map(Math::round).toList()));
