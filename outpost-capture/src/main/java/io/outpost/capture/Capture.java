@@ -269,7 +269,8 @@ public final class Capture implements AutoCloseable {
         return next.compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : next;
     }
 
-    private static String describe(Throwable failure) {
+    /** One line on why the engine stopped, with the fix where the cause is known to need one. */
+    static String describe(Throwable failure) {
         if (failure instanceof OutpostException outpost) {
             return outpost.getMessage(); // ours say what failed and where
         }
@@ -278,7 +279,12 @@ public final class Capture implements AutoCloseable {
             root = root.getCause();
         }
         String message = root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
-        return "the engine stopped: " + message.lines().findFirst().orElse(message);
+        String line = "the engine stopped: " + message.lines().findFirst().orElse(message);
+        if (message.contains("all replication slots are in use")) {
+            line += " (the source's max_replication_slots is reached: drop the slots nothing uses any more "
+                    + "with pg_drop_replication_slot, or raise max_replication_slots and restart PostgreSQL)";
+        }
+        return line;
     }
 
     /** Closes the engine, waiting at most 15 s (a broker that is gone can hold Debezium's close for minutes). */
