@@ -49,10 +49,7 @@ public final class ChangeCodec {
             // keep numeric scale: 12.50 stays 12.50, not 12.5
             .configure(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES, false);
 
-    private ChangeCodec() {
-    }
-
-    // the envelope's field names, escaped and encoded once
+    // the field names of every record and of row changes (most of the log), escaped and encoded once
     private static final SerializedString V = new SerializedString("v");
     private static final SerializedString TYPE = new SerializedString("type");
     private static final SerializedString SOURCE = new SerializedString("source");
@@ -64,7 +61,9 @@ public final class ChangeCodec {
     private static final SerializedString KEY = new SerializedString("key");
     private static final SerializedString BEFORE = new SerializedString("before");
     private static final SerializedString AFTER = new SerializedString("after");
-    private static final SerializedString ROW = new SerializedString("row");
+
+    private ChangeCodec() {
+    }
 
     /** Writes the envelope straight to bytes with a streaming generator: no tree per record. */
     public static byte[] encode(ChangeRecord record) {
@@ -75,77 +74,67 @@ public final class ChangeCodec {
             g.writeFieldName(V);
             g.writeNumber(VERSION);
             g.writeFieldName(TYPE);
-            if (record instanceof RowChange) {
-                g.writeString(ROW); // the common case, without the switch below
-            } else {
-                g.writeString(switch (record) {
-                    case RowChange ignored -> "row";
-                    case TransactionEnd ignored -> "tx";
-                    case TableSchema ignored -> "schema";
-                    case Fence ignored -> "fence";
-                    case Heartbeat ignored -> "heartbeat";
-                });
-            }
+            g.writeString(switch (record) {
+                case RowChange ignored -> "row";
+                case TransactionEnd ignored -> "tx";
+                case TableSchema ignored -> "schema";
+                case Fence ignored -> "fence";
+                case Heartbeat ignored -> "heartbeat";
+            });
             g.writeFieldName(SOURCE);
             g.writeString(record.source());
             g.writeFieldName(POSITION);
             g.writeString(record.position().toString());
             g.writeFieldName(SEQ);
             g.writeNumber(record.sequence());
-            if (record instanceof RowChange row) {
-                g.writeFieldName(TX);
-                g.writeString(row.transactionId());
-                g.writeFieldName(TABLE);
-                g.writeString(row.table());
-                g.writeFieldName(OP);
-                g.writeString(row.operation().code());
-                g.writeFieldName(KEY);
-                writeValue(g, row.key());
-                g.writeFieldName(BEFORE);
-                writeValue(g, row.before());
-                g.writeFieldName(AFTER);
-                writeValue(g, row.after());
-            } else {
-                writeOther(g, record);
+            switch (record) {
+                case RowChange row -> {
+                    g.writeFieldName(TX);
+                    g.writeString(row.transactionId());
+                    g.writeFieldName(TABLE);
+                    g.writeString(row.table());
+                    g.writeFieldName(OP);
+                    g.writeString(row.operation().code());
+                    g.writeFieldName(KEY);
+                    writeValue(g, row.key());
+                    g.writeFieldName(BEFORE);
+                    writeValue(g, row.before());
+                    g.writeFieldName(AFTER);
+                    writeValue(g, row.after());
+                }
+                case TransactionEnd end -> {
+                    g.writeStringField("tx", end.transactionId());
+                    g.writeStringField("commit_time", end.commitTime().toString());
+                    g.writeNumberField("events", end.eventCount());
+                }
+                case TableSchema schema -> {
+                    g.writeStringField("table", schema.table());
+                    g.writeArrayFieldStart("columns");
+                    for (TableSchema.Column column : schema.columns()) {
+                        g.writeStartObject();
+                        g.writeStringField("name", column.name());
+                        g.writeStringField("type", column.type());
+                        g.writeBooleanField("nullable", column.nullable());
+                        g.writeEndObject();
+                    }
+                    g.writeEndArray();
+                    g.writeArrayFieldStart("primary_key");
+                    for (String key : schema.primaryKey()) {
+                        g.writeString(key);
+                    }
+                    g.writeEndArray();
+                }
+                case Fence fence -> {
+                    g.writeStringField("id", fence.id());
+                    g.writeStringField("time", fence.time().toString());
+                }
+                case Heartbeat heartbeat -> g.writeStringField("time", heartbeat.time().toString());
             }
             g.writeEndObject();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
         return bytes.toByteArray();
-    }
-
-    private static void writeOther(JsonGenerator g, ChangeRecord record) throws IOException {
-        switch (record) {
-            case RowChange row -> throw new IllegalArgumentException("a row change is written by encode: " + row);
-            case TransactionEnd end -> {
-                g.writeStringField("tx", end.transactionId());
-                g.writeStringField("commit_time", end.commitTime().toString());
-                g.writeNumberField("events", end.eventCount());
-            }
-            case TableSchema schema -> {
-                g.writeStringField("table", schema.table());
-                g.writeArrayFieldStart("columns");
-                for (TableSchema.Column column : schema.columns()) {
-                    g.writeStartObject();
-                    g.writeStringField("name", column.name());
-                    g.writeStringField("type", column.type());
-                    g.writeBooleanField("nullable", column.nullable());
-                    g.writeEndObject();
-                }
-                g.writeEndArray();
-                g.writeArrayFieldStart("primary_key");
-                for (String key : schema.primaryKey()) {
-                    g.writeString(key);
-                }
-                g.writeEndArray();
-            }
-            case Fence fence -> {
-                g.writeStringField("id", fence.id());
-                g.writeStringField("time", fence.time().toString());
-            }
-            case Heartbeat heartbeat -> g.writeStringField("time", heartbeat.time().toString());
-        }
     }
 
     /**

@@ -62,7 +62,7 @@ final class CaptureBenchmark implements Callable<Integer> {
     int warmUpRounds;
 
     @Option(names = "--rounds", defaultValue = "5",
-            description = "Measured bulk rounds after the warm-up round; the report gives the median (default: ${DEFAULT-VALUE}).")
+            description = "Measured bulk rounds after the warm-up rounds; the report gives the median (default: ${DEFAULT-VALUE}).")
     int rounds;
 
     @Option(names = "--tx-size", defaultValue = "1000", description = "Rows per bulk transaction (default: ${DEFAULT-VALUE}).")
