@@ -9,8 +9,11 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
@@ -35,12 +38,20 @@ public final class KafkaChangeLog implements ChangeLog {
 
     private final String topic;
     private final KafkaProducer<String, byte[]> producer;
+    /** Runs {@link KafkaProducer#flush} for {@link #sendNow}, which must not wait for it. */
+    private final ExecutorService sender;
+    private final AtomicBoolean sendRequested = new AtomicBoolean();
     /** The first refused record: after it this log sends nothing more (a new one must be opened). */
     private volatile OutpostException failure;
 
     private KafkaChangeLog(String topic, KafkaProducer<String, byte[]> producer) {
         this.topic = topic;
         this.producer = producer;
+        this.sender = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "outpost-log-sender-" + topic);
+            t.setDaemon(true);
+            return t;
+        });
     }
 
     /**
@@ -57,7 +68,12 @@ public final class KafkaChangeLog implements ChangeLog {
         config.put(ProducerConfig.ACKS_CONFIG, "all");
         config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         config.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 5);
-        config.put(ProducerConfig.LINGER_MS_CONFIG, 0);
+        // A record waits up to 20 ms for more to share a request with, unless the writer says it has
+        // nothing more for now (sendNow, flush), which capture does after each of the engine's
+        // batches: a request then carries what a batch appended, and the broker handles a few large
+        // requests instead of many small ones (bulk capture went from 0.84 to about 1.0 of the bare
+        // engine, docs/decisions.md) without a lone transaction waiting for the linger.
+        config.put(ProducerConfig.LINGER_MS_CONFIG, 20);
         // Batches of up to 256 KiB rather than 16: at bulk rates a request carries a whole
         // transaction's records, which cut the broker's and the producer's CPU per record (bulk
         // capture 0.71 → 0.77-0.83 of the bare engine, docs/decisions.md); a lone transaction still goes at once.
@@ -168,8 +184,40 @@ public final class KafkaChangeLog implements ChangeLog {
         return done;
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>The producer's only way to send at once is {@link KafkaProducer#flush}, which blocks until
+     * everything is acknowledged: it runs on a thread of its own. Requests that come while one runs
+     * are folded into one more; one that comes after the flag is cleared gets a flush of its own,
+     * so no append is left to the linger.
+     */
+    @Override
+    public void sendNow() {
+        if (sendRequested.compareAndSet(false, true)) {
+            try {
+                sender.execute(() -> {
+                    sendRequested.set(false);
+                    producer.flush();
+                });
+            } catch (java.util.concurrent.RejectedExecutionException closed) {
+                sendRequested.set(false); // closing: close() sends what is left
+            }
+        }
+    }
+
+    @Override
+    public void flush() {
+        producer.flush();
+        OutpostException refused = failure;
+        if (refused != null) {
+            throw refused;
+        }
+    }
+
     @Override
     public void close() {
+        sender.shutdown();
         producer.close(Duration.ofSeconds(30));
     }
 }

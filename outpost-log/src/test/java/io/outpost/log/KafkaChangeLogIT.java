@@ -66,6 +66,38 @@ class KafkaChangeLogIT {
         assertThat(readAll("outpost.order_test.changes", written.size())).containsExactlyElementsOf(written);
     }
 
+    @Test
+    void flushReturnsOnceEverythingAppendedIsDurable() {
+        String bootstrap = EmbeddedKafka.shared().bootstrapServers();
+        try (KafkaChangeLog log = KafkaChangeLog.open(bootstrap, "outpost.flush_test.changes", Optional.empty())) {
+            var first = log.append(transaction(1, 3));
+            var second = log.append(transaction(2, 2));
+            log.flush();
+
+            assertThat(first).isCompleted();
+            assertThat(second).isCompleted();
+        }
+        List<ChangeRecord> written = new ArrayList<>(transaction(1, 3));
+        written.addAll(transaction(2, 2));
+        assertThat(readAll("outpost.flush_test.changes", written.size())).containsExactlyElementsOf(written);
+    }
+
+    @Test
+    void sendNowReturnsAtOnceAndTheAppendsStillComplete() {
+        String bootstrap = EmbeddedKafka.shared().bootstrapServers();
+        List<ChangeRecord> written = new ArrayList<>();
+        try (KafkaChangeLog log = KafkaChangeLog.open(bootstrap, "outpost.send_now_test.changes", Optional.empty())) {
+            List<java.util.concurrent.CompletableFuture<Void>> appends = new ArrayList<>();
+            for (long tx = 1; tx <= 50; tx++) {
+                appends.add(log.append(transaction(tx, 2)));
+                written.addAll(transaction(tx, 2));
+                log.sendNow();
+            }
+            appends.forEach(java.util.concurrent.CompletableFuture::join);
+        }
+        assertThat(readAll("outpost.send_now_test.changes", written.size())).containsExactlyElementsOf(written);
+    }
+
     private static RowChange rowWithText(long lsn, String text) {
         SourcePosition at = SourcePosition.ofLsn(lsn);
         return new RowChange("shop", at, 0, "xid:" + at, "public.documents", Operation.CREATE,
@@ -95,6 +127,8 @@ class KafkaChangeLogIT {
             assertThatThrownBy(refused::join).hasCauseInstanceOf(OutpostException.Retriable.class)
                     .hasMessageContaining("did not take the record at 0/2/0");
             assertThatThrownBy(later::join).hasMessageContaining("did not take the record at 0/2/0");
+            assertThatThrownBy(log::flush).isInstanceOf(OutpostException.Retriable.class)
+                    .hasMessageContaining("did not take the record at 0/2/0");
         }
         // one more than was sent before the refusal, to see that nothing follows it
         assertThat(readAll("outpost.refused_test.changes", 3, Duration.ofSeconds(3)))

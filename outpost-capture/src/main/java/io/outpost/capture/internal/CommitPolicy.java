@@ -24,6 +24,11 @@ public final class CommitPolicy implements OffsetCommitPolicy {
         requested = true;
     }
 
+    /** Whether a commit is waiting for its first chance: the batch that asked for it should not be left unacknowledged. */
+    public boolean commitRequested() {
+        return requested;
+    }
+
     @Override
     public boolean performCommit(long numberOfMessagesSinceLastCommit, Duration timeSinceLastCommit) {
         if (numberOfMessagesSinceLastCommit == 0) {

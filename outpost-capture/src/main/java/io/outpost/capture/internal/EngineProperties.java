@@ -9,6 +9,9 @@ import org.postgresql.Driver;
 /** The Debezium engine's configuration for a capture (FACTS.md has why for most lines). */
 public final class EngineProperties {
 
+    /** The most events the engine hands over at once: a batch this large means more are waiting. */
+    public static final int MAX_BATCH_SIZE = 2048;
+
     private EngineProperties() {
     }
 
@@ -58,7 +61,7 @@ public final class EngineProperties {
         p.setProperty("slot.drop.on.stop", "false");
         // Failures surface to Outpost's supervisor, which restarts with backoff and one log line an attempt.
         p.setProperty("errors.max.retries", "0");
-        p.setProperty("max.batch.size", "2048");
+        p.setProperty("max.batch.size", Integer.toString(MAX_BATCH_SIZE));
         p.setProperty("max.queue.size", "8192");
         // Offsets in Kafka, next to the log, where a standby on another machine can read them.
         p.setProperty("offset.storage", "org.apache.kafka.connect.storage.KafkaOffsetBackingStore");
@@ -69,6 +72,10 @@ public final class EngineProperties {
         // where a missing offset would force a new snapshot); this is the interval it uses.
         p.setProperty("offset.flush.interval.ms", "1000");
         p.setProperty("bootstrap.servers", settings.bootstrapServers());
+        // Kafka Connect's offset store builds its producer from these properties: without this it
+        // lingers 5 ms (Kafka 4's default) on every commit, and the engine waits for the commit
+        // between two batches (a commit took 7-9 ms, 2-4 ms with it)
+        p.setProperty("linger.ms", "0");
         return p;
     }
 }

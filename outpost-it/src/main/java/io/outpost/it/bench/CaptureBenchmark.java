@@ -31,6 +31,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongConsumer;
+import java.util.function.LongSupplier;
 import org.apache.kafka.connect.data.Struct;
 import org.apache.kafka.connect.source.SourceRecord;
 import picocli.CommandLine.Command;
@@ -41,7 +42,7 @@ import picocli.CommandLine.Option;
  * no mapping: a consumer that only counts) measured in the same run on the same database server:
  * <ol>
  *   <li>bulk throughput: with each side's engine running, bursts of {@code rows} rows in transactions
- *       of {@code txSize} committed at once (see {@link BulkSide}), rows/s from the first row published
+ *       of {@code txSize} committed at once (see {@link #bulkRound}), rows/s from the first row published
  *       to the last; the median of the measured rounds, after warm-up rounds;</li>
  *   <li>latency at {@code rate} single-row transactions a second: from the commit (as the writing
  *       client sees it) to the row being readable from the change log (Outpost) or handed to the
@@ -97,21 +98,19 @@ final class CaptureBenchmark implements Callable<Integer> {
                     + "(Outpost and bare Debezium taking turns to go first)%n", warmUpRounds, rounds, rows, txSize);
             List<Double> outpostRounds = new ArrayList<>();
             List<Double> bareRounds = new ArrayList<>();
-            try (BulkSide outpost = outpostSide(); BulkSide bare = bareSide()) {
-                for (int round = 1 - warmUpRounds; round <= rounds; round++) {
-                    String name = round <= 0 ? "warmup" + (round + warmUpRounds) : "r" + round;
-                    boolean outpostFirst = round % 2 == 0;
-                    double outpostRate = outpostFirst ? outpost.burst() : 0;
-                    double bareRate = bare.burst();
-                    if (!outpostFirst) {
-                        outpostRate = outpost.burst();
-                    }
-                    System.out.printf("bulk %-8s Outpost %,8.0f rows/s   bare Debezium %,8.0f rows/s   ratio %.2f%n",
-                            name, outpostRate, bareRate, outpostRate / bareRate);
-                    if (round > 0) {
-                        outpostRounds.add(outpostRate);
-                        bareRounds.add(bareRate);
-                    }
+            for (int round = 1 - warmUpRounds; round <= rounds; round++) {
+                String name = round <= 0 ? "warmup" + (round + warmUpRounds) : "r" + round;
+                boolean outpostFirst = round % 2 == 0;
+                double outpostRate = outpostFirst ? bulkRound("outpost", name) : 0;
+                double bareRate = bulkRound("bare", name);
+                if (!outpostFirst) {
+                    outpostRate = bulkRound("outpost", name);
+                }
+                System.out.printf("bulk %-8s Outpost %,8.0f rows/s   bare Debezium %,8.0f rows/s   ratio %.2f%n",
+                        name, outpostRate, bareRate, outpostRate / bareRate);
+                if (round > 0) {
+                    outpostRounds.add(outpostRate);
+                    bareRounds.add(bareRate);
                 }
             }
             System.out.printf("latency: %,d single-row transactions at %d/s, Outpost…%n", latencyTransactions, rate);
@@ -143,97 +142,120 @@ final class CaptureBenchmark implements Callable<Integer> {
         return url;
     }
 
-    /**
-     * One side of the bulk comparison, running for all rounds (a capture starts once and runs for
-     * days: restarting it each round measured its start-up, and the JIT compiler's work on it).
-     * Each round writes {@code rows} rows as open transactions of {@code txSize} rows, one per
-     * connection, lets the slot's sender take them in, then commits them all at once: the log
-     * receives a burst of committed transactions, as from a bulk job on the monolith. The rate runs
-     * from the first row of the burst published (Outpost) or handed over (bare) to the last.
-     */
-    private final class BulkSide implements AutoCloseable {
-        private final AutoCloseable engine;
-        private final java.util.function.LongSupplier published;
-        private final List<Connection> writers = new ArrayList<>();
-        private long nextId;
+    /** A side's engine, running on its own database, and how many rows of the bench table it has published. */
+    private record Running(AutoCloseable engine, LongSupplier published) {
+    }
 
-        BulkSide(String url, AutoCloseable engine, java.util.function.LongSupplier published) throws Exception {
-            this.engine = engine;
-            this.published = published;
+    /**
+     * One bulk round of one side, alone on the machine: a fresh database and replication slot, the
+     * side's engine started and streaming, then a burst (timed from its first row published to its
+     * last), then the engine stopped and the database dropped. Only one engine runs at a time: an
+     * idle Debezium engine is not idle (its queue's poll loop wakes every poll interval, and
+     * spins in the last millisecond of each), and the other side's would take CPU from the side
+     * measured, more from the one that needs more of it. Engines start afresh each round, but in the same
+     * JVM, so the warm-up rounds leave the compiled code of both in place.
+     *
+     * <p>The burst: {@code rows} rows written as open transactions of {@code txSize} rows, one per
+     * connection; once the slot's sender has read them from the WAL, all are committed at once, as
+     * from a bulk job on the monolith.
+     */
+    private double bulkRound(String side, String round) throws Exception {
+        String name = "bench_" + side + "_" + round;
+        String url = database(name);
+        CaptureSettings settings = settings(name, url);
+        List<Connection> writers = new ArrayList<>();
+        try {
             for (int i = 0; i < rows; i += txSize) {
                 Connection c = DriverManager.getConnection(url);
                 c.setAutoCommit(false);
                 writers.add(c);
             }
-        }
-
-        double burst() throws Exception {
-            long before = published.getAsLong();
-            for (Connection writer : writers) {
-                try (PreparedStatement s = writer.prepareStatement("INSERT INTO bench SELECT g, g % 1000, md5(g::text) "
-                        + "FROM generate_series(?::bigint, ?::bigint) g")) {
-                    s.setLong(1, nextId);
-                    s.setLong(2, nextId + txSize - 1);
-                    s.executeUpdate();
-                }
-                nextId += txSize;
+            Running running = side.equals("outpost") ? outpostEngine(settings) : bareEngine(settings);
+            try {
+                return burst(writers, running.published());
+            } finally {
+                running.engine().close();
             }
-            Thread.sleep(500); // the slot's sender reads the open transactions' rows from the WAL
-            for (Connection writer : writers) {
-                writer.commit();
-            }
-            long expected = before + (long) writers.size() * txSize;
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(300);
-            long first;
-            while ((first = published.getAsLong()) == before) {
-                Thread.onSpinWait();
-                check(deadline, before, expected);
-            }
-            long started = System.nanoTime();
-            while (published.getAsLong() < expected) {
-                Thread.sleep(1);
-                check(deadline, before, expected);
-            }
-            return (expected - first) / ((System.nanoTime() - started) / 1e9);
-        }
-
-        private void check(long deadline, long before, long expected) {
-            if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("only " + (published.getAsLong() - before) + " of " + (expected - before)
-                        + " rows arrived within 300 s");
-            }
-        }
-
-        @Override
-        public void close() throws java.sql.SQLException {
+        } finally {
             for (Connection writer : writers) {
                 writer.close();
             }
-            try {
-                engine.close();
-            } catch (java.sql.SQLException | RuntimeException e) {
-                throw e;
-            } catch (Exception e) {
-                throw new IllegalStateException("stopping the engine: " + e.getMessage(), e);
-            }
+            drop(name, settings.source().slot());
         }
     }
 
-    private BulkSide outpostSide() throws Exception {
-        String url = database("bench_outpost_bulk");
-        Capture capture = Capture.start(settings("bench_outpost_bulk", url));
-        awaitStreaming(capture);
-        return new BulkSide(url, capture, () -> capture.status().rows());
+    private double burst(List<Connection> writers, LongSupplier published) throws Exception {
+        long before = published.getAsLong();
+        long nextId = 0;
+        for (Connection writer : writers) {
+            try (PreparedStatement s = writer.prepareStatement("INSERT INTO bench SELECT g, g % 1000, md5(g::text) "
+                    + "FROM generate_series(?::bigint, ?::bigint) g")) {
+                s.setLong(1, nextId);
+                s.setLong(2, nextId + txSize - 1);
+                s.executeUpdate();
+            }
+            nextId += txSize;
+        }
+        Thread.sleep(500); // the slot's sender reads the open transactions' rows from the WAL
+        for (Connection writer : writers) {
+            writer.commit();
+        }
+        long expected = before + (long) writers.size() * txSize;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(300);
+        long first;
+        while ((first = published.getAsLong()) == before) {
+            Thread.onSpinWait();
+            check(deadline, published, before, expected);
+        }
+        long started = System.nanoTime();
+        while (published.getAsLong() < expected) {
+            Thread.sleep(1);
+            check(deadline, published, before, expected);
+        }
+        return (expected - first) / ((System.nanoTime() - started) / 1e9);
     }
 
-    private BulkSide bareSide() throws Exception {
-        String url = database("bench_bare_bulk");
+    private static void check(long deadline, LongSupplier published, long before, long expected) {
+        if (System.nanoTime() > deadline) {
+            throw new IllegalStateException("only " + (published.getAsLong() - before) + " of " + (expected - before)
+                    + " rows arrived within 300 s");
+        }
+    }
+
+    /** Drops a round's database and its replication slot (once the stopped engine's sender is gone). */
+    private void drop(String database, String slot) throws Exception {
+        try (Connection c = postgres.connect("postgres"); Statement s = c.createStatement()) {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (true) {
+                try (var rs = s.executeQuery("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots "
+                        + "WHERE slot_name = '" + slot + "'")) {
+                    while (rs.next()) {
+                        // dropped
+                    }
+                    break;
+                } catch (java.sql.SQLException e) {
+                    if (!"55006".equals(e.getSQLState()) || System.nanoTime() > deadline) { // object in use
+                        throw e;
+                    }
+                    Thread.sleep(50);
+                }
+            }
+            s.execute("DROP DATABASE IF EXISTS " + database + " WITH (FORCE)");
+        }
+    }
+
+    private Running outpostEngine(CaptureSettings settings) throws Exception {
+        Capture capture = Capture.start(settings);
+        awaitStreaming(capture);
+        return new Running(capture, () -> capture.status().rows());
+    }
+
+    private Running bareEngine(CaptureSettings settings) throws Exception {
         AtomicBoolean streaming = new AtomicBoolean();
         AtomicLong count = new AtomicLong();
-        var engine = bareEngine(bareProperties(settings("bench_bare_bulk", url), "initial"), id -> count.incrementAndGet(),
-                streaming);
+        var engine = bareEngine(bareProperties(settings, "initial"), id -> count.incrementAndGet(), streaming);
         awaitTrue(streaming);
-        return new BulkSide(url, engine, count::get);
+        return new Running(engine, count::get);
     }
 
     private Latencies outpostLatency() throws Exception {
