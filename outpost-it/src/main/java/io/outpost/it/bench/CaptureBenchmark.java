@@ -172,7 +172,7 @@ final class CaptureBenchmark implements Callable<Integer> {
             }
             Running running = side.equals("outpost") ? outpostEngine(settings) : bareEngine(settings);
             try {
-                return burst(writers, running.published());
+                return burst(writers, running.published(), settings.source().slot());
             } finally {
                 running.engine().close();
             }
@@ -184,7 +184,7 @@ final class CaptureBenchmark implements Callable<Integer> {
         }
     }
 
-    private double burst(List<Connection> writers, LongSupplier published) throws Exception {
+    private double burst(List<Connection> writers, LongSupplier published, String slot) throws Exception {
         long before = published.getAsLong();
         long nextId = 0;
         for (Connection writer : writers) {
@@ -196,7 +196,7 @@ final class CaptureBenchmark implements Callable<Integer> {
             }
             nextId += txSize;
         }
-        Thread.sleep(500); // the slot's sender reads the open transactions' rows from the WAL
+        awaitDecoded(slot);
         for (Connection writer : writers) {
             writer.commit();
         }
@@ -204,7 +204,7 @@ final class CaptureBenchmark implements Callable<Integer> {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(300);
         long first;
         while ((first = published.getAsLong()) == before) {
-            Thread.onSpinWait();
+            java.util.concurrent.locks.LockSupport.parkNanos(100_000);
             check(deadline, published, before, expected);
         }
         long started = System.nanoTime();
@@ -213,6 +213,35 @@ final class CaptureBenchmark implements Callable<Integer> {
             check(deadline, published, before, expected);
         }
         return (expected - first) / ((System.nanoTime() - started) / 1e9);
+    }
+
+    /**
+     * Waits until the slot's sender has decoded the WAL written so far (its {@code sent_lsn} is
+     * where its reading has got to, also for transactions still open), so that the burst's
+     * timing does not include a variable part of PostgreSQL's decoding of the open transactions.
+     */
+    private void awaitDecoded(String slot) throws Exception {
+        try (Connection c = postgres.connect("postgres"); Statement s = c.createStatement()) {
+            String written;
+            try (var rs = s.executeQuery("SELECT pg_current_wal_lsn()")) {
+                rs.next();
+                written = rs.getString(1);
+            }
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (true) {
+                try (var rs = s.executeQuery("SELECT r.sent_lsn >= '" + written + "'::pg_lsn FROM pg_stat_replication r "
+                        + "JOIN pg_replication_slots s ON s.active_pid = r.pid WHERE s.slot_name = '" + slot + "'")) {
+                    if (rs.next() && rs.getBoolean(1)) {
+                        return;
+                    }
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("the sender of slot " + slot + " did not read the WAL up to " + written
+                            + " within 60 s");
+                }
+                Thread.sleep(10);
+            }
+        }
     }
 
     private static void check(long deadline, LongSupplier published, long before, long expected) {
