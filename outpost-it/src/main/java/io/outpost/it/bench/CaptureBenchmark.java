@@ -73,8 +73,14 @@ final class CaptureBenchmark implements Callable<Integer> {
     int rate;
 
     @Option(names = "--latency-transactions", defaultValue = "2000",
-            description = "Transactions of the latency phase, the first 10% being warm-up (default: ${DEFAULT-VALUE}).")
+            description = "Measured transactions of the latency phase (default: ${DEFAULT-VALUE}).")
     int latencyTransactions;
+
+    @Option(names = "--latency-warm-up", defaultValue = "1000",
+            description = "Transactions written before the measured ones of the latency phase, on each side "
+                    + "(default: ${DEFAULT-VALUE}): the bulk rounds warm up other code paths than single-row "
+                    + "transactions take (the producer's and the broker's for small requests, the reader's fetches).")
+    int latencyWarmUp;
 
     @Option(names = "--out", defaultValue = "target/bench/capture.json", description = "Where the JSON report goes (default: ${DEFAULT-VALUE}).")
     Path out;
@@ -88,6 +94,11 @@ final class CaptureBenchmark implements Callable<Integer> {
             throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
                     "--rounds must be at least 1 and --warm-up-rounds at least 0 (they were " + rounds + " and "
                             + warmUpRounds + ")");
+        }
+        if (latencyTransactions < 100 || latencyWarmUp < 0 || rate < 1) {
+            throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
+                    "--latency-transactions must be at least 100, --latency-warm-up at least 0 and --rate at least 1 "
+                            + "(they were " + latencyTransactions + ", " + latencyWarmUp + " and " + rate + ")");
         }
         Files.createDirectories(out.toAbsolutePath().getParent());
         System.out.println("capture benchmark: starting embedded PostgreSQL and Kafka…");
@@ -113,7 +124,8 @@ final class CaptureBenchmark implements Callable<Integer> {
                     bareRounds.add(bareRate);
                 }
             }
-            System.out.printf("latency: %,d single-row transactions at %d/s, Outpost…%n", latencyTransactions, rate);
+            System.out.printf("latency: %,d single-row transactions at %d/s after %,d to warm up, Outpost…%n",
+                    latencyTransactions, rate, latencyWarmUp);
             Latencies outpostLatency = outpostLatency();
             System.out.println("latency: bare Debezium…");
             Latencies bareLatency = bareLatency();
@@ -292,7 +304,7 @@ final class CaptureBenchmark implements Callable<Integer> {
         CaptureSettings settings = settings("bench_outpost_latency", url);
         Map<Long, Long> committed = new ConcurrentHashMap<>();
         Latencies latencies = new Latencies();
-        int warmUp = latencyTransactions / 10;
+        int warmUp = latencyWarmUp;
         try (Capture capture = Capture.start(settings)) {
             awaitStreaming(capture);
             AtomicBoolean done = new AtomicBoolean();
@@ -317,7 +329,7 @@ final class CaptureBenchmark implements Callable<Integer> {
             reader.start();
             Thread.sleep(500); // the reader is at the log's end before the first write
             writePaced(url, committed::put);
-            awaitCount(seen, latencyTransactions);
+            awaitCount(seen, latencyWarmUp + latencyTransactions);
             done.set(true);
             reader.join();
         }
@@ -365,7 +377,7 @@ final class CaptureBenchmark implements Callable<Integer> {
         CaptureSettings settings = settings("bench_bare_latency", url);
         Map<Long, Long> committed = new ConcurrentHashMap<>();
         Latencies latencies = new Latencies();
-        int warmUp = latencyTransactions / 10;
+        int warmUp = latencyWarmUp;
         AtomicLong seen = new AtomicLong();
         AtomicBoolean streaming = new AtomicBoolean();
         try (var engine = bareEngine(bareProperties(settings, "initial"), id -> {
@@ -378,7 +390,7 @@ final class CaptureBenchmark implements Callable<Integer> {
         }, streaming)) {
             awaitTrue(streaming);
             writePaced(url, committed::put);
-            awaitCount(seen, latencyTransactions);
+            awaitCount(seen, latencyWarmUp + latencyTransactions);
         }
         return latencies;
     }
@@ -391,7 +403,7 @@ final class CaptureBenchmark implements Callable<Integer> {
         try (Connection c = DriverManager.getConnection(url);
              PreparedStatement s = c.prepareStatement("INSERT INTO bench VALUES (?, 1, 'x')")) {
             long start = System.nanoTime();
-            for (long i = 0; i < latencyTransactions; i++) {
+            for (long i = 0; i < latencyWarmUp + latencyTransactions; i++) {
                 long due = start + i * interval;
                 Pacing.awaitDue(due);
                 s.setLong(1, i);
@@ -459,7 +471,7 @@ final class CaptureBenchmark implements Callable<Integer> {
         System.out.printf("%-34s %12.2f %15.2f %8.2f%n", "commit → published max, ms", outpost.max(), bare.max(),
                 outpost.max() / bare.max());
         System.out.printf("(latency: %,d transactions at %d/s after %,d warm-up; Outpost = readable from the change log, "
-                + "bare = handed to the consumer)%n", outpost.count(), rate, latencyTransactions / 10);
+                + "bare = handed to the consumer)%n", outpost.count(), rate, latencyWarmUp);
 
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("benchmark", "capture");
@@ -469,7 +481,7 @@ final class CaptureBenchmark implements Callable<Integer> {
                 "bare_debezium_rows_per_s", Math.round(bareBulk), "ratio", Latencies.round(ratio),
                 "outpost_rounds_rows_per_s", outpostRounds.stream().map(Math::round).toList(),
                 "bare_debezium_rounds_rows_per_s", bareRounds.stream().map(Math::round).toList()));
-        json.put("latency", Map.of("rate_per_s", rate, "transactions", latencyTransactions,
+        json.put("latency", Map.of("rate_per_s", rate, "transactions", latencyTransactions, "warm_up_transactions", latencyWarmUp,
                 "outpost", outpost.json(), "bare_debezium", bare.json()));
         json.put("targets", Map.of("throughput_met", throughputMet, "latency_met", latencyMet));
         new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(out.toFile(), json);
