@@ -198,7 +198,12 @@ public final class KafkaChangeLog implements ChangeLog {
             try {
                 sender.execute(() -> {
                     sendRequested.set(false);
-                    producer.flush();
+                    try {
+                        producer.flush();
+                    } catch (RuntimeException closedMeanwhile) {
+                        // flush fails only when the producer is closed or the thread interrupted, and
+                        // close() sends what is left; a record's own failure reaches its append's future
+                    }
                 });
             } catch (java.util.concurrent.RejectedExecutionException closed) {
                 sendRequested.set(false); // closing: close() sends what is left
