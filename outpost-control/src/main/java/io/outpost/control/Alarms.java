@@ -1,0 +1,111 @@
+package io.outpost.control;
+
+import io.outpost.control.internal.ObservationCodec;
+import io.outpost.core.region.Observation;
+import io.outpost.core.region.RegionHealth;
+import io.outpost.core.region.RegionStateChange;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What a change of a region's effective state sets off: a log line (WARN when a region goes DOWN
+ * or UNKNOWN, INFO otherwise), a count, and a POST of the change as JSON to every configured
+ * webhook, tried up to three times (1 s, then 2 s apart) and logged when it fails; a webhook never
+ * holds anything else up. A watch's first decision on a region that serves (UNKNOWN to UP or
+ * DEGRADED, as at every start) is logged and counted but not posted: it is not news, and every
+ * gateway's restart would page someone.
+ */
+public final class Alarms implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Alarms.class);
+    private static final Duration WEBHOOK_TIMEOUT = Duration.ofSeconds(5);
+    private static final int ATTEMPTS = 3;
+
+    private final String observer;
+    private final List<URI> webhooks;
+    private final HttpClient http;
+    private final AtomicLong raised = new AtomicLong();
+
+    /**
+     * @param observer the region whose watch raises these alarms (named in each, so a receiver can
+     *                 tell the same change reported by several regions apart)
+     */
+    public Alarms(String observer, List<String> webhooks) {
+        this.observer = observer;
+        this.webhooks = webhooks.stream().map(URI::create).toList();
+        this.http = HttpClient.newBuilder().connectTimeout(WEBHOOK_TIMEOUT)
+                .executor(Executors.newVirtualThreadPerTaskExecutor()).build();
+    }
+
+    /** Raises the alarm for {@code change}. Returns at once; webhooks are called in the background. */
+    public void raise(RegionStateChange change) {
+        raised.incrementAndGet();
+        String line = "region {} is {} (was {}), as seen from {}: {}";
+        String evidence = evidence(change.observations());
+        if (change.to() == RegionHealth.DOWN || change.to() == RegionHealth.UNKNOWN) {
+            LOG.warn(line, change.region(), change.to(), change.from(), observer, evidence);
+        } else {
+            LOG.info(line, change.region(), change.to(), change.from(), observer, evidence);
+        }
+        if (change.from() == RegionHealth.UNKNOWN && change.to() != RegionHealth.DOWN) {
+            return;
+        }
+        byte[] body = ObservationCodec.alarm(change, observer);
+        for (URI webhook : webhooks) {
+            post(webhook, body, change, 1);
+        }
+    }
+
+    private static String evidence(List<Observation> observations) {
+        if (observations.isEmpty()) {
+            return "no monitor has observed it recently";
+        }
+        return observations.stream().map(o -> "monitor " + o.monitor() + " says " + o.health()
+                + (o.detail().isEmpty() ? "" : " (" + o.detail() + ")")).collect(Collectors.joining(", "));
+    }
+
+    private void post(URI webhook, byte[] body, RegionStateChange change, int attempt) {
+        HttpRequest request = HttpRequest.newBuilder(webhook).timeout(WEBHOOK_TIMEOUT)
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build();
+        http.sendAsync(request, HttpResponse.BodyHandlers.discarding()).handle((response, failure) -> {
+            String problem = failure != null ? String.valueOf(failure.getCause() == null ? failure : failure.getCause())
+                    : response.statusCode() / 100 != 2 ? "HTTP " + response.statusCode() : null;
+            if (problem == null) {
+                return null;
+            }
+            if (attempt < ATTEMPTS) {
+                long delay = 1_000L << (attempt - 1);
+                LOG.warn("alarm webhook {} for region {} {} failed ({}); trying again in {} s", webhook,
+                        change.region(), change.to(), problem, delay / 1000);
+                CompletableFuture.delayedExecutor(delay, TimeUnit.MILLISECONDS)
+                        .execute(() -> post(webhook, body, change, attempt + 1));
+            } else {
+                LOG.warn("alarm webhook {} for region {} {} failed ({}) {} times; this alarm is not sent to it",
+                        webhook, change.region(), change.to(), problem, ATTEMPTS);
+            }
+            return null;
+        });
+    }
+
+    /** How many alarms this has raised. */
+    public long raised() {
+        return raised.get();
+    }
+
+    @Override
+    public void close() {
+        http.shutdownNow(); // a webhook still being tried is not waited for
+    }
+}

@@ -1,0 +1,113 @@
+package io.outpost.control;
+
+import io.outpost.core.config.HealthConfig;
+import io.outpost.core.region.Observation;
+import io.outpost.core.region.RegionHealth;
+import io.outpost.core.region.RegionStateChange;
+import java.time.InstantSource;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One region's view of every region's effective state: reads the region-state topic from its
+ * beginning, keeps the observations in {@link RegionStates}, decides each region's state every
+ * {@code health.probe-interval} (and when an observation arrives), raises an {@link Alarms alarm}
+ * for each change and tells its listeners (the gateway's breakers and routing).
+ */
+public final class RegionWatch implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(RegionWatch.class);
+
+    private final String observer;
+    private final RegionStates states;
+    private final Alarms alarms;
+    private final InstantSource clock;
+    private final List<Consumer<RegionStateChange>> listeners = new CopyOnWriteArrayList<>();
+    private final ScheduledExecutorService timer;
+    private RegionStateTopic.Reader reader;
+
+    private RegionWatch(String observer, Collection<String> regions, HealthConfig health, InstantSource clock) {
+        this.observer = observer;
+        this.states = new RegionStates(regions, health.observationTtl());
+        this.alarms = new Alarms(observer, health.webhooks());
+        this.clock = clock;
+        this.timer = Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().daemon()
+                .name("outpost-region-watch-" + observer).unstarted(r));
+    }
+
+    /**
+     * Starts watching.
+     *
+     * @param observer the region this watch runs in
+     * @param regions  every configured region
+     */
+    public static RegionWatch start(String bootstrapServers, String observer, Collection<String> regions,
+                                    HealthConfig health, InstantSource clock) {
+        RegionWatch watch = new RegionWatch(observer, regions, health, clock);
+        watch.reader = RegionStateTopic.Reader.start(bootstrapServers, "outpost-region-watch-" + observer, o -> {
+            if (watch.states.record(o)) {
+                watch.timer.execute(watch::evaluate);
+            }
+        });
+        long interval = health.probeInterval().toMillis();
+        watch.timer.scheduleAtFixedRate(watch::evaluate, interval, interval, TimeUnit.MILLISECONDS);
+        return watch;
+    }
+
+    /** Calls {@code listener} with every later change of a region's state, on the watch's thread. */
+    public void onChange(Consumer<RegionStateChange> listener) {
+        listeners.add(listener);
+    }
+
+    /** Only the timer thread decides, so changes reach listeners in order. */
+    private void evaluate() {
+        for (RegionStateChange change : states.evaluate(clock.instant())) {
+            alarms.raise(change);
+            for (Consumer<RegionStateChange> listener : listeners) {
+                try {
+                    listener.accept(change);
+                } catch (RuntimeException e) {
+                    LOG.error("region watch {}: a listener failed on the change of region {} to {}", observer,
+                            change.region(), change.to(), e);
+                }
+            }
+        }
+    }
+
+    /** The effective state of {@code region} as last decided. */
+    public RegionHealth state(String region) {
+        return states.effective(region);
+    }
+
+    /** Every region's effective state as last decided. */
+    public Map<String, RegionHealth> states() {
+        return states.effective();
+    }
+
+    /** The observations of {@code region} fresh now. */
+    public List<Observation> observations(String region) {
+        return states.observations(region, clock.instant());
+    }
+
+    /** How many alarms this watch has raised. */
+    public long alarmsRaised() {
+        return alarms.raised();
+    }
+
+    @Override
+    public void close() {
+        timer.shutdownNow();
+        if (reader != null) {
+            reader.close();
+        }
+        alarms.close();
+    }
+}

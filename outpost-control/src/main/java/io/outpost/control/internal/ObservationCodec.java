@@ -1,0 +1,105 @@
+package io.outpost.control.internal;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.outpost.core.region.Observation;
+import io.outpost.core.region.RegionHealth;
+import io.outpost.core.region.RegionStateChange;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+
+/**
+ * The JSON of an observation in the region-state topic (version 1):
+ * {@code {"v":1,"region":"eu-west","monitor":"us-east","health":"DOWN","observed_at":"2026-12-02T10:00:00Z","detail":"connection refused"}},
+ * and of an alarm as POSTed to webhooks.
+ */
+public final class ObservationCodec {
+
+    public static final int VERSION = 1;
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private ObservationCodec() {
+    }
+
+    public static byte[] encode(Observation o) {
+        return node(o).toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static ObjectNode node(Observation o) {
+        ObjectNode node = JSON.createObjectNode();
+        node.put("v", VERSION);
+        node.put("region", o.region());
+        node.put("monitor", o.monitor());
+        node.put("health", o.health().name());
+        node.put("observed_at", o.observedAt().toString());
+        node.put("detail", o.detail());
+        return node;
+    }
+
+    /**
+     * @throws IllegalArgumentException naming what is wrong when {@code bytes} is not a version-1 observation
+     */
+    public static Observation decode(byte[] bytes) {
+        JsonNode node;
+        try {
+            node = JSON.readTree(bytes);
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("not JSON: " + e.getOriginalMessage());
+        } catch (IOException e) {
+            throw new IllegalArgumentException("not JSON: " + e.getMessage());
+        }
+        if (node == null || !node.isObject()) {
+            throw new IllegalArgumentException("not a JSON object");
+        }
+        if (node.path("v").asInt(-1) != VERSION) {
+            throw new IllegalArgumentException("version " + node.path("v") + ", this reader knows version " + VERSION);
+        }
+        String region = text(node, "region");
+        String monitor = text(node, "monitor");
+        String health = text(node, "health");
+        String observedAt = text(node, "observed_at");
+        if (!health.equals("UP") && !health.equals("DEGRADED") && !health.equals("DOWN")) {
+            throw new IllegalArgumentException("health must be UP, DEGRADED or DOWN, but was " + health);
+        }
+        Instant at;
+        try {
+            at = Instant.parse(observedAt);
+        } catch (DateTimeParseException e) {
+            throw new IllegalArgumentException("observed_at is not an ISO-8601 instant: " + observedAt);
+        }
+        return new Observation(region, monitor, RegionHealth.valueOf(health), at, node.path("detail").asText(""));
+    }
+
+    private static String text(JsonNode node, String field) {
+        JsonNode value = node.get(field);
+        if (value == null || !value.isTextual()) {
+            throw new IllegalArgumentException("field " + field + " is missing or not text");
+        }
+        return value.asText();
+    }
+
+    /**
+     * An alarm as a webhook receives it: the region, its state before and now, when, which
+     * region's watch decided it, and the observations it rests on.
+     */
+    public static byte[] alarm(RegionStateChange change, String observer) {
+        ObjectNode node = JSON.createObjectNode();
+        node.put("v", VERSION);
+        node.put("region", change.region());
+        node.put("from", change.from().name());
+        node.put("to", change.to().name());
+        node.put("at", change.at().toString());
+        node.put("observer", observer);
+        var observations = node.putArray("observations");
+        change.observations().forEach(o -> {
+            ObjectNode entry = node(o);
+            entry.remove("v");
+            observations.add(entry);
+        });
+        return node.toString().getBytes(StandardCharsets.UTF_8);
+    }
+}

@@ -1,0 +1,188 @@
+package io.outpost.control;
+
+import static io.outpost.core.region.RegionHealth.DEGRADED;
+import static io.outpost.core.region.RegionHealth.DOWN;
+import static io.outpost.core.region.RegionHealth.UP;
+import static java.util.concurrent.TimeUnit.SECONDS;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpServer;
+import io.outpost.core.config.HealthConfig;
+import io.outpost.core.region.Observation;
+import io.outpost.core.region.RegionHealth;
+import io.outpost.embedded.EmbeddedKafka;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Three regions, a monitor and a watch in each, over the real region-state topic: each region's
+ * health endpoint is a real HTTP server on a port of its own whose answer the test sets (or which
+ * it stops), and a webhook receiver records the alarms.
+ */
+class RegionHealthIT {
+
+    private static final List<String> REGIONS = List.of("us-east", "eu-west", "ap-south");
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** A region's /outpost/health: answers with {@link #status}, or not at all once stopped. */
+    private static final class FakeRegion {
+        final HttpServer server;
+        volatile String status = "UP";
+
+        FakeRegion() throws IOException {
+            server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+            server.createContext("/outpost/health", exchange -> {
+                byte[] body = ("{\"status\":\"" + status + "\"}").getBytes(StandardCharsets.UTF_8);
+                exchange.getResponseHeaders().add("Content-Type", "application/json");
+                exchange.sendResponseHeaders("DOWN".equals(status) ? 503 : 200, body.length);
+                try (OutputStream out = exchange.getResponseBody()) {
+                    out.write(body);
+                }
+            });
+            server.start();
+        }
+
+        URI url() {
+            return URI.create("http://127.0.0.1:" + server.getAddress().getPort());
+        }
+    }
+
+    private final List<AutoCloseable> open = new ArrayList<>();
+    private final List<JsonNode> alarms = new CopyOnWriteArrayList<>();
+
+    @AfterEach
+    void close() throws Exception {
+        for (AutoCloseable c : open.reversed()) {
+            c.close();
+        }
+    }
+
+    private HttpServer webhook() throws IOException {
+        HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        server.createContext("/alarms", exchange -> {
+            alarms.add(JSON.readTree(exchange.getRequestBody().readAllBytes()));
+            exchange.sendResponseHeaders(204, -1);
+            exchange.close();
+        });
+        server.start();
+        open.add(() -> server.stop(0));
+        return server;
+    }
+
+    @Test
+    @DisplayName("every region's watch agrees on each region's state from the monitors' majority, and each change is an alarm")
+    void everyWatchFollowsTheMajority() throws Exception {
+        String bootstrap = EmbeddedKafka.shared().bootstrapServers();
+        RegionStateTopic.ensure(bootstrap);
+        HttpServer hook = webhook();
+        HealthConfig health = new HealthConfig(Duration.ofMillis(300), Duration.ofMillis(250), 2, 2, Duration.ofSeconds(2),
+                List.of("http://127.0.0.1:" + hook.getAddress().getPort() + "/alarms"));
+        Map<String, FakeRegion> regions = new LinkedHashMap<>();
+        Map<String, URI> gateways = new LinkedHashMap<>();
+        for (String region : REGIONS) {
+            FakeRegion fake = new FakeRegion();
+            open.add(() -> fake.server.stop(0));
+            regions.put(region, fake);
+            gateways.put(region, fake.url());
+        }
+        RegionStateTopic.Publisher publisher = RegionStateTopic.Publisher.open(bootstrap, "region-health-it");
+        open.add(publisher);
+        List<Observation> published = new CopyOnWriteArrayList<>();
+        open.add(RegionStateTopic.Reader.start(bootstrap, "region-health-it-reader", published::add));
+        Map<String, RegionWatch> watches = new LinkedHashMap<>();
+        for (String region : REGIONS) {
+            open.add(Monitor.start(region, gateways, health, publisher::publish, Clock.systemUTC()));
+            RegionWatch watch = RegionWatch.start(bootstrap, region, REGIONS, health, Clock.systemUTC());
+            open.add(watch);
+            watches.put(region, watch);
+        }
+
+        awaitEveryWatch(watches, "every region UP", Map.of("us-east", UP, "eu-west", UP, "ap-south", UP));
+
+        regions.get("eu-west").status = "DOWN";          // answers 503: its store is gone
+        regions.get("ap-south").server.stop(0);         // answers nothing: connection refused
+        regions.get("us-east").status = "DEGRADED";     // serves queries, its monolith breaker is open
+        awaitEveryWatch(watches, "eu-west and ap-south DOWN, us-east DEGRADED",
+                Map.of("us-east", DEGRADED, "eu-west", DOWN, "ap-south", DOWN));
+        assertThat(watches.get("us-east").observations("ap-south"))
+                .as("every monitor's fresh observation of ap-south says why")
+                .hasSize(3).allSatisfy(o -> assertThat(o.detail()).isEqualTo("connection refused"));
+        assertThat(watches.get("us-east").observations("eu-west"))
+                .anySatisfy(o -> assertThat(o.detail()).isEqualTo("HTTP 503, status DOWN"));
+        // while eu-west comes back, a monitor that has seen one good probe still says DOWN, and says why
+        regions.get("eu-west").status = "UP";
+        await().alias("a monitor published eu-west's first good probe while it still counted DOWN").atMost(10, SECONDS)
+                .untilAsserted(() -> assertThat(published).anySatisfy(o -> {
+                    assertThat(o.region()).isEqualTo("eu-west");
+                    assertThat(o.health()).isEqualTo(DOWN);
+                    assertThat(o.detail()).isEqualTo("HTTP 200, status UP; good probe 1 of 2 before UP");
+                }));
+
+        awaitEveryWatch(watches, "eu-west UP again", Map.of("us-east", DEGRADED, "eu-west", UP, "ap-south", DOWN));
+
+        await().alias("the webhook received eu-west's alarms from every region's watch").atMost(10, SECONDS)
+                .untilAsserted(() -> assertThat(alarms.stream().filter(a -> a.path("region").asText().equals("eu-west"))
+                        .map(a -> a.path("observer").asText() + ":" + a.path("from").asText() + "→" + a.path("to").asText())
+                        .toList()).contains(
+                                "us-east:UP→DOWN", "us-east:DOWN→UP",
+                                "eu-west:UP→DOWN", "ap-south:UP→DOWN", "ap-south:DOWN→UP"));
+        JsonNode down = alarms.stream().filter(a -> a.path("region").asText().equals("ap-south")
+                && a.path("to").asText().equals("DOWN")).findFirst().orElseThrow();
+        assertThat(down.path("observations").size()).isGreaterThanOrEqualTo(2);
+        assertThat(alarms).as("a watch's first decision that a region serves is not posted")
+                .noneMatch(a -> a.path("from").asText().equals("UNKNOWN") && !a.path("to").asText().equals("DOWN"));
+        assertThat(watches.get("eu-west").alarmsRaised()).isGreaterThanOrEqualTo(6);
+    }
+
+    @Test
+    @DisplayName("a watch started later learns every region's state from the compacted topic's beginning")
+    void aLateWatchCatchesUp() throws Exception {
+        String bootstrap = EmbeddedKafka.shared().bootstrapServers();
+        RegionStateTopic.ensure(bootstrap);
+        RegionStateTopic.ensure(bootstrap); // a second time: it exists, nothing happens
+        HealthConfig health = new HealthConfig(Duration.ofMillis(300), Duration.ofMillis(250), 2, 2, Duration.ofSeconds(2),
+                List.of());
+        FakeRegion only = new FakeRegion();
+        open.add(() -> only.server.stop(0));
+        only.status = "DEGRADED";
+        RegionStateTopic.Publisher publisher = RegionStateTopic.Publisher.open(bootstrap, "region-health-it-late");
+        open.add(publisher);
+        open.add(Monitor.start("solo", Map.of("solo", only.url()), health, publisher::publish, Clock.systemUTC()));
+        RegionWatch first = RegionWatch.start(bootstrap, "solo", List.of("solo"), health, Clock.systemUTC());
+        open.add(first);
+        await().alias("the first watch sees solo DEGRADED").atMost(10, SECONDS)
+                .until(() -> first.state("solo") == DEGRADED);
+
+        RegionWatch late = RegionWatch.start(bootstrap, "late", List.of("solo"), health, Clock.systemUTC());
+        open.add(late);
+        await().alias("the late watch sees solo DEGRADED").atMost(10, SECONDS)
+                .until(() -> late.state("solo") == DEGRADED);
+    }
+
+    private static void awaitEveryWatch(Map<String, RegionWatch> watches, String alias, Map<String, RegionHealth> expected) {
+        await().alias(alias).atMost(15, SECONDS).untilAsserted(() -> {
+            for (var watch : watches.entrySet()) {
+                for (String region : REGIONS) {
+                    assertThat(watch.getValue().state(region)).as(watch.getKey() + "'s view of " + region)
+                            .isEqualTo(expected.get(region));
+                }
+            }
+        });
+    }
+}

@@ -1,0 +1,33 @@
+package io.outpost.core.region;
+
+import java.time.Instant;
+import java.util.Objects;
+
+/**
+ * One monitor's verdict on one region at one moment, after its own hysteresis (a region it saw up
+ * counts as {@link RegionHealth#DOWN} only after several failed probes in a row).
+ *
+ * @param region     the region observed
+ * @param monitor    the monitor that observed it (monitors are named after the region they run in)
+ * @param health     the verdict; never {@link RegionHealth#UNKNOWN}
+ * @param observedAt when the probe that led to it ended
+ * @param detail     why, in a few words ("HTTP 503: store unreachable", "connection refused")
+ */
+public record Observation(String region, String monitor, RegionHealth health, Instant observedAt, String detail) {
+
+    public Observation {
+        Objects.requireNonNull(region, "region");
+        Objects.requireNonNull(monitor, "monitor");
+        Objects.requireNonNull(health, "health");
+        Objects.requireNonNull(observedAt, "observedAt");
+        detail = detail == null ? "" : detail;
+        if (health == RegionHealth.UNKNOWN) {
+            throw new IllegalArgumentException("an observation is UP, DEGRADED or DOWN, but was UNKNOWN");
+        }
+    }
+
+    /** The key of this observation in the region-state topic: {@code <region>/<monitor>}. */
+    public String key() {
+        return region + "/" + monitor;
+    }
+}
