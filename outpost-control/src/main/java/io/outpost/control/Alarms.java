@@ -23,8 +23,8 @@ import org.slf4j.LoggerFactory;
  * or UNKNOWN, INFO otherwise), a count, and a POST of the change as JSON to every configured
  * webhook, tried up to three times (1 s, then 2 s apart) and logged when it fails; a webhook never
  * holds anything else up. A watch's first decision on a region that serves (UNKNOWN to UP or
- * DEGRADED, as at every start) is logged and counted but not posted: it is not news, and every
- * gateway's restart would page someone.
+ * DEGRADED, as at every start) is counted and logged at debug level but not posted: it is not
+ * news, and every gateway's restart would page someone.
  */
 public final class Alarms implements AutoCloseable {
 
@@ -53,13 +53,14 @@ public final class Alarms implements AutoCloseable {
         raised.incrementAndGet();
         String line = "region {} is {} (was {}), as seen from {}: {}";
         String evidence = evidence(change.observations());
+        if (change.from() == RegionHealth.UNKNOWN && change.to() != RegionHealth.DOWN) {
+            LOG.debug(line, change.region(), change.to(), change.from(), observer, evidence);
+            return;
+        }
         if (change.to() == RegionHealth.DOWN || change.to() == RegionHealth.UNKNOWN) {
             LOG.warn(line, change.region(), change.to(), change.from(), observer, evidence);
         } else {
             LOG.info(line, change.region(), change.to(), change.from(), observer, evidence);
-        }
-        if (change.from() == RegionHealth.UNKNOWN && change.to() != RegionHealth.DOWN) {
-            return;
         }
         byte[] body = ObservationCodec.alarm(change, observer);
         for (URI webhook : webhooks) {

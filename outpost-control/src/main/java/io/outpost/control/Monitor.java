@@ -149,7 +149,12 @@ public final class Monitor implements AutoCloseable {
                 return; // failures, but fewer than failures-to-down since this monitor started
             }
             if (verdict != target.announced) {
-                LOG.info("monitor {}: region {} looks {} ({})", name, target.region, verdict, probe.detail());
+                // the first verdict on a region that serves is not news (every start has nine of them)
+                if (target.announced == RegionHealth.UNKNOWN && verdict != RegionHealth.DOWN) {
+                    LOG.debug("monitor {}: region {} looks {} ({})", name, target.region, verdict, probe.detail());
+                } else {
+                    LOG.info("monitor {}: region {} looks {} ({})", name, target.region, verdict, probe.detail());
+                }
                 target.announced = verdict;
             }
             String pending = target.hysteresis.pending(probe.health());

@@ -3,7 +3,10 @@ package io.outpost.control;
 import io.outpost.control.internal.ObservationCodec;
 import io.outpost.core.OutpostException;
 import io.outpost.core.region.Observation;
+import io.outpost.core.region.RegionHealth;
 import java.time.Duration;
+import java.time.InstantSource;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -81,6 +84,49 @@ public final class RegionStateTopic {
         return new OutpostException.Retriable("cannot prepare the region-state topic " + NAME + " on Kafka at "
                 + bootstrapServers + " within " + ADMIN_TIMEOUT.toSeconds() + " s"
                 + (cause.getMessage() == null ? "" : ": " + cause.getMessage()), cause);
+    }
+
+    /**
+     * Every region's effective state now, from what the topic holds (read to its end once): what
+     * {@code outpost status} shows.
+     *
+     * @throws OutpostException.Retriable when Kafka cannot be reached within {@code timeout}
+     */
+    public static Map<String, RegionHealth> current(String bootstrapServers, Collection<String> regions,
+                                                    Duration observationTtl, Duration timeout, InstantSource clock) {
+        RegionStates states = new RegionStates(regions, observationTtl);
+        Map<String, Object> config = new HashMap<>();
+        config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        config.put(ConsumerConfig.CLIENT_ID_CONFIG, "outpost-status");
+        TopicPartition partition = new TopicPartition(NAME, 0);
+        long deadline = System.nanoTime() + timeout.toNanos();
+        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(config, new StringDeserializer(),
+                new ByteArrayDeserializer())) {
+            long end = consumer.endOffsets(List.of(partition), timeout).getOrDefault(partition, 0L);
+            consumer.assign(List.of(partition));
+            consumer.seekToBeginning(List.of(partition));
+            while (consumer.position(partition, timeout) < end) {
+                if (System.nanoTime() > deadline) {
+                    throw new org.apache.kafka.common.errors.TimeoutException("read only up to offset "
+                            + consumer.position(partition) + " of " + end);
+                }
+                for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(200))) {
+                    if (record.value() != null) {
+                        try {
+                            states.record(ObservationCodec.decode(record.value()));
+                        } catch (IllegalArgumentException e) {
+                            // not an observation: the watches skip it too
+                        }
+                    }
+                }
+            }
+        } catch (KafkaException e) {
+            throw new OutpostException.Retriable("cannot read the region-state topic " + NAME + " on Kafka at "
+                    + bootstrapServers + ": " + e.getMessage(), e);
+        }
+        states.evaluate(clock.instant());
+        return states.effective();
     }
 
     /** Publishes observations; a send that fails is logged and dropped (the next probe publishes afresh). */

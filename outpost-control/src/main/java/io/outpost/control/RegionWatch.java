@@ -4,6 +4,7 @@ import io.outpost.core.config.HealthConfig;
 import io.outpost.core.region.Observation;
 import io.outpost.core.region.RegionHealth;
 import io.outpost.core.region.RegionStateChange;
+import io.outpost.core.region.RegionStateFeed;
 import java.time.InstantSource;
 import java.util.Collection;
 import java.util.List;
@@ -22,7 +23,7 @@ import org.slf4j.LoggerFactory;
  * {@code health.probe-interval} (and when an observation arrives), raises an {@link Alarms alarm}
  * for each change and tells its listeners (the gateway's breakers and routing).
  */
-public final class RegionWatch implements AutoCloseable {
+public final class RegionWatch implements RegionStateFeed, AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(RegionWatch.class);
 
@@ -63,6 +64,7 @@ public final class RegionWatch implements AutoCloseable {
     }
 
     /** Calls {@code listener} with every later change of a region's state, on the watch's thread. */
+    @Override
     public void onChange(Consumer<RegionStateChange> listener) {
         listeners.add(listener);
     }
@@ -88,6 +90,7 @@ public final class RegionWatch implements AutoCloseable {
     }
 
     /** Every region's effective state as last decided. */
+    @Override
     public Map<String, RegionHealth> states() {
         return states.effective();
     }

@@ -5,6 +5,7 @@ import static io.outpost.core.region.RegionHealth.DOWN;
 import static io.outpost.core.region.RegionHealth.UP;
 import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -120,9 +121,12 @@ class RegionHealthIT {
         regions.get("us-east").status = "DEGRADED";     // serves queries, its monolith breaker is open
         awaitEveryWatch(watches, "eu-west and ap-south DOWN, us-east DEGRADED",
                 Map.of("us-east", DEGRADED, "eu-west", DOWN, "ap-south", DOWN));
-        assertThat(watches.get("us-east").observations("ap-south"))
-                .as("every monitor's fresh observation of ap-south says why")
-                .hasSize(3).allSatisfy(o -> assertThat(o.detail()).isEqualTo("connection refused"));
+        await().alias("every monitor's fresh observation of ap-south says DOWN and why").atMost(10, SECONDS)
+                .untilAsserted(() -> assertThat(watches.get("us-east").observations("ap-south")).hasSize(3)
+                        .allSatisfy(o -> {
+                            assertThat(o.health()).isEqualTo(DOWN);
+                            assertThat(o.detail()).isEqualTo("connection refused");
+                        }));
         assertThat(watches.get("us-east").observations("eu-west"))
                 .anySatisfy(o -> assertThat(o.detail()).isEqualTo("HTTP 503, status DOWN"));
         // while eu-west comes back, a monitor that has seen one good probe still says DOWN, and says why
@@ -173,6 +177,20 @@ class RegionHealthIT {
         open.add(late);
         await().alias("the late watch sees solo DEGRADED").atMost(10, SECONDS)
                 .until(() -> late.state("solo") == DEGRADED);
+        assertThat(RegionStateTopic.current(bootstrap, List.of("solo", "elsewhere"), health.observationTtl(),
+                Duration.ofSeconds(10), Clock.systemUTC()))
+                .as("what outpost status shows").containsExactly(Map.entry("solo", DEGRADED),
+                        Map.entry("elsewhere", RegionHealth.UNKNOWN));
+    }
+
+    @Test
+    @DisplayName("the current states cannot be read from an unreachable Kafka: a retriable error that names it")
+    void currentStatesFromAnUnreachableKafkaSayWhere() {
+        int closed = io.outpost.embedded.Ports.free();
+        assertThatThrownBy(() -> RegionStateTopic.current("localhost:" + closed, List.of("solo"), Duration.ofSeconds(5),
+                Duration.ofSeconds(1), Clock.systemUTC()))
+                .isInstanceOf(io.outpost.core.OutpostException.Retriable.class)
+                .hasMessageStartingWith("cannot read the region-state topic outpost.regions on Kafka at localhost:" + closed);
     }
 
     private static void awaitEveryWatch(Map<String, RegionWatch> watches, String alias, Map<String, RegionHealth> expected) {

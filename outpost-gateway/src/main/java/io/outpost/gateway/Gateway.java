@@ -2,6 +2,7 @@ package io.outpost.gateway;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.javalin.Javalin;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
@@ -16,6 +17,8 @@ import io.outpost.core.OutpostException;
 import io.outpost.core.config.OutpostConfig;
 import io.outpost.core.config.RegionConfig;
 import io.outpost.core.config.RouteConfig;
+import io.outpost.core.region.RegionHealth;
+import io.outpost.core.region.RegionStateFeed;
 import io.outpost.gateway.internal.Dispatcher;
 import io.outpost.gateway.internal.Problem;
 import io.outpost.gateway.internal.Queries;
@@ -67,6 +70,11 @@ public final class Gateway implements AutoCloseable {
     private final PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     /** By route, method and status: a timer is looked up once, not built per request. */
     private final Map<String, Timer> timers = new java.util.concurrent.ConcurrentHashMap<>();
+    private static final Duration VIEW_STATES_MAX_AGE = Duration.ofSeconds(5);
+    /** The views' states as last read from the store, and when (nanoTime); see {@link #state}. */
+    private volatile Map<String, String> viewStates = Map.of();
+    private volatile long viewStatesRead = System.nanoTime() - VIEW_STATES_MAX_AGE.toNanos() - 1;
+    private final java.util.concurrent.atomic.AtomicBoolean refreshing = new java.util.concurrent.atomic.AtomicBoolean();
 
     private Gateway(GatewaySettings settings) {
         this.settings = settings;
@@ -103,6 +111,7 @@ public final class Gateway implements AutoCloseable {
         this.dispatcher = new Dispatcher(region.name(), targets, fences, ledger, config.commands().timeout(),
                 config.commands().maxHops(), http);
         registerGauges();
+        follow(settings.regions());
         this.app = Javalin.create(javalin -> {
             javalin.startup.showJavalinBanner = false;
             javalin.startup.showOldJavalinVersionWarning = false;
@@ -255,6 +264,41 @@ public final class Gateway implements AutoCloseable {
         }
     }
 
+    /**
+     * A command target region that the monitors' majority says is DOWN has its breaker forced open
+     * until it is not, so commands go around it at once instead of each finding out. UNKNOWN and
+     * DEGRADED force nothing: the local breaker still judges by what it sees.
+     */
+    private void follow(RegionStateFeed regions) {
+        regions.onChange(change -> force(change.region(), change.to()));
+        regions.states().forEach(this::force);
+        for (RegionConfig region : settings.config().regions().values()) {
+            Gauge.builder("outpost.region.state", regions, r -> r.states().getOrDefault(region.name(), RegionHealth.UNKNOWN)
+                            .ordinal())
+                    .description("A region's effective state by the monitors' majority: 0 up, 1 degraded, 2 down, 3 unknown")
+                    .tags("region", settings.region().name(), "of", region.name()).register(metrics);
+        }
+    }
+
+    private void force(String region, RegionHealth health) {
+        for (Dispatcher.Target target : dispatcher.targets()) {
+            if (target.monolith() || !target.name().equals(region)) {
+                continue;
+            }
+            CircuitBreaker breaker = target.breaker();
+            boolean forced = breaker.getState() == CircuitBreaker.State.FORCED_OPEN;
+            if (health == RegionHealth.DOWN && !forced) {
+                breaker.transitionToForcedOpenState();
+                LOG.warn("gateway of region {}: region {} is DOWN by its monitors' majority; commands go around it",
+                        settings.region().name(), region);
+            } else if (health != RegionHealth.DOWN && forced) {
+                breaker.transitionToClosedState();
+                LOG.info("gateway of region {}: region {} is {} again; commands may go to it", settings.region().name(),
+                        region, health);
+            }
+        }
+    }
+
     private void command(Context ctx) throws InterruptedException {
         if (ctx.path().startsWith("/outpost/")) {
             throw new Problem(404, "not-found", "Not found", "nothing is served at " + ctx.path()
@@ -270,18 +314,47 @@ public final class Gateway implements AutoCloseable {
 
     // ---- health, readiness, status ------------------------------------------------------------
 
-    private Map<String, Object> state() {
+    /** Reads the views' states into {@code views} and the cache; false when the store cannot be reached. */
+    private boolean readViewStates(Map<String, String> views) {
+        try (Connection c = store.connect(); Statement s = c.createStatement()) {
+            s.execute("SELECT 1");
+            ViewTables.registered(c).forEach((name, registered) -> views.put(name, registered.state().name()));
+        } catch (SQLException | OutpostException e) {
+            return false;
+        }
+        viewStates = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(views));
+        viewStatesRead = System.nanoTime();
+        return true;
+    }
+
+    /**
+     * The region's state. {@code live}: the store is asked through the pool (status). Otherwise
+     * (health and readiness, which monitors and load balancers poll) nothing waits for the pool,
+     * which a burst of queries can hold for seconds — a region busy answering must not look DOWN:
+     * the store counts as reachable while the watermark watcher's own connection is up, and the
+     * views' states are the last ones read, refreshed in the background when older than 5 s.
+     */
+    private Map<String, Object> state(boolean live) {
         Map<String, Object> state = new LinkedHashMap<>();
         state.put("region", settings.region().name());
         ViewReads.Snapshot watermark = watcher.current();
         boolean storeReachable;
-        Map<String, String> views = new LinkedHashMap<>();
-        try (Connection c = store.connect(); Statement s = c.createStatement()) {
-            s.execute("SELECT 1");
-            storeReachable = true;
-            ViewTables.registered(c).forEach((name, registered) -> views.put(name, registered.state().name()));
-        } catch (SQLException | OutpostException e) {
-            storeReachable = false;
+        Map<String, String> views;
+        if (live) {
+            views = new LinkedHashMap<>();
+            storeReachable = readViewStates(views);
+        } else {
+            storeReachable = watcher.connected();
+            views = viewStates;
+            if (System.nanoTime() - viewStatesRead > VIEW_STATES_MAX_AGE.toNanos() && refreshing.compareAndSet(false, true)) {
+                Thread.ofVirtual().name("outpost-gateway-view-states").start(() -> {
+                    try {
+                        readViewStates(new LinkedHashMap<>());
+                    } finally {
+                        refreshing.set(false);
+                    }
+                });
+            }
         }
         state.put("store", storeReachable ? "reachable" : "unreachable");
         state.put("watermark", watermark.position() == null ? null
@@ -303,10 +376,10 @@ public final class Gateway implements AutoCloseable {
      * fails; DOWN otherwise (503).
      */
     private void health(Context ctx) {
-        Map<String, Object> state = state();
+        Map<String, Object> state = state(false);
         boolean store = "reachable".equals(state.get("store")) && state.get("position") != null;
         boolean monolith = dispatcher.targets().stream().filter(Dispatcher.Target::monolith)
-                .allMatch(t -> t.breaker().getState() != io.github.resilience4j.circuitbreaker.CircuitBreaker.State.OPEN);
+                .allMatch(t -> t.breaker().getState() != CircuitBreaker.State.OPEN);
         String status = !store ? "DOWN" : monolith ? "UP" : "DEGRADED";
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("status", status);
@@ -316,13 +389,13 @@ public final class Gateway implements AutoCloseable {
 
     /** Ready to take queries: the store answers and the region has applied something. */
     private void ready(Context ctx) {
-        Map<String, Object> state = state();
+        Map<String, Object> state = state(false);
         boolean ready = "reachable".equals(state.get("store")) && state.get("position") != null;
         ctx.status(ready ? 200 : 503).json(Map.of("ready", ready));
     }
 
     private void status(Context ctx) {
-        Map<String, Object> body = state();
+        Map<String, Object> body = state(true);
         body.put("now", settings.clock().instant().toString());
         ctx.json(body);
     }
@@ -334,6 +407,7 @@ public final class Gateway implements AutoCloseable {
             entry.put("name", region.name());
             entry.put("gateway", region.gateway().url());
             entry.put("monolith_route", region.monolithRoute());
+            entry.put("state", settings.regions().states().getOrDefault(region.name(), RegionHealth.UNKNOWN).name());
             entry.put("this", region.name().equals(settings.region().name()));
             regions.add(entry);
         }

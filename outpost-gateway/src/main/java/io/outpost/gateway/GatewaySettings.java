@@ -3,6 +3,7 @@ package io.outpost.gateway;
 import io.outpost.core.OutpostException;
 import io.outpost.core.config.OutpostConfig;
 import io.outpost.core.config.RegionConfig;
+import io.outpost.core.region.RegionStateFeed;
 import java.time.InstantSource;
 import java.util.Objects;
 
@@ -12,14 +13,18 @@ import java.util.Objects;
  * @param host  the interface it listens on
  * @param port  the port; 0 picks a free one
  * @param clock what staleness is measured against
+ * @param regions every region's effective state from the control plane ({@link RegionStateFeed#none()}
+ *                without one): a region DOWN has its breaker forced open, so commands go around it
  */
-public record GatewaySettings(OutpostConfig config, RegionConfig region, String host, int port, InstantSource clock) {
+public record GatewaySettings(OutpostConfig config, RegionConfig region, String host, int port, InstantSource clock,
+                              RegionStateFeed regions) {
 
     public GatewaySettings {
         Objects.requireNonNull(config, "config");
         Objects.requireNonNull(region, "region");
         Objects.requireNonNull(host, "host");
         Objects.requireNonNull(clock, "clock");
+        Objects.requireNonNull(regions, "regions");
     }
 
     /**
@@ -34,16 +39,22 @@ public record GatewaySettings(OutpostConfig config, RegionConfig region, String 
             throw new OutpostException("there is no region " + region + " in the configuration (regions: "
                     + config.regions().keySet() + ")");
         }
-        return new GatewaySettings(config, settings, "0.0.0.0", settings.gateway().port(), InstantSource.system());
+        return new GatewaySettings(config, settings, "0.0.0.0", settings.gateway().port(), InstantSource.system(),
+                RegionStateFeed.none());
     }
 
     /** The same, listening on {@code port} (0: a free one). */
     public GatewaySettings withPort(int port) {
-        return new GatewaySettings(config, region, host, port, clock);
+        return new GatewaySettings(config, region, host, port, clock, regions);
     }
 
     /** The same, listening on {@code host}. */
     public GatewaySettings withHost(String host) {
-        return new GatewaySettings(config, region, host, port, clock);
+        return new GatewaySettings(config, region, host, port, clock, regions);
+    }
+
+    /** The same, following {@code regions}' effective states. */
+    public GatewaySettings withRegionStates(RegionStateFeed regions) {
+        return new GatewaySettings(config, region, host, port, clock, regions);
     }
 }

@@ -8,9 +8,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.outpost.capture.Capture;
 import io.outpost.capture.CaptureSettings;
+import io.outpost.control.Monitor;
+import io.outpost.control.RegionStateTopic;
+import io.outpost.control.RegionWatch;
 import io.outpost.core.ConsistencyToken;
 import io.outpost.core.SourcePosition;
 import io.outpost.core.config.OutpostConfig;
+import io.outpost.core.region.RegionHealth;
 import io.outpost.embedded.EmbeddedPostgres;
 import io.outpost.embedded.Ports;
 import io.outpost.examples.shop.ShopData;
@@ -32,6 +36,7 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.Statement;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -42,6 +47,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadLocalRandom;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
@@ -64,6 +70,8 @@ class GatewayIT {
     private static Capture capture;
     private static final List<Projector> PROJECTORS = new ArrayList<>();
     private static final Map<String, Gateway> GATEWAYS = new LinkedHashMap<>();
+    private static final Map<String, RegionWatch> WATCHES = new LinkedHashMap<>();
+    private static final List<AutoCloseable> MONITORS = new ArrayList<>();
     private static String shopUrl;
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
@@ -81,16 +89,37 @@ class GatewayIT {
         }
         config = ExampleConfig.of("gateway_it", addresses);
         capture = Capture.start(CaptureSettings.of(config));
+        String bootstrap = config.log().bootstrapServers();
+        RegionStateTopic.ensure(bootstrap);
         for (String region : REGIONS) {
             PROJECTORS.add(Projector.start(ProjectorSettings.of(config, region)));
-            GATEWAYS.put(region, Gateway.start(GatewaySettings.of(config, region).withHost("localhost")));
+            WATCHES.put(region, RegionWatch.start(bootstrap, region, REGIONS, config.health(), Clock.systemUTC()));
+            GATEWAYS.put(region, Gateway.start(gatewaySettings(region)));
         }
         ProjectionIT.awaitRegions(config, sourcePosition());
+        // monitors start once the regions serve (a gateway whose store has applied nothing is DOWN)
+        RegionStateTopic.Publisher publisher = RegionStateTopic.Publisher.open(bootstrap, "gateway-it-monitors");
+        MONITORS.add(publisher);
+        Map<String, URI> probed = new LinkedHashMap<>();
+        REGIONS.forEach(r -> probed.put(r, URI.create(config.regions().get(r).gateway().url())));
+        for (String region : REGIONS) {
+            MONITORS.add(Monitor.start(region, probed, config.health(), publisher::publish, Clock.systemUTC()));
+        }
+        await().alias("every region's watch sees every region UP").atMost(30, SECONDS).until(() -> WATCHES.values().stream()
+                .allMatch(w -> w.states().values().stream().allMatch(h -> h == RegionHealth.UP)));
+    }
+
+    private static GatewaySettings gatewaySettings(String region) {
+        return GatewaySettings.of(config, region).withHost("localhost").withRegionStates(WATCHES.get(region));
     }
 
     @AfterAll
-    static void stop() {
+    static void stop() throws Exception {
+        for (AutoCloseable monitor : MONITORS.reversed()) {
+            monitor.close();
+        }
         GATEWAYS.values().forEach(Gateway::close);
+        WATCHES.values().forEach(RegionWatch::close);
         PROJECTORS.forEach(Projector::close);
         if (capture != null) {
             capture.close();
@@ -423,5 +452,51 @@ class GatewayIT {
             HttpResponse<String> read = get("eu-west", "/orders/" + id);
             assertThat(json(read).path("status").asText()).as("never back to an older answer").isEqualTo("PAID");
         }
+    }
+
+    @Test
+    @Order(11)
+    @DisplayName("a region its monitors find DOWN has its breaker forced open in every other region, commands fail fast naming it, and it comes back")
+    void aRegionTheMonitorsFindDownIsRoutedAroundAndComesBack() throws Exception {
+        await().alias("every gateway sees every region UP").atMost(30, SECONDS).pollInterval(Duration.ofMillis(250))
+                .untilAsserted(() -> {
+                    for (String region : REGIONS) {
+                        for (JsonNode entry : json(get(region, "/outpost/v1/regions")).path("regions")) {
+                            assertThat(entry.path("state").asText()).as(region + "'s view of " + entry.path("name").asText())
+                                    .isEqualTo("UP");
+                        }
+                    }
+                });
+
+        GATEWAYS.remove("us-east").close(); // the home region's gateway goes away
+        try {
+            await().alias("ap-south and eu-west see us-east DOWN and force its breaker open").atMost(30, SECONDS)
+                    .pollInterval(Duration.ofMillis(250)).untilAsserted(() -> {
+                        for (String region : List.of("ap-south", "eu-west")) {
+                            JsonNode regions = json(get(region, "/outpost/v1/regions")).path("regions");
+                            assertThat(regions.get(0).path("name").asText()).isEqualTo("us-east");
+                            assertThat(regions.get(0).path("state").asText()).isEqualTo("DOWN");
+                            assertThat(json(get(region, "/outpost/v1/status")).path("command_targets").path("us-east").asText())
+                                    .isEqualTo("forced_open");
+                        }
+                    });
+            assertThat(get("ap-south", "/orders/1").statusCode()).as("ap-south answers queries").isEqualTo(200);
+            HttpResponse<String> refused = post("ap-south", "/orders", order(1, 1));
+            assertProblem(refused, 503, "no-route");
+            assertThat(json(refused).path("detail").asText())
+                    .as("ap-south refused us-east itself and eu-west said why it could not dispatch either")
+                    .contains("us-east: DOWN by its monitors' majority")
+                    .contains("eu-west could not dispatch either");
+            assertThat(get("ap-south", "/outpost/metrics").body())
+                    .contains("outpost_region_state{of=\"us-east\",region=\"ap-south\"} 2.0");
+        } finally {
+            GATEWAYS.put("us-east", Gateway.start(gatewaySettings("us-east")));
+        }
+        await().alias("us-east is UP again everywhere and commands through ap-south reach the monolith").atMost(30, SECONDS)
+                .pollInterval(Duration.ofMillis(500))
+                .until(() -> post("ap-south", "/orders", order(1, 2)).statusCode() == 201);
+        assertThat(json(get("eu-west", "/outpost/v1/status")).path("command_targets").path("us-east").asText())
+                .isNotEqualTo("forced_open");
+        assertThat(WATCHES.get("ap-south").alarmsRaised()).as("us-east down, then up again").isGreaterThanOrEqualTo(2);
     }
 }

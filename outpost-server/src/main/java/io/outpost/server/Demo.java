@@ -2,6 +2,9 @@ package io.outpost.server;
 
 import io.outpost.capture.Capture;
 import io.outpost.capture.CaptureSettings;
+import io.outpost.control.Monitor;
+import io.outpost.control.RegionStateTopic;
+import io.outpost.control.RegionWatch;
 import io.outpost.core.SourcePosition;
 import io.outpost.gateway.Gateway;
 import io.outpost.gateway.GatewaySettings;
@@ -17,10 +20,13 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.InstantSource;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -81,6 +87,7 @@ public final class Demo implements AutoCloseable {
     private Capture capture;
     private final List<Projector> projectors = new java.util.ArrayList<>();
     private final Map<String, Gateway> gateways = new java.util.LinkedHashMap<>();
+    private final Map<String, RegionWatch> watches = new LinkedHashMap<>();
 
     private Demo(Options options) {
         this.options = options;
@@ -139,10 +146,24 @@ public final class Demo implements AutoCloseable {
             projectors.add(projector);
         }
         awaitRegions();
+        // region health: each region's watch feeds its gateway's breakers; the monitors probe the gateways
+        String bootstrap = config.log().bootstrapServers();
+        RegionStateTopic.ensure(bootstrap);
         for (String region : config.regions().keySet()) {
-            Gateway gateway = Gateway.start(GatewaySettings.of(config, region));
+            RegionWatch watch = RegionWatch.start(bootstrap, region, config.regions().keySet(), config.health(),
+                    InstantSource.system());
+            parts.push(watch);
+            watches.put(region, watch);
+            Gateway gateway = Gateway.start(GatewaySettings.of(config, region).withRegionStates(watch));
             parts.push(gateway);
             gateways.put(region, gateway);
+        }
+        RegionStateTopic.Publisher publisher = RegionStateTopic.Publisher.open(bootstrap, "outpost-demo-monitors");
+        parts.push(publisher);
+        Map<String, URI> probed = new LinkedHashMap<>();
+        config.regions().values().forEach(r -> probed.put(r.name(), URI.create(r.gateway().url())));
+        for (String region : config.regions().keySet()) {
+            parts.push(Monitor.start(region, probed, config.health(), publisher::publish, InstantSource.system()));
         }
         LOG.info("demo started in {} ms", (System.nanoTime() - started) / 1_000_000);
     }
@@ -225,10 +246,12 @@ public final class Demo implements AutoCloseable {
         LOG.info("every region applied the initial snapshot at {}", snapshot);
     }
 
-    /** One line: each region's watermark, staleness and distance from the source. */
+    /** One line: each region's effective state (as us-east's watch sees it), watermark, staleness and distance from the source. */
     public String statusLine() {
         List<RegionStatus> regions = RegionStatus.of(config, RegionStatus.sourcePosition(config), java.time.Instant.now());
-        return "regions: " + String.join(" · ", regions.stream().map(RegionStatus::compact).toList());
+        RegionWatch watch = watches.values().iterator().next();
+        return "regions: " + String.join(" · ", regions.stream()
+                .map(r -> r.compact(watch.state(r.region()))).toList());
     }
 
     /** Every address a user of the demo may want, in banner order. */

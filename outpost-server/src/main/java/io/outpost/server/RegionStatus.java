@@ -3,6 +3,7 @@ package io.outpost.server;
 import io.outpost.core.SourcePosition;
 import io.outpost.core.config.OutpostConfig;
 import io.outpost.core.config.RegionConfig;
+import io.outpost.core.region.RegionHealth;
 import io.outpost.store.RegionStore;
 import io.outpost.store.ViewTables;
 import io.outpost.store.Watermark;
@@ -79,13 +80,22 @@ record RegionStatus(String region, Optional<Watermark> watermark, long behind, D
 
     /** {@code us-east 0/1A2B3C4 (0.4 s, 0 B behind)}: one region in a line. */
     String compact() {
+        return region + " " + details();
+    }
+
+    /** The same, with the region's effective state after its name: {@code eu-west UP 0/2EB38E8 (…)}. */
+    String compact(RegionHealth state) {
+        return region + " " + state + " " + details();
+    }
+
+    private String details() {
         if (problem != null) {
-            return region + " unreachable";
+            return "unreachable";
         }
         if (watermark.isEmpty()) {
-            return region + " (nothing applied yet)";
+            return "(nothing applied yet)";
         }
-        return region + " " + watermark.get().position() + " (" + seconds(staleness) + ", " + bytes(behind) + " behind)";
+        return watermark.get().position() + " (" + seconds(staleness) + ", " + bytes(behind) + " behind)";
     }
 
     static String seconds(Duration d) {

@@ -1,11 +1,17 @@
 package io.outpost.server;
 
+import io.outpost.control.RegionStateTopic;
+import io.outpost.core.OutpostException;
 import io.outpost.core.SourcePosition;
 import io.outpost.core.config.OutpostConfig;
+import io.outpost.core.region.RegionHealth;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
+import java.time.InstantSource;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -14,7 +20,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "status", mixinStandardHelpOptions = true,
-        description = {"Shows where each region stands: its watermark (the source position it has applied up to),",
+        description = {"Shows where each region stands: its state by its monitors' majority (UP, DEGRADED, DOWN, UNKNOWN;",
+            "? when the region-state topic cannot be read), its watermark (the source position it has applied up to),",
             "how far behind the source it is (WAL bytes, and time since the watermark's commit), and its views."})
 final class StatusCommand implements Callable<Integer> {
 
@@ -37,18 +44,27 @@ final class StatusCommand implements Callable<Integer> {
         out.println("source " + parsed.source().name() + ": " + source.map(p -> "at " + p)
                 .orElse("unreachable at " + parsed.source().url() + " (lag in bytes unknown)"));
         List<RegionStatus> regions = RegionStatus.of(parsed, source, Instant.now());
-        out.printf("%-12s %-14s %-12s %-10s %s%n", "region", "watermark", "behind", "staleness", "views");
+        Map<String, RegionHealth> states;
+        try {
+            states = RegionStateTopic.current(parsed.log().bootstrapServers(), parsed.regions().keySet(),
+                    parsed.health().observationTtl(), Duration.ofSeconds(5), InstantSource.system());
+        } catch (OutpostException e) {
+            out.println("region states unknown: " + e.getMessage());
+            states = Map.of();
+        }
+        out.printf("%-12s %-9s %-14s %-12s %-10s %s%n", "region", "state", "watermark", "behind", "staleness", "views");
         boolean allReachable = true;
         for (RegionStatus region : regions) {
+            String health = states.containsKey(region.region()) ? states.get(region.region()).name() : "?";
             if (region.problem() != null) {
-                out.printf("%-12s %s%n", region.region(), region.problem());
+                out.printf("%-12s %-9s %s%n", region.region(), health, region.problem());
                 allReachable = false;
                 continue;
             }
             StringBuilder views = new StringBuilder();
             region.views().forEach((name, state) -> views.append(views.isEmpty() ? "" : ", ").append(name).append(' ')
                     .append(state.name().toLowerCase(java.util.Locale.ROOT)));
-            out.printf("%-12s %-14s %-12s %-10s %s%n", region.region(),
+            out.printf("%-12s %-9s %-14s %-12s %-10s %s%n", region.region(), health,
                     region.watermark().map(w -> w.position().toString()).orElse("-"),
                     RegionStatus.bytes(region.behind()), RegionStatus.seconds(region.staleness()),
                     views.isEmpty() ? "-" : views);

@@ -81,16 +81,20 @@ class DemoIT {
                 assertThat(inRegion.get("lines")).isEqualTo(placed.get("lines"));
             }
 
+            // the monitors probe every gateway: each region UP by the majority, in the status line
+            await().alias("every region UP by its monitors").atMost(30, java.util.concurrent.TimeUnit.SECONDS)
+                    .until(() -> demo.statusLine().startsWith("regions: us-east UP ")
+                            && demo.statusLine().contains(" · eu-west UP ") && demo.statusLine().contains(" · ap-south UP "));
+
             // the fourth: "./outpost status --config FILE"
             java.io.StringWriter status = new java.io.StringWriter();
             exit = Main.execute(new java.io.PrintWriter(status, true), new java.io.PrintWriter(System.err, true),
                     List.of(commands.get(3).split(" ")).subList(1, 4).toArray(String[]::new));
             assertThat(exit).isZero();
             assertThat(status.toString()).contains("source shop: at ")
-                    .containsPattern("us-east +\\d+/[0-9A-F]+ .*customer_orders ready, orders ready, products ready")
-                    .containsPattern("eu-west +\\d+/[0-9A-F]+ ")
-                    .containsPattern("ap-south +\\d+/[0-9A-F]+ ");
-            assertThat(demo.statusLine()).startsWith("regions: us-east ").contains(" · eu-west ", " · ap-south ");
+                    .containsPattern("us-east +UP +\\d+/[0-9A-F]+ .*customer_orders ready, orders ready, products ready")
+                    .containsPattern("eu-west +UP +\\d+/[0-9A-F]+ ")
+                    .containsPattern("ap-south +UP +\\d+/[0-9A-F]+ ");
 
             // read your writes: an order placed through eu-west's gateway, read through ap-south's with its token
             JsonNode throughEuWest = JSON.readTree(shell(commands.get(4)));

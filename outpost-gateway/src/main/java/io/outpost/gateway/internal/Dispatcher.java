@@ -147,7 +147,9 @@ public final class Dispatcher {
             }
             try {
                 if (!target.breaker().tryAcquirePermission()) {
-                    refusals.add(target.name() + ": breaker " + target.breaker().getState().name().toLowerCase(Locale.ROOT));
+                    CircuitBreaker.State state = target.breaker().getState();
+                    refusals.add(target.name() + (state == CircuitBreaker.State.FORCED_OPEN
+                            ? ": DOWN by its monitors' majority" : ": breaker " + state.name().toLowerCase(Locale.ROOT)));
                     continue;
                 }
                 boolean claimed = false;

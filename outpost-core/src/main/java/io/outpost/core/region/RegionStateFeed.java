@@ -1,0 +1,32 @@
+package io.outpost.core.region;
+
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * Every region's effective state as the monitors' majority decides it, and its changes: what a
+ * gateway needs of the control plane (which implements it) to force breakers open and route
+ * commands around regions that are DOWN.
+ */
+public interface RegionStateFeed {
+
+    /** Every configured region's state as last decided; a region nobody has observed is UNKNOWN. */
+    Map<String, RegionHealth> states();
+
+    /** Calls {@code listener} with every later change, in order, on the feed's own thread. */
+    void onChange(Consumer<RegionStateChange> listener);
+
+    /** No control plane: nothing is known about any region and nothing ever changes. */
+    static RegionStateFeed none() {
+        return new RegionStateFeed() {
+            @Override
+            public Map<String, RegionHealth> states() {
+                return Map.of();
+            }
+
+            @Override
+            public void onChange(Consumer<RegionStateChange> listener) {
+            }
+        };
+    }
+}
