@@ -14,7 +14,7 @@ import picocli.CommandLine.Spec;
 /** The {@code outpost} command line. */
 @Command(name = "outpost", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Read-local, write-global regions in front of a relational monolith.",
-        subcommands = {DemoCommand.class, StatusCommand.class, RebuildCommand.class, TailCommand.class, ValidateCommand.class, ConfigReferenceCommand.class,
+        subcommands = {DemoCommand.class, RunCommand.class, StatusCommand.class, RebuildCommand.class, TailCommand.class, ValidateCommand.class, ConfigReferenceCommand.class,
             CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
@@ -36,7 +36,7 @@ public final class Main implements Runnable {
 
     /** The command line, for {@link #main} and for tests that run commands in-process. */
     static CommandLine commandLine() {
-        return new CommandLine(new Main());
+        return new CommandLine(new Main()).setCaseInsensitiveEnumValuesAllowed(true);
     }
 
     /** Runs {@code args} with the given output and error streams; returns the exit code. */

@@ -33,7 +33,7 @@ class CliTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"demo", "tail", "validate", "config-reference"})
+    @ValueSource(strings = {"demo", "run", "tail", "validate", "config-reference"})
     void everyCommandHasHelp(String command) {
         Run run = run(command, "--help");
 
@@ -46,6 +46,23 @@ class CliTest {
         Run run = run();
 
         assertThat(run.out()).contains("demo", "tail", "validate", "config-reference");
+    }
+
+    @Test
+    void runRefusesRolesWithoutARegionAndAnUnknownRegionOrRoleSayingWhichThereAre() {
+        Run noRegion = run("run", "--config", "../examples/outpost-shop.yml", "--roles", "projector,gateway");
+        assertThat(noRegion.exit()).isEqualTo(1);
+        assertThat(noRegion.err()).startsWith("outpost run did not start: the roles projector, gateway need --region "
+                + "(regions: us-east, eu-west, ap-south)");
+
+        Run unknown = run("run", "--config", "../examples/outpost-shop.yml", "--region", "mars");
+        assertThat(unknown.exit()).isEqualTo(1);
+        assertThat(unknown.err()).startsWith("outpost run did not start: there is no region mars in the configuration "
+                + "(regions: us-east, eu-west, ap-south)");
+
+        Run badRole = run("run", "--config", "../examples/outpost-shop.yml", "--region", "eu-west", "--roles", "gateway,cook");
+        assertThat(badRole.exit()).isEqualTo(2);
+        assertThat(badRole.err()).contains("--roles", "cook", "CAPTURE, PROJECTOR, GATEWAY, MONITOR");
     }
 
     @Test

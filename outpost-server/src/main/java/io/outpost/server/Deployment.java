@@ -1,0 +1,141 @@
+package io.outpost.server;
+
+import io.outpost.capture.Capture;
+import io.outpost.capture.CaptureSettings;
+import io.outpost.control.Monitor;
+import io.outpost.control.RegionStateTopic;
+import io.outpost.control.RegionWatch;
+import io.outpost.core.OutpostException;
+import io.outpost.core.config.OutpostConfig;
+import io.outpost.core.config.RegionConfig;
+import io.outpost.gateway.Gateway;
+import io.outpost.gateway.GatewaySettings;
+import io.outpost.projector.Projector;
+import io.outpost.projector.ProjectorSettings;
+import java.net.URI;
+import java.time.InstantSource;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One process's share of a distributed deployment ({@code outpost run}): some roles of one region
+ * — or capture, which belongs to the source — against the Kafka cluster and the PostgreSQL
+ * databases the configuration names. Each role is the same code the demo runs; standbys wait on
+ * their advisory locks, and every outage is retried by the role itself.
+ */
+final class Deployment implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Deployment.class);
+
+    /** What a process can run. */
+    enum Role {
+        /** Capture of the source into the change log (one active per source; others wait). */
+        CAPTURE,
+        /** The region's projector (one active per region; others wait). */
+        PROJECTOR,
+        /** The region's gateway (any number per region). */
+        GATEWAY,
+        /** The region's monitor, probing every region's gateway. */
+        MONITOR
+    }
+
+    private final Deque<AutoCloseable> parts = new ArrayDeque<>();
+    private final List<String> started = new ArrayList<>();
+    private Gateway gateway;
+
+    private Deployment() {
+    }
+
+    /**
+     * Starts {@code roles} of {@code region} (null when the only role is capture).
+     *
+     * @throws OutpostException naming the role and why when one cannot start; those started are stopped
+     */
+    static Deployment start(OutpostConfig config, String region, Set<Role> roles) {
+        Set<Role> regional = EnumSet.copyOf(roles);
+        regional.remove(Role.CAPTURE);
+        if (!regional.isEmpty() && (region == null || !config.regions().containsKey(region))) {
+            List<String> names = regional.stream().map(r -> r.name().toLowerCase(java.util.Locale.ROOT)).toList();
+            throw new OutpostException((region == null ? "the roles " + String.join(", ", names) + " need --region"
+                    : "there is no region " + region + " in the configuration")
+                    + " (regions: " + String.join(", ", config.regions().keySet()) + ")");
+        }
+        Deployment deployment = new Deployment();
+        try {
+            deployment.startRoles(config, region, roles);
+            return deployment;
+        } catch (RuntimeException e) {
+            deployment.close();
+            throw e;
+        }
+    }
+
+    private void startRoles(OutpostConfig config, String region, Set<Role> roles) {
+        if (roles.contains(Role.CAPTURE)) {
+            parts.push(Capture.start(CaptureSettings.of(config)));
+            started.add("capture of source " + config.source().name());
+        }
+        if (roles.contains(Role.PROJECTOR)) {
+            parts.push(Projector.start(ProjectorSettings.of(config, region)));
+            started.add("projector");
+        }
+        String bootstrap = config.log().bootstrapServers();
+        if (roles.contains(Role.GATEWAY) || roles.contains(Role.MONITOR)) {
+            try {
+                RegionStateTopic.ensure(bootstrap);
+            } catch (OutpostException.Retriable e) {
+                // the watch and the monitor retry by themselves; the topic is created on a later start
+                LOG.warn("{}; region states stay UNKNOWN (nothing forced) until the topic can be read", e.getMessage());
+            }
+        }
+        if (roles.contains(Role.GATEWAY)) {
+            RegionWatch watch = RegionWatch.start(bootstrap, region, config.regions().keySet(), config.health(),
+                    InstantSource.system());
+            parts.push(watch);
+            gateway = Gateway.start(GatewaySettings.of(config, region).withRegionStates(watch));
+            parts.push(gateway);
+            started.add("gateway on " + gateway.url());
+        }
+        if (roles.contains(Role.MONITOR)) {
+            RegionStateTopic.Publisher publisher = RegionStateTopic.Publisher.open(bootstrap, "outpost-monitor-" + region);
+            parts.push(publisher);
+            Map<String, URI> probed = new LinkedHashMap<>();
+            for (RegionConfig r : config.regions().values()) {
+                probed.put(r.name(), URI.create(r.gateway().url()));
+            }
+            parts.push(Monitor.start(region, probed, config.health(), publisher::publish, InstantSource.system()));
+            started.add("monitor");
+        }
+    }
+
+    /** What runs, in words: {@code projector, gateway on http://…:7002, monitor}. */
+    String describe() {
+        return String.join(", ", started);
+    }
+
+    /** The gateway, when this deployment runs one. */
+    Gateway gateway() {
+        return gateway;
+    }
+
+    /** Stops every role, the last started first. */
+    @Override
+    public void close() {
+        while (!parts.isEmpty()) {
+            AutoCloseable part = parts.pop();
+            try {
+                part.close();
+            } catch (Exception e) {
+                LOG.warn("stopping {} failed: {}", part.getClass().getSimpleName(), e.getMessage());
+            }
+        }
+    }
+}

@@ -1,0 +1,100 @@
+package io.outpost.server;
+
+import static java.util.concurrent.TimeUnit.SECONDS;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.outpost.core.config.OutpostConfig;
+import io.outpost.embedded.EmbeddedKafka;
+import io.outpost.embedded.EmbeddedPostgres;
+import io.outpost.embedded.Ports;
+import io.outpost.examples.shop.ShopData;
+import io.outpost.examples.shop.ShopServer;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.EnumSet;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+/** {@code outpost run}'s roles, started in this JVM against a real PostgreSQL and Kafka. */
+class DeploymentIT {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
+    @Test
+    @DisplayName("every role of a one-region deployment runs: capture and projector fill the store, the gateway answers "
+            + "and sends commands home, the monitor finds the region UP; closing stops them all")
+    void everyRoleOfARegionRunsAndStops() throws Exception {
+        EmbeddedPostgres postgres = EmbeddedPostgres.shared();
+        String shopDb = postgres.createDatabase("deployment_it");
+        String storeDb = postgres.createDatabase("deployment_it_store");
+        int gatewayPort = Ports.free();
+        try (ShopServer shop = ShopServer.start(new ShopServer.Settings(shopDb, EmbeddedPostgres.SUPERUSER, "", "localhost",
+                Ports.free()))) {
+            ShopData.seed(shop.dataSource(), 5, 5, 5, 7);
+            String yaml = """
+                    source:
+                      name: deployment_it
+                      url: "%s"
+                      user: postgres
+                      tables: [customers, products, orders, order_lines]
+                    log:
+                      bootstrap-servers: %s
+                    monolith:
+                      url: %s
+                    regions:
+                      solo:
+                        monolith-route: true
+                        store: { url: "%s", user: postgres }
+                        gateway: { url: "http://localhost:%d" }
+                    commands:
+                      route: [solo]
+                    health:
+                      probe-interval: 300ms
+                      probe-timeout: 250ms
+                      observation-ttl: 2s
+                    """.formatted(shopDb, EmbeddedKafka.shared().bootstrapServers(), shop.url(), storeDb, gatewayPort);
+            OutpostConfig config = OutpostConfig.parse(yaml, name -> null);
+
+            String base = "http://localhost:" + gatewayPort;
+            try (Deployment deployment = Deployment.start(config, "solo", EnumSet.allOf(Deployment.Role.class))) {
+                assertThat(deployment.describe()).isEqualTo("capture of source deployment_it, projector, gateway on "
+                        + base + ", monitor");
+                await().alias("the monitor finds region solo UP, and the gateway shows it").atMost(60, SECONDS)
+                        .pollInterval(Duration.ofMillis(250)).untilAsserted(() -> {
+                            JsonNode regions = JSON.readTree(get(base + "/outpost/v1/regions").body()).path("regions");
+                            assertThat(regions.get(0).path("state").asText()).isEqualTo("UP");
+                        });
+                HttpResponse<String> placed = HTTP.send(HttpRequest.newBuilder(URI.create(base + "/orders"))
+                        .POST(HttpRequest.BodyPublishers.ofString("{\"customer_id\": 1, \"lines\": [{\"product_id\": 2, \"qty\": 1}]}"))
+                        .header("Content-Type", "application/json").build(), HttpResponse.BodyHandlers.ofString());
+                assertThat(placed.statusCode()).as(placed.body()).isEqualTo(201);
+                assertThat(placed.headers().firstValue("Outpost-Token")).isPresent();
+                long id = JSON.readTree(placed.body()).path("id").asLong();
+                try (var c = java.sql.DriverManager.getConnection(storeDb); var s = c.createStatement()) {
+                    await().alias("order " + id + " in the replica").atMost(30, SECONDS).until(() -> {
+                        try (var rs = s.executeQuery("SELECT count(*) FROM replica_deployment_it.orders WHERE id = " + id)) {
+                            return rs.next() && rs.getLong(1) == 1;
+                        } catch (java.sql.SQLException e) {
+                            return false;
+                        }
+                    });
+                }
+            }
+            assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> get(base + "/outpost/health")))
+                    .as("the gateway stopped with the deployment").isInstanceOf(ConnectException.class);
+        }
+    }
+
+    private static HttpResponse<String> get(String url) throws Exception {
+        return HTTP.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10)).GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+}
