@@ -14,7 +14,9 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.time.InstantSource;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletionException;
@@ -108,24 +110,36 @@ public final class Monitor implements AutoCloseable {
         }
     }
 
-    record Probe(RegionHealth health, String detail) {
+    record Probe(RegionHealth health, String detail, String configHash) {
     }
 
+    /**
+     * Judges a health answer: 200 with status UP or DEGRADED serves, anything else is a failed
+     * probe. The detail names the status and the gateway's reasons; the configuration hash is the one
+     * the gateway reported.
+     */
     static Probe judge(HttpResponse<String> response) {
-        String status = null;
+        JsonNode body = null;
         try {
-            JsonNode body = JSON.readTree(response.body());
-            status = body == null ? null : body.path("status").asText(null);
+            body = JSON.readTree(response.body());
         } catch (IOException e) {
             // not JSON: judged by the status code alone
         }
+        String status = body == null ? null : body.path("status").asText(null);
+        String hash = body == null ? null : body.path("config_hash").asText(null);
+        List<String> reasons = new ArrayList<>();
+        if (body != null) {
+            body.path("reasons").forEach(r -> reasons.add(r.asText()));
+        }
+        String detail = "HTTP " + response.statusCode() + (status == null ? "" : ", status " + status)
+                + (reasons.isEmpty() ? "" : ": " + String.join("; ", reasons));
         if (response.statusCode() == 200 && "UP".equals(status)) {
-            return new Probe(RegionHealth.UP, "HTTP 200, status UP");
+            return new Probe(RegionHealth.UP, detail, hash);
         }
         if (response.statusCode() == 200 && "DEGRADED".equals(status)) {
-            return new Probe(RegionHealth.DEGRADED, "HTTP 200, status DEGRADED");
+            return new Probe(RegionHealth.DEGRADED, detail, hash);
         }
-        return new Probe(RegionHealth.DOWN, "HTTP " + response.statusCode() + (status == null ? "" : ", status " + status));
+        return new Probe(RegionHealth.DOWN, detail, hash);
     }
 
     private Probe failed(Throwable failure) {
@@ -138,7 +152,7 @@ public final class Monitor implements AutoCloseable {
         } else {
             detail = cause.getClass().getSimpleName() + (cause.getMessage() == null ? "" : ": " + cause.getMessage());
         }
-        return new Probe(RegionHealth.DOWN, detail);
+        return new Probe(RegionHealth.DOWN, detail, null);
     }
 
     private void conclude(Target target, Probe probe) {
@@ -159,7 +173,7 @@ public final class Monitor implements AutoCloseable {
             }
             String pending = target.hysteresis.pending(probe.health());
             observation = new Observation(target.region, name, verdict, clock.instant(),
-                    pending.isEmpty() ? probe.detail() : probe.detail() + "; " + pending);
+                    pending.isEmpty() ? probe.detail() : probe.detail() + "; " + pending, probe.configHash());
         }
         publish.accept(observation);
     }

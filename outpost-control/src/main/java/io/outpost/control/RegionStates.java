@@ -95,6 +95,19 @@ public final class RegionStates {
         return new LinkedHashMap<>(effective);
     }
 
+    /**
+     * The configuration hash each region's gateway reports, from the newest fresh observation of
+     * it that carries one; regions without one are left out.
+     */
+    public synchronized Map<String, String> configHashes(Instant now) {
+        Map<String, String> hashes = new LinkedHashMap<>();
+        latest.forEach((region, byMonitor) -> fresh(byMonitor.values(), now).stream()
+                .filter(o -> o.configHash() != null)
+                .max(java.util.Comparator.comparing(Observation::observedAt))
+                .ifPresent(o -> hashes.put(region, o.configHash())));
+        return hashes;
+    }
+
     /** The observations of {@code region} that are fresh at {@code now}. */
     public synchronized List<Observation> observations(String region, Instant now) {
         Map<String, Observation> byMonitor = latest.get(region);

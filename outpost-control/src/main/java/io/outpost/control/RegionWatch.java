@@ -71,6 +71,7 @@ public final class RegionWatch implements RegionStateFeed, AutoCloseable {
 
     /** Only the timer thread decides, so changes reach listeners in order. */
     private void evaluate() {
+        noticeDrift();
         for (RegionStateChange change : states.evaluate(clock.instant())) {
             alarms.raise(change);
             for (Consumer<RegionStateChange> listener : listeners) {
@@ -82,6 +83,32 @@ public final class RegionWatch implements RegionStateFeed, AutoCloseable {
                 }
             }
         }
+    }
+
+    /** The distinct configuration hashes last logged about; only the timer thread touches it. */
+    private java.util.Set<String> driftLogged = java.util.Set.of();
+
+    /**
+     * Logs once when the regions' gateways start reporting different configuration hashes (every
+     * region should run the same file), and once when they agree again.
+     */
+    private void noticeDrift() {
+        Map<String, String> hashes = states.configHashes(clock.instant());
+        java.util.Set<String> distinct = new java.util.TreeSet<>(hashes.values());
+        if (distinct.size() > 1 && !distinct.equals(driftLogged)) {
+            LOG.warn("region watch {}: the regions run different configurations: {}; every region should run the same "
+                    + "file (compare them, then restart the regions running the older one)", observer, hashes);
+            driftLogged = distinct;
+        } else if (distinct.size() == 1 && driftLogged.size() > 1) {
+            LOG.info("region watch {}: every region runs the same configuration again ({})", observer,
+                    distinct.iterator().next());
+            driftLogged = distinct;
+        }
+    }
+
+    @Override
+    public Map<String, String> configHashes() {
+        return states.configHashes(clock.instant());
     }
 
     /** The effective state of {@code region} as last decided. */

@@ -27,6 +27,14 @@ class ObservationCodecTest {
     }
 
     @Test
+    void theConfigurationHashTravelsWhenThereIsOne() {
+        Observation up = new Observation("eu-west", "us-east", RegionHealth.UP, Instant.parse("2026-12-02T10:00:00Z"),
+                "HTTP 200, status UP", "0123456789abcdef");
+        assertThat(ObservationCodec.decode(ObservationCodec.encode(up))).isEqualTo(up);
+        assertThat(new String(ObservationCodec.encode(DOWN), StandardCharsets.UTF_8)).doesNotContain("config_hash");
+    }
+
+    @Test
     void whatIsNotAnObservationIsRefusedSayingWhy() {
         assertThatThrownBy(() -> decode("nope")).hasMessageStartingWith("not JSON");
         assertThatThrownBy(() -> decode("{\"v\":2}")).hasMessage("version 2, this reader knows version 1");

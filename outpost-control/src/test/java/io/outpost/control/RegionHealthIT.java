@@ -45,11 +45,14 @@ class RegionHealthIT {
     private static final class FakeRegion {
         final HttpServer server;
         volatile String status = "UP";
+        volatile String configHash = "0123456789abcdef";
 
         FakeRegion() throws IOException {
             server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
             server.createContext("/outpost/health", exchange -> {
-                byte[] body = ("{\"status\":\"" + status + "\"}").getBytes(StandardCharsets.UTF_8);
+                String reasons = "DEGRADED".equals(status) ? "[\"the monolith's breaker is open\"]" : "[]";
+                byte[] body = ("{\"status\":\"" + status + "\",\"reasons\":" + reasons + ",\"config_hash\":\"" + configHash
+                        + "\"}").getBytes(StandardCharsets.UTF_8);
                 exchange.getResponseHeaders().add("Content-Type", "application/json");
                 exchange.sendResponseHeaders("DOWN".equals(status) ? 503 : 200, body.length);
                 try (OutputStream out = exchange.getResponseBody()) {
@@ -93,7 +96,7 @@ class RegionHealthIT {
         RegionStateTopic.ensure(bootstrap);
         HttpServer hook = webhook();
         HealthConfig health = new HealthConfig(Duration.ofMillis(300), Duration.ofMillis(250), 2, 2, Duration.ofSeconds(2),
-                List.of("http://127.0.0.1:" + hook.getAddress().getPort() + "/alarms"));
+                List.of("http://127.0.0.1:" + hook.getAddress().getPort() + "/alarms"), Duration.ofSeconds(30));
         Map<String, FakeRegion> regions = new LinkedHashMap<>();
         Map<String, URI> gateways = new LinkedHashMap<>();
         for (String region : REGIONS) {
@@ -115,6 +118,12 @@ class RegionHealthIT {
         }
 
         awaitEveryWatch(watches, "every region UP", Map.of("us-east", UP, "eu-west", UP, "ap-south", UP));
+        await().alias("every region's configuration hash, as observed").atMost(10, SECONDS).until(() ->
+                watches.get("eu-west").configHashes().equals(Map.of("us-east", "0123456789abcdef",
+                        "eu-west", "0123456789abcdef", "ap-south", "0123456789abcdef")));
+        regions.get("ap-south").configHash = "fedcba9876543210"; // ap-south restarted with another file
+        await().alias("the drift shows").atMost(10, SECONDS).until(() ->
+                "fedcba9876543210".equals(watches.get("us-east").configHashes().get("ap-south")));
 
         regions.get("eu-west").status = "DOWN";          // answers 503: its store is gone
         regions.get("ap-south").server.stop(0);         // answers nothing: connection refused
@@ -129,6 +138,8 @@ class RegionHealthIT {
                         }));
         assertThat(watches.get("us-east").observations("eu-west"))
                 .anySatisfy(o -> assertThat(o.detail()).isEqualTo("HTTP 503, status DOWN"));
+        assertThat(watches.get("us-east").observations("us-east")).as("a DEGRADED region's reasons reach the observations")
+                .anySatisfy(o -> assertThat(o.detail()).isEqualTo("HTTP 200, status DEGRADED: the monolith's breaker is open"));
         // while eu-west comes back, a monitor that has seen one good probe still says DOWN, and says why
         regions.get("eu-west").status = "UP";
         await().alias("a monitor published eu-west's first good probe while it still counted DOWN").atMost(10, SECONDS)
@@ -161,7 +172,7 @@ class RegionHealthIT {
         RegionStateTopic.ensure(bootstrap);
         RegionStateTopic.ensure(bootstrap); // a second time: it exists, nothing happens
         HealthConfig health = new HealthConfig(Duration.ofMillis(300), Duration.ofMillis(250), 2, 2, Duration.ofSeconds(2),
-                List.of());
+                List.of(), Duration.ofSeconds(30));
         FakeRegion only = new FakeRegion();
         open.add(() -> only.server.stop(0));
         only.status = "DEGRADED";

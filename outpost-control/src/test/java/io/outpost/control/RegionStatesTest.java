@@ -102,4 +102,15 @@ class RegionStatesTest {
         observe("us-east", "us-east", UP, T0.plusSeconds(1));
         assertThat(states.evaluate(T0.plusSeconds(1))).isEmpty();
     }
+
+    @Test
+    void eachRegionsConfigurationHashIsTheNewestFreshOneReported() {
+        states.record(new Observation("us-east", "us-east", UP, T0, "", "aaaa"));
+        states.record(new Observation("us-east", "eu-west", UP, T0.plusSeconds(1), "", "bbbb"));
+        states.record(new Observation("eu-west", "us-east", DOWN, T0, "connection refused", null));
+        states.record(new Observation("ap-south", "us-east", UP, T0.minusSeconds(10), "", "cccc"));
+
+        assertThat(states.configHashes(T0.plusSeconds(2))).as("eu-west reported none; ap-south's is stale")
+                .containsExactly(java.util.Map.entry("us-east", "bbbb"));
+    }
 }

@@ -371,20 +371,35 @@ public final class Gateway implements AutoCloseable {
     }
 
     /**
-     * Deep health: UP when the store is reachable and its watermark known, and (in a region with a
-     * route to the monolith) the monolith's breaker is not open; DEGRADED when only the latter
-     * fails; DOWN otherwise (503).
+     * Deep health: UP when the store is reachable and its watermark known, the region is at most
+     * {@code health.max-lag} behind the source, and (in a region with a route to the monolith) the
+     * monolith's breaker is not open; DEGRADED when it serves but is too far behind or cannot reach
+     * the monolith; DOWN otherwise (503). {@code reasons} says why it is not UP, and
+     * {@code config_hash} which configuration it runs.
      */
     private void health(Context ctx) {
         Map<String, Object> state = state(false);
-        boolean store = "reachable".equals(state.get("store")) && state.get("position") != null;
-        boolean monolith = dispatcher.targets().stream().filter(Dispatcher.Target::monolith)
-                .allMatch(t -> t.breaker().getState() != CircuitBreaker.State.OPEN);
-        String status = !store ? "DOWN" : monolith ? "UP" : "DEGRADED";
+        List<String> reasons = new ArrayList<>();
+        if (!"reachable".equals(state.get("store"))) {
+            reasons.add("the region store cannot be reached");
+        } else if (state.get("position") == null) {
+            reasons.add("the region has applied nothing yet");
+        }
+        boolean down = !reasons.isEmpty();
+        Duration maxLag = settings.config().health().maxLag();
+        if (!down && state.get("staleness_ms") instanceof Long ms && ms > maxLag.toMillis()) {
+            reasons.add(ms / 1000 + " s behind the source (more than health.max-lag, " + maxLag.toSeconds() + " s)");
+        }
+        dispatcher.targets().stream().filter(Dispatcher.Target::monolith)
+                .filter(t -> t.breaker().getState() == CircuitBreaker.State.OPEN)
+                .forEach(t -> reasons.add("the monolith's breaker is open"));
+        String status = down ? "DOWN" : reasons.isEmpty() ? "UP" : "DEGRADED";
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("status", status);
+        body.put("reasons", reasons);
         body.putAll(state);
-        ctx.status("DOWN".equals(status) ? 503 : 200).json(body);
+        body.put("config_hash", settings.config().hash());
+        ctx.status(down ? 503 : 200).json(body);
     }
 
     /** Ready to take queries: the store answers and the region has applied something. */
@@ -408,6 +423,8 @@ public final class Gateway implements AutoCloseable {
             entry.put("gateway", region.gateway().url());
             entry.put("monolith_route", region.monolithRoute());
             entry.put("state", settings.regions().states().getOrDefault(region.name(), RegionHealth.UNKNOWN).name());
+            entry.put("config_hash", region.name().equals(settings.region().name()) ? settings.config().hash()
+                    : settings.regions().configHashes().get(region.name()));
             entry.put("this", region.name().equals(settings.region().name()));
             regions.add(entry);
         }

@@ -13,6 +13,7 @@ import io.outpost.control.RegionStateTopic;
 import io.outpost.control.RegionWatch;
 import io.outpost.core.ConsistencyToken;
 import io.outpost.core.SourcePosition;
+import io.outpost.core.config.HealthConfig;
 import io.outpost.core.config.OutpostConfig;
 import io.outpost.core.region.RegionHealth;
 import io.outpost.embedded.EmbeddedPostgres;
@@ -87,7 +88,14 @@ class GatewayIT {
             addresses.put("GATEWAY_" + region.replace('-', '_').toUpperCase(java.util.Locale.ROOT) + "_URL",
                     "http://localhost:" + Ports.free());
         }
-        config = ExampleConfig.of("gateway_it", addresses);
+        OutpostConfig example = ExampleConfig.of("gateway_it", addresses);
+        // Probes may wait 1 s and a region is DOWN after 5 failed ones (the example file: 500 ms, 3): here
+        // every region, the shop, PostgreSQL and a hundred clients share two cores and one JVM, and a
+        // burst of commands once kept every probe waiting for over 3 s
+        HealthConfig patient = new HealthConfig(Duration.ofSeconds(1), Duration.ofSeconds(1), 5, 2, Duration.ofSeconds(5),
+                List.of(), example.health().maxLag());
+        config = new OutpostConfig(example.source(), example.log(), example.monolith(), example.regions(), example.commands(),
+                example.views(), example.routes(), patient, example.projector(), example.hash());
         capture = Capture.start(CaptureSettings.of(config));
         String bootstrap = config.log().bootstrapServers();
         RegionStateTopic.ensure(bootstrap);
@@ -298,6 +306,13 @@ class GatewayIT {
                         String via = REGIONS.get(ThreadLocalRandom.current().nextInt(REGIONS.size()));
                         String from = REGIONS.get(ThreadLocalRandom.current().nextInt(REGIONS.size()));
                         HttpResponse<String> placed = post(via, "/orders", order(1 + client % 20, 1 + client % 30));
+                        // a command the gateways refused unsent (the monolith's bulkhead was full for over a
+                        // second: a hundred commands at once on two cores) is retried, as the answer says
+                        for (int retry = 0; retry < 5 && placed.statusCode() == 503
+                                && placed.headers().firstValue("Outpost-Not-Dispatched").isPresent(); retry++) {
+                            Thread.sleep(200L * (retry + 1));
+                            placed = post(via, "/orders", order(1 + client % 20, 1 + client % 30));
+                        }
                         if (placed.statusCode() != 201) {
                             misses.add("client " + client + ": placing via " + via + " answered " + placed.statusCode() + " "
                                     + placed.body());
@@ -498,5 +513,37 @@ class GatewayIT {
         assertThat(json(get("eu-west", "/outpost/v1/status")).path("command_targets").path("us-east").asText())
                 .isNotEqualTo("forced_open");
         assertThat(WATCHES.get("ap-south").alarmsRaised()).as("us-east down, then up again").isGreaterThanOrEqualTo(2);
+    }
+
+    @Test
+    @Order(12)
+    @DisplayName("health names the configuration a region runs, and a region far behind the source is DEGRADED, saying why")
+    void healthNamesTheConfigurationAndALaggingRegionIsDegraded() throws Exception {
+        JsonNode health = json(get("eu-west", "/outpost/health"));
+        assertThat(health.path("status").asText()).isEqualTo("UP");
+        assertThat(health.path("reasons").size()).isZero();
+        assertThat(health.path("config_hash").asText()).isEqualTo(config.hash());
+        await().alias("ap-south sees every region's configuration hash").atMost(30, SECONDS).untilAsserted(() -> {
+            for (JsonNode region : json(get("ap-south", "/outpost/v1/regions")).path("regions")) {
+                assertThat(region.path("config_hash").asText()).as(region.path("name").asText()).isEqualTo(config.hash());
+            }
+        });
+
+        // a gateway whose clock is a minute ahead sees its watermark a minute old: more than health.max-lag
+        Clock ahead = Clock.offset(Clock.systemUTC(), Duration.ofSeconds(60));
+        try (Gateway lagging = Gateway.start(new GatewaySettings(config, config.regions().get("eu-west"), "localhost", 0,
+                ahead, io.outpost.core.region.RegionStateFeed.none()))) {
+            URI lagHealth = URI.create(lagging.url() + "/outpost/health");
+            // DOWN (503) for the moment its watermark watcher takes to connect and read the watermark
+            await().alias("the new gateway read its region's watermark").atMost(30, SECONDS).pollInterval(Duration.ofMillis(100))
+                    .until(() -> HTTP.send(HttpRequest.newBuilder(lagHealth).GET().build(),
+                            HttpResponse.BodyHandlers.ofString()).statusCode() != 503);
+            HttpResponse<String> answer = HTTP.send(HttpRequest.newBuilder(lagHealth).GET().build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(answer.statusCode()).as("it still serves").isEqualTo(200);
+            JsonNode degraded = json(answer);
+            assertThat(degraded.path("status").asText()).isEqualTo("DEGRADED");
+            assertThat(degraded.path("reasons").get(0).asText()).matches("\\d+ s behind the source \\(more than health.max-lag, 30 s\\)");
+        }
     }
 }

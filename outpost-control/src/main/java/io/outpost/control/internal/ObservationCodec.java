@@ -15,6 +15,7 @@ import java.time.format.DateTimeParseException;
 /**
  * The JSON of an observation in the region-state topic (version 1):
  * {@code {"v":1,"region":"eu-west","monitor":"us-east","health":"DOWN","observed_at":"2026-12-02T10:00:00Z","detail":"connection refused"}},
+ * plus {@code "config_hash"} when the region's gateway reported one;
  * and of an alarm as POSTed to webhooks.
  */
 public final class ObservationCodec {
@@ -37,6 +38,9 @@ public final class ObservationCodec {
         node.put("health", o.health().name());
         node.put("observed_at", o.observedAt().toString());
         node.put("detail", o.detail());
+        if (o.configHash() != null) {
+            node.put("config_hash", o.configHash());
+        }
         return node;
     }
 
@@ -71,7 +75,9 @@ public final class ObservationCodec {
         } catch (DateTimeParseException e) {
             throw new IllegalArgumentException("observed_at is not an ISO-8601 instant: " + observedAt);
         }
-        return new Observation(region, monitor, RegionHealth.valueOf(health), at, node.path("detail").asText(""));
+        JsonNode hash = node.get("config_hash");
+        return new Observation(region, monitor, RegionHealth.valueOf(health), at, node.path("detail").asText(""),
+                hash == null || !hash.isTextual() ? null : hash.asText());
     }
 
     private static String text(JsonNode node, String field) {

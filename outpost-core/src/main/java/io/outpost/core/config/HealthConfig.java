@@ -15,9 +15,10 @@ import java.util.Objects;
  * @param successesToUp  consecutive successes before a DOWN region is UP again
  * @param observationTtl how old an observation may be and still count towards the majority
  * @param webhooks       URLs that receive a POST on every change of a region's state
+ * @param maxLag         how far behind the source a region may be and still report itself UP
  */
 public record HealthConfig(Duration probeInterval, Duration probeTimeout, int failuresToDown, int successesToUp,
-                           Duration observationTtl, List<String> webhooks) {
+                           Duration observationTtl, List<String> webhooks, Duration maxLag) {
 
     static final Def.Setting<Duration> PROBE_INTERVAL = optional("probe-interval", Type.DURATION,
             Duration.ofSeconds(1), "How often each monitor probes every region's /outpost/health.");
@@ -32,14 +33,19 @@ public record HealthConfig(Duration probeInterval, Duration probeTimeout, int fa
     static final Def.Setting<List<String>> WEBHOOKS = optional("webhooks", Type.listOf(Type.HTTP_URL), List.of(),
             "URLs that receive a POST (JSON) on every change of a region's effective state.");
 
+    static final Def.Setting<Duration> MAX_LAG = optional("max-lag", Type.DURATION, Duration.ofSeconds(30),
+            "How far behind the source (now minus the source commit time of its watermark) a region may be and still "
+                    + "report itself UP; beyond it, it is DEGRADED (it serves, but old data: its projector may be stuck).");
+
     static final Def.Section DEF = Def.Section.of("health", false, "Region health monitoring and alarms.",
-            PROBE_INTERVAL, PROBE_TIMEOUT, FAILURES_TO_DOWN, SUCCESSES_TO_UP, OBSERVATION_TTL, WEBHOOKS);
+            PROBE_INTERVAL, PROBE_TIMEOUT, FAILURES_TO_DOWN, SUCCESSES_TO_UP, OBSERVATION_TTL, WEBHOOKS, MAX_LAG);
 
     public HealthConfig {
         Objects.requireNonNull(probeInterval, "probeInterval");
         Objects.requireNonNull(probeTimeout, "probeTimeout");
         Objects.requireNonNull(observationTtl, "observationTtl");
         webhooks = List.copyOf(webhooks);
+        Objects.requireNonNull(maxLag, "maxLag");
     }
 
     static HealthConfig read(Cursor c) {
@@ -50,6 +56,7 @@ public record HealthConfig(Duration probeInterval, Duration probeTimeout, int fa
         int successes = c.get(SUCCESSES_TO_UP);
         Duration ttl = c.get(OBSERVATION_TTL);
         List<String> webhooks = c.get(WEBHOOKS);
+        Duration maxLag = c.get(MAX_LAG);
         if (interval.isZero()) {
             c.problem(PROBE_INTERVAL.key(), "must be longer than 0, but was 0");
         }
@@ -61,7 +68,10 @@ public record HealthConfig(Duration probeInterval, Duration probeTimeout, int fa
             c.problem(OBSERVATION_TTL.key(), "must be longer than health.probe-interval (" + interval.toMillis()
                     + " ms), or every observation would be stale, but was " + ttl.toMillis() + " ms");
         }
+        if (maxLag.isZero()) {
+            c.problem(MAX_LAG.key(), "must be longer than 0, but was 0");
+        }
         return c.failedSince(before) ? null
-                : new HealthConfig(interval, timeout, failures, successes, ttl, webhooks);
+                : new HealthConfig(interval, timeout, failures, successes, ttl, webhooks, maxLag);
     }
 }

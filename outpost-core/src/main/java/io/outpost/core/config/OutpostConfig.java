@@ -17,11 +17,14 @@ import java.util.function.Function;
  *
  * <p>{@link #parse} substitutes {@code ${ENV}} and {@code ${ENV:-default}} in values, rejects
  * unknown keys, and reports every problem at once in a {@link ConfigException}.
+ *
+ * @param hash identifies the file's content (see {@link #parse}); gateways report it in health so
+ *             that a region running another version of the file shows
  */
 public record OutpostConfig(SourceConfig source, LogConfig log, MonolithConfig monolith,
                             Map<String, RegionConfig> regions, CommandsConfig commands,
                             Map<String, ViewDefinition> views, List<RouteConfig> routes, HealthConfig health,
-                            ProjectorConfig projector) {
+                            ProjectorConfig projector, String hash) {
 
     static final Def.Section ROOT = Def.Section.of("", true, "The Outpost configuration.",
             SourceConfig.DEF, LogConfig.DEF, MonolithConfig.DEF, RegionConfig.DEF, CommandsConfig.DEF,
@@ -39,6 +42,7 @@ public record OutpostConfig(SourceConfig source, LogConfig log, MonolithConfig m
         routes = List.copyOf(routes);
         Objects.requireNonNull(health, "health");
         Objects.requireNonNull(projector, "projector");
+        Objects.requireNonNull(hash, "hash");
     }
 
     /**
@@ -59,6 +63,7 @@ public record OutpostConfig(SourceConfig source, LogConfig log, MonolithConfig m
             throw new ConfigException(List.of(new ConfigProblem("", "is not valid YAML" + where + ": "
                     + e.getOriginalMessage())));
         }
+        String hash = hash(tree);
         if (tree != null) {
             tree = new EnvSubstitution(env, problems).apply(tree, "");
         }
@@ -120,7 +125,22 @@ public record OutpostConfig(SourceConfig source, LogConfig log, MonolithConfig m
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
         }
-        return new OutpostConfig(source, log, monolith, regions, commands, views, routes, health, projector);
+        return new OutpostConfig(source, log, monolith, regions, commands, views, routes, health, projector, hash);
+    }
+
+    /**
+     * The first 16 hex digits of the SHA-256 of the file's YAML tree as written, before {@code ${ENV}}
+     * substitution: every region running the same file reports the same hash whatever its
+     * environment (its own addresses and secrets), and comments or layout do not count.
+     */
+    private static String hash(JsonNode tree) {
+        try {
+            byte[] digest = java.security.MessageDigest.getInstance("SHA-256").digest(
+                    String.valueOf(tree).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            return java.util.HexFormat.of().formatHex(digest, 0, 8);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JDK has SHA-256", e);
+        }
     }
 
     private static void checkDistinctGateways(Map<String, RegionConfig> regions, Cursor root) {

@@ -12,8 +12,10 @@ import java.util.Objects;
  * @param health     the verdict; never {@link RegionHealth#UNKNOWN}
  * @param observedAt when the probe that led to it ended
  * @param detail     why, in a few words ("HTTP 503: store unreachable", "connection refused")
+ * @param configHash the configuration hash the region's gateway reported; null when it did not answer
  */
-public record Observation(String region, String monitor, RegionHealth health, Instant observedAt, String detail) {
+public record Observation(String region, String monitor, RegionHealth health, Instant observedAt, String detail,
+                          String configHash) {
 
     public Observation {
         Objects.requireNonNull(region, "region");
@@ -24,6 +26,11 @@ public record Observation(String region, String monitor, RegionHealth health, In
         if (health == RegionHealth.UNKNOWN) {
             throw new IllegalArgumentException("an observation is UP, DEGRADED or DOWN, but was UNKNOWN");
         }
+    }
+
+    /** An observation without a configuration hash (the probe got no health document). */
+    public Observation(String region, String monitor, RegionHealth health, Instant observedAt, String detail) {
+        this(region, monitor, health, observedAt, detail, null);
     }
 
     /** The key of this observation in the region-state topic: {@code <region>/<monitor>}. */

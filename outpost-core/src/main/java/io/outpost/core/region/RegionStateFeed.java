@@ -13,6 +13,14 @@ public interface RegionStateFeed {
     /** Every configured region's state as last decided; a region nobody has observed is UNKNOWN. */
     Map<String, RegionHealth> states();
 
+    /**
+     * The configuration hash each region's gateway reports (recently observed), by region; a
+     * region that runs another version of the shared file shows here.
+     */
+    default Map<String, String> configHashes() {
+        return Map.of();
+    }
+
     /** Calls {@code listener} with every later change, in order, on the feed's own thread. */
     void onChange(Consumer<RegionStateChange> listener);
 

@@ -170,6 +170,20 @@ class OutpostConfigTest {
     }
 
     @Test
+    void theHashIsTheFilesNotTheEnvironmentsAndIgnoresCommentsAndLayout() {
+        String yaml = MINIMAL.replace("user: outpost, tables", "user: \"${DB_USER}\", tables");
+        OutpostConfig alice = OutpostConfig.parse(yaml, Map.of("DB_USER", "alice")::get);
+        OutpostConfig bob = OutpostConfig.parse(yaml, Map.of("DB_USER", "bob")::get);
+        OutpostConfig commented = OutpostConfig.parse("# the shop's regions\n" + yaml.replace("log: {", "log:   {"),
+                Map.of("DB_USER", "alice")::get);
+        OutpostConfig changed = OutpostConfig.parse(yaml.replace("tables: [orders]", "tables: [orders, customers]"),
+                Map.of("DB_USER", "alice")::get);
+
+        assertThat(alice.hash()).matches("[0-9a-f]{16}").isEqualTo(bob.hash()).isEqualTo(commented.hash());
+        assertThat(changed.hash()).isNotEqualTo(alice.hash());
+    }
+
+    @Test
     void substitutedValuesAreTypedLikeWrittenOnes() {
         String yaml = MINIMAL.replace("gateway: { url: \"http://us.example.com:7001\" }",
                 "gateway: { url: \"http://us.example.com:7001\", port: \"${PORT}\" }");
