@@ -63,10 +63,11 @@ public final class RegionWatch implements RegionStateFeed, AutoCloseable {
         return watch;
     }
 
-    /** Calls {@code listener} with every later change of a region's state, on the watch's thread. */
+    /** Calls {@code listener} with every later change of a region's state, on the watch's thread, until unsubscribed. */
     @Override
-    public void onChange(Consumer<RegionStateChange> listener) {
+    public Subscription onChange(Consumer<RegionStateChange> listener) {
         listeners.add(listener);
+        return () -> listeners.remove(listener);
     }
 
     /** Only the timer thread decides, so changes reach listeners in order. */

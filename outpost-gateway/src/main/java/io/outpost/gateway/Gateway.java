@@ -75,6 +75,8 @@ public final class Gateway implements AutoCloseable {
     private volatile Map<String, String> viewStates = Map.of();
     private volatile long viewStatesRead = System.nanoTime() - VIEW_STATES_MAX_AGE.toNanos() - 1;
     private final java.util.concurrent.atomic.AtomicBoolean refreshing = new java.util.concurrent.atomic.AtomicBoolean();
+    /** This gateway's registration with the region states: closed with the gateway. */
+    private RegionStateFeed.Subscription following;
 
     private Gateway(GatewaySettings settings) {
         this.settings = settings;
@@ -270,7 +272,7 @@ public final class Gateway implements AutoCloseable {
      * DEGRADED force nothing: the local breaker still judges by what it sees.
      */
     private void follow(RegionStateFeed regions) {
-        regions.onChange(change -> force(change.region(), change.to()));
+        following = regions.onChange(change -> force(change.region(), change.to()));
         regions.states().forEach(this::force);
         for (RegionConfig region : settings.config().regions().values()) {
             Gauge.builder("outpost.region.state", regions, r -> r.states().getOrDefault(region.name(), RegionHealth.UNKNOWN)
@@ -433,6 +435,9 @@ public final class Gateway implements AutoCloseable {
 
     @Override
     public void close() {
+        if (following != null) {
+            following.close();
+        }
         try {
             app.stop();
         } finally {

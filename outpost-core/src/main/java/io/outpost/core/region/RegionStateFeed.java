@@ -21,8 +21,18 @@ public interface RegionStateFeed {
         return Map.of();
     }
 
-    /** Calls {@code listener} with every later change, in order, on the feed's own thread. */
-    void onChange(Consumer<RegionStateChange> listener);
+    /**
+     * Calls {@code listener} with every later change, in order, on the feed's own thread, until the
+     * returned subscription is closed.
+     */
+    Subscription onChange(Consumer<RegionStateChange> listener);
+
+    /** A listener's registration; closing it stops the calls. */
+    @FunctionalInterface
+    interface Subscription extends AutoCloseable {
+        @Override
+        void close();
+    }
 
     /** No control plane: nothing is known about any region and nothing ever changes. */
     static RegionStateFeed none() {
@@ -33,7 +43,8 @@ public interface RegionStateFeed {
             }
 
             @Override
-            public void onChange(Consumer<RegionStateChange> listener) {
+            public Subscription onChange(Consumer<RegionStateChange> listener) {
+                return () -> { };
             }
         };
     }
