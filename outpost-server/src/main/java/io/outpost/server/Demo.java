@@ -34,8 +34,6 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.ArrayDeque;
-import java.util.Deque;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -75,7 +73,7 @@ public final class Demo implements AutoCloseable {
     public record Address(String what, String where) {
     }
 
-    private final Deque<AutoCloseable> parts = new ArrayDeque<>();
+    private final Parts parts = new Parts();
     private final Options options;
     private EmbeddedPostgres postgres;
     private EmbeddedKafka kafka;
@@ -346,14 +344,7 @@ public final class Demo implements AutoCloseable {
     /** Stops every part, last started first. */
     @Override
     public void close() {
-        while (!parts.isEmpty()) {
-            AutoCloseable part = parts.pop();
-            try {
-                part.close();
-            } catch (Exception e) {
-                LOG.warn("stopping {} failed: {}", part, e.toString());
-            }
-        }
+        parts.close();
     }
 
     /** Ids the example commands use: an order that exists, a customer and a product with stock. */

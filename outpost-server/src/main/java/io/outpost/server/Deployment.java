@@ -14,9 +14,7 @@ import io.outpost.projector.Projector;
 import io.outpost.projector.ProjectorSettings;
 import java.net.URI;
 import java.time.InstantSource;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Deque;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -47,7 +45,7 @@ final class Deployment implements AutoCloseable {
         MONITOR
     }
 
-    private final Deque<AutoCloseable> parts = new ArrayDeque<>();
+    private final Parts parts = new Parts();
     private final List<String> started = new ArrayList<>();
     private Gateway gateway;
 
@@ -129,13 +127,6 @@ final class Deployment implements AutoCloseable {
     /** Stops every role, the last started first. */
     @Override
     public void close() {
-        while (!parts.isEmpty()) {
-            AutoCloseable part = parts.pop();
-            try {
-                part.close();
-            } catch (Exception e) {
-                LOG.warn("stopping {} failed: {}", part.getClass().getSimpleName(), e.getMessage());
-            }
-        }
+        parts.close();
     }
 }
