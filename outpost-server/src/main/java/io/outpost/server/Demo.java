@@ -2,12 +2,9 @@ package io.outpost.server;
 
 import io.outpost.capture.Capture;
 import io.outpost.capture.CaptureSettings;
-import io.outpost.control.Monitor;
-import io.outpost.control.RegionStateTopic;
 import io.outpost.control.RegionWatch;
 import io.outpost.core.SourcePosition;
 import io.outpost.gateway.Gateway;
-import io.outpost.gateway.GatewaySettings;
 import io.outpost.projector.Projector;
 import io.outpost.projector.ProjectorSettings;
 import io.outpost.core.config.OutpostConfig;
@@ -20,12 +17,11 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.InstantSource;
+import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.regex.Matcher;
@@ -144,24 +140,12 @@ public final class Demo implements AutoCloseable {
             projectors.add(projector);
         }
         awaitRegions();
-        // region health: each region's watch feeds its gateway's breakers; the monitors probe the gateways
-        String bootstrap = config.log().bootstrapServers();
-        RegionStateTopic.ensure(bootstrap);
+        // each region's gateway (following its region's watch) and monitor, as `outpost run` starts them
         for (String region : config.regions().keySet()) {
-            RegionWatch watch = RegionWatch.start(bootstrap, region, config.regions().keySet(), config.health(),
-                    InstantSource.system());
-            parts.push(watch);
-            watches.put(region, watch);
-            Gateway gateway = Gateway.start(GatewaySettings.of(config, region).withRegionStates(watch));
-            parts.push(gateway);
-            gateways.put(region, gateway);
-        }
-        RegionStateTopic.Publisher publisher = RegionStateTopic.Publisher.open(bootstrap, "outpost-demo-monitors");
-        parts.push(publisher);
-        Map<String, URI> probed = new LinkedHashMap<>();
-        config.regions().values().forEach(r -> probed.put(r.name(), URI.create(r.gateway().url())));
-        for (String region : config.regions().keySet()) {
-            parts.push(Monitor.start(region, probed, config.health(), publisher::publish, InstantSource.system()));
+            Deployment deployment = parts.push(Deployment.start(config, region,
+                    EnumSet.of(Deployment.Role.GATEWAY, Deployment.Role.MONITOR)));
+            gateways.put(region, deployment.gateway());
+            watches.put(region, deployment.watch());
         }
         LOG.info("demo started in {} ms", (System.nanoTime() - started) / 1_000_000);
     }

@@ -48,6 +48,7 @@ final class Deployment implements AutoCloseable {
     private final Parts parts = new Parts();
     private final List<String> started = new ArrayList<>();
     private Gateway gateway;
+    private RegionWatch watch;
 
     private Deployment() {
     }
@@ -95,7 +96,7 @@ final class Deployment implements AutoCloseable {
             }
         }
         if (roles.contains(Role.GATEWAY)) {
-            RegionWatch watch = RegionWatch.start(bootstrap, region, config.regions().keySet(), config.health(),
+            watch = RegionWatch.start(bootstrap, region, config.regions().keySet(), config.health(),
                     InstantSource.system());
             parts.push(watch);
             gateway = Gateway.start(GatewaySettings.of(config, region).withRegionStates(watch));
@@ -122,6 +123,11 @@ final class Deployment implements AutoCloseable {
     /** The gateway, when this deployment runs one. */
     Gateway gateway() {
         return gateway;
+    }
+
+    /** The region states its gateway follows, when this deployment runs a gateway. */
+    RegionWatch watch() {
+        return watch;
     }
 
     /** Stops every role, the last started first. */
