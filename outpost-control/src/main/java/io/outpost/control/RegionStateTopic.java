@@ -95,29 +95,18 @@ public final class RegionStateTopic {
     public static Map<String, RegionHealth> current(String bootstrapServers, Collection<String> regions,
                                                     Duration observationTtl, Duration timeout, InstantSource clock) {
         RegionStates states = new RegionStates(regions, observationTtl);
-        Map<String, Object> config = new HashMap<>();
-        config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        config.put(ConsumerConfig.CLIENT_ID_CONFIG, "outpost-status");
-        TopicPartition partition = new TopicPartition(NAME, 0);
         long deadline = System.nanoTime() + timeout.toNanos();
-        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(config, new StringDeserializer(),
-                new ByteArrayDeserializer())) {
-            long end = consumer.endOffsets(List.of(partition), timeout).getOrDefault(partition, 0L);
-            consumer.assign(List.of(partition));
-            consumer.seekToBeginning(List.of(partition));
-            while (consumer.position(partition, timeout) < end) {
+        try (KafkaConsumer<String, byte[]> consumer = fromBeginning(bootstrapServers, "outpost-status")) {
+            long end = consumer.endOffsets(List.of(PARTITION), timeout).getOrDefault(PARTITION, 0L);
+            while (consumer.position(PARTITION, timeout) < end) {
                 if (System.nanoTime() > deadline) {
                     throw new org.apache.kafka.common.errors.TimeoutException("read only up to offset "
-                            + consumer.position(partition) + " of " + end);
+                            + consumer.position(PARTITION) + " of " + end);
                 }
                 for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(200))) {
-                    if (record.value() != null) {
-                        try {
-                            states.record(ObservationCodec.decode(record.value()));
-                        } catch (IllegalArgumentException e) {
-                            // not an observation: the watches skip it too
-                        }
+                    Observation observation = observation(record);
+                    if (observation != null) {
+                        states.record(observation);
                     }
                 }
             }
@@ -127,6 +116,40 @@ public final class RegionStateTopic {
         }
         states.evaluate(clock.instant());
         return states.effective();
+    }
+
+    private static final TopicPartition PARTITION = new TopicPartition(NAME, 0);
+
+    /** A consumer of the topic's one partition, placed at its beginning. */
+    private static KafkaConsumer<String, byte[]> fromBeginning(String bootstrapServers, String clientId) {
+        Map<String, Object> config = new HashMap<>();
+        config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        config.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId);
+        config.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 100);
+        KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(config, new StringDeserializer(),
+                new ByteArrayDeserializer());
+        consumer.assign(List.of(PARTITION));
+        consumer.seekToBeginning(List.of(PARTITION));
+        return consumer;
+    }
+
+    /**
+     * The observation in {@code record}; null for a tombstone (a monitor that was removed) or a
+     * record that is not an observation, which is logged and skipped.
+     */
+    private static Observation observation(ConsumerRecord<String, byte[]> record) {
+        if (record.value() == null) {
+            return null;
+        }
+        try {
+            return ObservationCodec.decode(record.value());
+        } catch (IllegalArgumentException e) {
+            LOG.warn("skipped record {} at offset {} of {}: it is not an observation ({})", record.key(), record.offset(),
+                    NAME, e.getMessage());
+            return null;
+        }
     }
 
     /** Publishes observations; a send that fails is logged and dropped (the next probe publishes afresh). */
@@ -188,16 +211,7 @@ public final class RegionStateTopic {
         private volatile boolean closing;
 
         private Reader(String bootstrapServers, String clientId, Consumer<Observation> sink) {
-            Map<String, Object> config = new HashMap<>();
-            config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-            config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-            config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-            config.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId);
-            config.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 100);
-            this.consumer = new KafkaConsumer<>(config, new StringDeserializer(), new ByteArrayDeserializer());
-            TopicPartition partition = new TopicPartition(NAME, 0);
-            consumer.assign(List.of(partition));
-            consumer.seekToBeginning(List.of(partition));
+            this.consumer = fromBeginning(bootstrapServers, clientId);
             this.thread = Thread.ofPlatform().daemon().name(clientId).unstarted(() -> run(sink));
         }
 
@@ -221,15 +235,8 @@ public final class RegionStateTopic {
                         continue;
                     }
                     for (ConsumerRecord<String, byte[]> record : records) {
-                        if (record.value() == null) {
-                            continue; // a tombstone: a monitor that was removed
-                        }
-                        Observation observation;
-                        try {
-                            observation = ObservationCodec.decode(record.value());
-                        } catch (IllegalArgumentException e) {
-                            LOG.warn("skipped record {} at offset {} of {}: it is not an observation ({})",
-                                    record.key(), record.offset(), NAME, e.getMessage());
+                        Observation observation = observation(record);
+                        if (observation == null) {
                             continue;
                         }
                         try {
