@@ -7,22 +7,21 @@ import io.debezium.engine.format.ChangeEventFormat;
 import io.outpost.capture.internal.CommitPolicy;
 import io.outpost.capture.internal.EngineProperties;
 import io.outpost.capture.internal.SourceConnections;
-import io.outpost.capture.internal.SourceLock;
 import io.outpost.capture.internal.TransactionAssembler;
 import io.outpost.core.OutpostException;
 import io.outpost.core.SourcePosition;
 import io.outpost.log.ChangeLogReader;
 import io.outpost.log.KafkaChangeLog;
+import io.outpost.runtime.AdvisoryLock;
+import io.outpost.runtime.Supervisor;
 import io.outpost.source.SourceChecks;
 import io.outpost.source.SourceSchemas;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.List;
-import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -34,44 +33,43 @@ import org.slf4j.LoggerFactory;
  * Captures every committed transaction of one source into its change log, in commit order, and
  * keeps doing so across failures without an operator.
  *
- * <p>Life of a capture, on its own daemon thread: take the source's advisory lock (a second
- * capture of the same source waits here, and takes over when the first dies); open the change log;
+ * <p>Life of a capture, under a {@link Supervisor}: take the source's advisory lock (a second
+ * capture of the same source waits there, and takes over when the first dies); open the change log;
  * run Debezium's engine, whose {@link TransactionAssembler} publishes whole transactions; when
- * anything fails, log one line that says what and when the next attempt is, and start again with
- * backoff (1 s doubling to 30 s). Misconfigurations found before the first start are not retried:
- * {@link #start} throws them, each with its fix.
+ * anything fails, the supervisor logs one line that says what and when the next attempt is, and
+ * starts again with backoff (1 s doubling to 30 s). Misconfigurations found before the first start
+ * are not retried: {@link #start} throws them, each with its fix.
  */
 public final class Capture implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(Capture.class);
-    private static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
-
-    /** Where a capture is in its life. */
-    public enum State { STARTING, WAITING_FOR_LOCK, RUNNING, RETRYING, STOPPED }
 
     /**
      * What a capture has done.
      *
      * @param attempts how many times it has started the engine
+     * @param retries  how many failures it has retried
+     * @param problem  why it is retrying; null otherwise
      */
-    public record Status(State state, long transactions, long rows, SourcePosition lastPosition, long attempts) {
+    public record Status(Supervisor.State state, long transactions, long rows, SourcePosition lastPosition, long attempts,
+                         long retries, String problem) {
     }
 
     private final CaptureSettings settings;
-    private final Thread supervisor;
-    private final CountDownLatch stopped = new CountDownLatch(1);
-    private final AtomicReference<State> state = new AtomicReference<>(State.STARTING);
+    private final Supervisor supervisor;
     private final AtomicReference<DebeziumEngine<RecordChangeEvent<SourceRecord>>> engine = new AtomicReference<>();
     private final AtomicReference<TransactionAssembler> assembler = new AtomicReference<>();
-    private final AtomicLong attempts = new AtomicLong();
     private final AtomicLong transactionsBefore = new AtomicLong();
     private final AtomicLong rowsBefore = new AtomicLong();
-    private volatile boolean closing;
 
-    private Capture(CaptureSettings settings) {
+    private Capture(CaptureSettings settings, Supervisor.Timing timing) {
         this.settings = settings;
-        this.supervisor = new Thread(this::supervise, "outpost-capture-" + settings.source().name());
-        this.supervisor.setDaemon(true);
+        String name = settings.source().name();
+        AdvisoryLock lock = AdvisoryLock.of("outpost-capture:" + settings.source().slot(),
+                "the source database at " + settings.source().url(),
+                () -> SourceConnections.open(settings.source(), "capture lock"));
+        this.supervisor = Supervisor.start(Supervisor.Settings.of("capture of source " + name), timing, lock,
+                this::runEngine, "outpost-capture-" + name);
     }
 
     /**
@@ -85,9 +83,7 @@ public final class Capture implements AutoCloseable {
             throw new OutpostException("capture of source " + settings.source().name() + " cannot start:\n  - "
                     + String.join("\n  - ", problems));
         }
-        Capture capture = new Capture(settings);
-        capture.supervisor.start();
-        return capture;
+        return new Capture(settings, Supervisor.Timing.system());
     }
 
     /** Problems that need an operator; an unreachable source is not one (it is retried). */
@@ -110,68 +106,26 @@ public final class Capture implements AutoCloseable {
         TransactionAssembler current = assembler.get();
         long transactions = transactionsBefore.get() + (current == null ? 0 : current.transactions());
         long rows = rowsBefore.get() + (current == null ? 0 : current.rows());
-        return new Status(state.get(), transactions, rows, current == null ? SourcePosition.ZERO : current.lastPosition(),
-                attempts.get());
+        Supervisor.Status supervised = supervisor.status();
+        return new Status(supervised.state(), transactions, rows,
+                current == null ? SourcePosition.ZERO : current.lastPosition(), supervised.attempts(), supervised.retries(),
+                supervised.problem());
     }
 
-    private void supervise() {
-        Duration backoff = Duration.ofSeconds(1);
-        String name = settings.source().name();
-        boolean waitingLogged = false;
-        while (!closing) {
-            Optional<SourceLock> lock;
-            try {
-                lock = SourceLock.tryAcquire(settings.source(), settings.source().slot());
-            } catch (SQLException e) {
-                backoff = retry("cannot reach the source database at " + settings.source().url() + " (" + e.getMessage() + ")",
-                        backoff);
-                continue;
-            }
-            if (lock.isEmpty()) {
-                state.set(State.WAITING_FOR_LOCK);
-                if (!waitingLogged) {
-                    LOG.info("another capture of source {} is active (it holds the source's advisory lock); "
-                            + "this one waits and takes over when it stops", name);
-                    waitingLogged = true;
-                }
-                sleep(Duration.ofSeconds(1));
-                continue;
-            }
-            waitingLogged = false;
-            long startedAt = System.nanoTime();
-            try (SourceLock held = lock.get()) {
-                Throwable failure;
-                try {
-                    failure = runEngine(held);
-                } catch (RuntimeException e) {
-                    // anything unforeseen (Kafka gone while reading the log's end, say) is one more
-                    // failure to retry: the supervisor thread must never die
-                    failure = e;
-                }
-                if (closing) {
-                    break;
-                }
-                if (Duration.ofNanos(System.nanoTime() - startedAt).compareTo(Duration.ofMinutes(1)) > 0) {
-                    backoff = Duration.ofSeconds(1);
-                }
-                backoff = retry(failure == null ? "the engine stopped" : describe(failure), backoff);
-            }
-        }
-        state.set(State.STOPPED);
-        stopped.countDown();
-    }
-
-    /** Runs one engine until it fails, the lock is lost, or the capture closes; returns the failure. */
-    private Throwable runEngine(SourceLock lock) {
+    /**
+     * Runs one engine until it fails, the lock is lost, or the capture closes. Every failure is
+     * retried: the engine's own (whatever its type), the change log's, and the source's.
+     */
+    private void runEngine(Supervisor.Run run) throws InterruptedException {
         String name = settings.source().name();
         KafkaChangeLog log;
         try {
             log = KafkaChangeLog.open(settings.bootstrapServers(), settings.changesTopic(), settings.retention());
         } catch (OutpostException e) {
-            return e;
+            throw retriable(e);
         }
         try (log) {
-            awaitSlotReleased();
+            awaitSlotReleased(run);
             SourcePosition completeUpTo = ChangeLogReader.completeUpTo(settings.bootstrapServers(), settings.changesTopic());
             CommitPolicy commits = new CommitPolicy(Duration.ofSeconds(1));
             TransactionAssembler next = new TransactionAssembler(name, EngineProperties.topicPrefix(settings), log,
@@ -182,43 +136,53 @@ public final class Capture implements AutoCloseable {
                 rowsBefore.addAndGet(previous.rows());
             }
             CompletableFuture<Throwable> done = new CompletableFuture<>();
-            Properties properties = EngineProperties.of(settings);
             DebeziumEngine<RecordChangeEvent<SourceRecord>> current = DebeziumEngine.create(ChangeEventFormat.of(Connect.class))
-                    .using(properties)
+                    .using(EngineProperties.of(settings))
                     .notifying(next)
                     .using(commits)
                     .using((success, message, error) -> done.complete(success ? null
                             : error != null ? error : new IllegalStateException(message)))
                     .build();
             engine.set(current);
-            attempts.incrementAndGet();
-            state.set(State.RUNNING);
+            run.running();
             Thread runner = new Thread(current, "outpost-capture-engine-" + name);
             runner.setDaemon(true);
             runner.start();
             LOG.info("capture of source {} running: {} → Kafka topic {}", name, settings.source().url(),
                     settings.changesTopic());
-            Throwable failure = null;
-            while (!closing) {
-                try {
-                    failure = done.get(5, TimeUnit.SECONDS);
-                    break;
-                } catch (java.util.concurrent.TimeoutException stillRunning) {
-                    if (!lock.held()) {
-                        failure = new IllegalStateException("lost the connection that holds the source's advisory lock");
-                        break;
-                    }
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    break;
-                } catch (java.util.concurrent.ExecutionException e) {
-                    failure = e.getCause();
-                    break;
+            try {
+                Throwable failure = awaitEngine(run, done);
+                if (failure != null) {
+                    throw retriable(failure);
                 }
+            } finally {
+                closeEngine(current);
             }
-            closeEngine(current);
-            return failure;
+        } catch (RuntimeException e) {
+            // anything unforeseen (Kafka gone while reading the log's end, say) is one more failure to retry
+            throw retriable(e);
         }
+    }
+
+    /** Waits for the engine to end; its failure, or null when the capture closes. */
+    private static Throwable awaitEngine(Supervisor.Run run, CompletableFuture<Throwable> done) throws InterruptedException {
+        while (!run.closing()) {
+            try {
+                return done.get(5, TimeUnit.SECONDS);
+            } catch (java.util.concurrent.TimeoutException stillRunning) {
+                if (!run.lockHeld()) {
+                    return new OutpostException.Retriable("lost the connection that holds the source's advisory lock");
+                }
+            } catch (java.util.concurrent.ExecutionException e) {
+                return e.getCause();
+            }
+        }
+        return null;
+    }
+
+    private static OutpostException.Retriable retriable(Throwable failure) {
+        return failure instanceof OutpostException.Retriable retriable ? retriable
+                : new OutpostException.Retriable(describe(failure), failure);
     }
 
     /**
@@ -226,18 +190,18 @@ public final class Capture implements AutoCloseable {
      * its walsender takes a moment to go; an engine started meanwhile finds the slot busy and
      * Debezium waits 10 s before trying again.
      */
-    private void awaitSlotReleased() {
+    private void awaitSlotReleased(Supervisor.Run run) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         try (Connection c = SourceConnections.open(settings.source(), "capture slot check");
              var s = c.prepareStatement("SELECT active FROM pg_replication_slots WHERE slot_name = ?")) {
             s.setString(1, settings.source().slot());
-            while (System.nanoTime() < deadline && !closing) {
+            while (System.nanoTime() < deadline && !run.closing()) {
                 try (var rs = s.executeQuery()) {
                     if (!rs.next() || !rs.getBoolean(1)) {
                         return;
                     }
                 }
-                sleep(Duration.ofMillis(100));
+                run.sleep(Duration.ofMillis(100));
             }
         } catch (SQLException e) {
             // the engine's own start reports an unreachable source, with the retry that follows
@@ -256,17 +220,6 @@ public final class Capture implements AutoCloseable {
                     settings.source().name(), e.getMessage());
             return false;
         }
-    }
-
-    private Duration retry(String what, Duration backoff) {
-        if (closing) {
-            return backoff;
-        }
-        state.set(State.RETRYING);
-        LOG.warn("capture of source {}: {}; retrying in {} s", settings.source().name(), what, backoff.toSeconds());
-        sleep(backoff);
-        Duration next = backoff.multipliedBy(2);
-        return next.compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : next;
     }
 
     /** One line on why the engine stopped, with the fix where the cause is known to need one. */
@@ -309,28 +262,14 @@ public final class Capture implements AutoCloseable {
         }
     }
 
-    private void sleep(Duration duration) {
-        try {
-            stopped.await(duration.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
     /** Stops the engine (flushing what was published) and waits for the supervisor to end. */
     @Override
     public void close() {
-        closing = true;
+        supervisor.requestStop();
         DebeziumEngine<RecordChangeEvent<SourceRecord>> current = engine.get();
         if (current != null) {
             closeEngine(current);
         }
-        stopped.countDown();
-        try {
-            supervisor.join(Duration.ofSeconds(30));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        state.set(State.STOPPED);
+        supervisor.close();
     }
 }

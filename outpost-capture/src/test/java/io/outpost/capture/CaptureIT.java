@@ -1,5 +1,6 @@
 package io.outpost.capture;
 
+import io.outpost.runtime.Supervisor;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
@@ -213,7 +214,7 @@ class CaptureIT {
             assertThat(delete.key()).isEqualTo(Map.of("order_id", 10L, "line_no", 2L));
             assertThat(placedEnd.position()).isGreaterThan(snapshot.getLast().position());
             assertThat(paid.getLast().position()).isGreaterThan(placedEnd.position());
-            assertThat(capture.status().state()).isEqualTo(Capture.State.RUNNING);
+            assertThat(capture.status().state()).isEqualTo(Supervisor.State.RUNNING);
         }
     }
 
@@ -335,14 +336,14 @@ class CaptureIT {
         Capture first = Capture.start(settings);
         try (Capture second = Capture.start(settings)) {
             await().alias("one capture runs, the other waits").atMost(Duration.ofSeconds(60)).until(() ->
-                    first.status().state() == Capture.State.RUNNING
-                            && second.status().state() == Capture.State.WAITING_FOR_LOCK);
+                    first.status().state() == Supervisor.State.RUNNING
+                            && second.status().state() == Supervisor.State.WAITING_FOR_LOCK);
             execute(url, "INSERT INTO customers VALUES (1, 'Ada')");
             readUntil(settings.changesTopic(), r -> count(r, RowChange.class) >= 1);
 
             first.close();
             await().alias("the standby took over").atMost(Duration.ofSeconds(60))
-                    .until(() -> second.status().state() == Capture.State.RUNNING);
+                    .until(() -> second.status().state() == Supervisor.State.RUNNING);
             execute(url, "INSERT INTO customers VALUES (2, 'Grace')");
 
             List<ChangeRecord> log = readUntil(settings.changesTopic(), r -> r.stream()

@@ -1,5 +1,6 @@
 package io.outpost.capture;
 
+import io.outpost.runtime.Supervisor;
 import io.outpost.embedded.ChildJvm;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -19,7 +20,7 @@ final class CaptureProcess {
     public static void main(String[] args) throws InterruptedException {
         Capture capture = Capture.start(CaptureSettings.of(
                 CaptureIT.config(args[0], args[1], "customers, orders, order_lines", args[2])));
-        while (capture.status().state() != Capture.State.RUNNING) {
+        while (capture.status().state() != Supervisor.State.RUNNING) {
             Thread.sleep(20);
         }
         ChildJvm.ready("capture " + args[0]);

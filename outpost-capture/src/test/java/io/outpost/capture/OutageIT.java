@@ -1,5 +1,6 @@
 package io.outpost.capture;
 
+import io.outpost.runtime.Supervisor;
 import static io.outpost.capture.CaptureIT.database;
 import static io.outpost.capture.CaptureIT.execute;
 import static io.outpost.capture.CaptureIT.readUntil;
@@ -52,7 +53,7 @@ class OutageIT {
                 }
             }
             await().alias("capture restarted its engine").atMost(Duration.ofSeconds(60))
-                    .until(() -> capture.status().attempts() >= 2 && capture.status().state() == Capture.State.RUNNING);
+                    .until(() -> capture.status().attempts() >= 2 && capture.status().state() == Supervisor.State.RUNNING);
 
             List<ChangeRecord> log = readUntil(settings.changesTopic(), r -> distinctOrders(r) >= 600);
             List<SourcePosition> ends = log.stream().filter(TransactionEnd.class::isInstance)
@@ -72,7 +73,12 @@ class OutageIT {
                 reachable.spillDirectory());
         try (Capture capture = Capture.start(settings)) {
             await().alias("capture reports the outage and retries").atMost(Duration.ofSeconds(60))
-                    .until(() -> capture.status().state() == Capture.State.RETRYING);
+                    .until(() -> capture.status().state() == Supervisor.State.RETRYING);
+            assertThat(capture.status().problem()).contains("localhost:1");
+            // (regression) a supervisor that died after its first retry would stay RETRYING; it keeps trying, 1 s then 2 s apart
+            await().alias("capture retried twice").atMost(Duration.ofSeconds(60))
+                    .until(() -> capture.status().retries() >= 2);
+            assertThat(capture.status().state()).isEqualTo(Supervisor.State.RETRYING);
             assertThat(capture.status().transactions()).isZero();
         }
     }
@@ -86,13 +92,13 @@ class OutageIT {
         try (ChildJvm active = CaptureProcess.start("killed_active", url, EmbeddedKafka.shared().bootstrapServers());
              Capture standby = Capture.start(settings)) {
             await().alias("the standby waits for the lock").atMost(Duration.ofSeconds(30))
-                    .until(() -> standby.status().state() == Capture.State.WAITING_FOR_LOCK);
+                    .until(() -> standby.status().state() == Supervisor.State.WAITING_FOR_LOCK);
             execute(url, "INSERT INTO orders VALUES (1, 1, 'PLACED', 1)");
             readUntil(settings.changesTopic(), r -> distinctOrders(r) >= 1);
 
             active.killHard();
             await().alias("the standby took over").atMost(Duration.ofSeconds(60))
-                    .until(() -> standby.status().state() == Capture.State.RUNNING);
+                    .until(() -> standby.status().state() == Supervisor.State.RUNNING);
             execute(url, "INSERT INTO orders VALUES (2, 1, 'PLACED', 1)");
 
             List<ChangeRecord> log = readUntil(settings.changesTopic(), r -> distinctOrders(r) >= 2);

@@ -1,5 +1,6 @@
 package io.outpost.it;
 
+import io.outpost.runtime.Supervisor;
 import io.outpost.core.config.OutpostConfig;
 import io.outpost.embedded.ChildJvm;
 import io.outpost.projector.Projector;
@@ -23,7 +24,7 @@ final class ProjectorProcess {
     public static void main(String[] args) throws IOException, InterruptedException {
         OutpostConfig config = OutpostConfig.parse(Files.readString(Path.of(args[0])), name -> null);
         Projector projector = Projector.start(ProjectorSettings.of(config, args[1]));
-        while (projector.status().state() != Projector.State.RUNNING) {
+        while (projector.status().state() != Supervisor.State.RUNNING) {
             Thread.sleep(20);
         }
         ChildJvm.ready("projector " + args[1]);

@@ -1,6 +1,7 @@
 package io.outpost.projector;
 
 import io.outpost.core.OutpostException;
+import io.outpost.core.Ticker;
 import io.outpost.core.SourcePosition;
 import io.outpost.core.change.TableSchema;
 import io.outpost.log.ChangeLogReader;
@@ -15,6 +16,7 @@ import io.outpost.store.RegionStore;
 import io.outpost.store.ReplicaTables;
 import io.outpost.store.StoreLayout;
 import io.outpost.store.Watermark;
+import io.outpost.runtime.Supervisor;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -24,7 +26,6 @@ import java.time.InstantSource;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -35,21 +36,18 @@ import org.slf4j.LoggerFactory;
  * Applies a source's change log to one region's store, keeping its replicas and views a
  * transaction-consistent prefix of the source.
  *
- * <p>Life of a projector, on its own daemon thread: take the store's advisory lock (a standby
- * waits here and takes over when the active one dies); create or migrate the bookkeeping, check
+ * <p>Life of a projector, under a {@link Supervisor}: take the store's advisory lock (a standby
+ * waits there and takes over when the active one dies); create or migrate the bookkeeping, check
  * and (re)build the views; read the log from the offset after the watermark and apply it (see
  * {@link Applier}). An unreachable store or broker is retried with backoff (1 s doubling to 30 s),
  * one log line per attempt. A view that fails for a key stops the projector for good (state
- * {@link State#FAILED}), naming the view, the key and the position, unless the configuration says
- * to record such failures and go on. An invalid view definition is refused by {@link #start}.
+ * {@link Supervisor.State#FAILED}), naming the view, the key and the position, unless the
+ * configuration says to record such failures and go on. An invalid view definition is refused by
+ * {@link #start}.
  */
 public final class Projector implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(Projector.class);
-    private static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
-
-    /** Where a projector is in its life. */
-    public enum State { STARTING, WAITING_FOR_LOCK, RUNNING, RETRYING, FAILED, STOPPED }
 
     /**
      * What a projector has done.
@@ -60,31 +58,37 @@ public final class Projector implements AutoCloseable {
      * @param rows         row changes applied since start
      * @param problem      why it is retrying or failed; null otherwise
      */
-    public record Status(State state, SourcePosition watermark, Instant commitTime, long transactions, long rows,
+    public record Status(Supervisor.State state, SourcePosition watermark, Instant commitTime, long transactions, long rows,
                          String problem) {
     }
 
     private final ProjectorSettings settings;
     private final RegionStore store;
     private final InstantSource clock;
-    private final Thread supervisor;
-    private final CountDownLatch stopped = new CountDownLatch(1);
-    private final AtomicReference<State> state = new AtomicReference<>(State.STARTING);
-    private final AtomicReference<String> problem = new AtomicReference<>();
+    private final Ticker ticker;
+    private final Supervisor supervisor;
     private final AtomicReference<SourcePosition> watermark = new AtomicReference<>(SourcePosition.ZERO);
     private final AtomicReference<Instant> commitTime = new AtomicReference<>();
     private final AtomicLong transactions = new AtomicLong();
     private final AtomicLong rows = new AtomicLong();
-    private volatile boolean closing;
-    /** Set when a batch's recomputation failed: the next run applies its first batch view by view. */
-    private boolean carefulNext;
 
-    private Projector(ProjectorSettings settings, InstantSource clock) {
+    private Projector(ProjectorSettings settings, InstantSource clock, Supervisor.Timing timing) {
         this.settings = settings;
         this.clock = clock;
-        this.store = RegionStore.open(settings.region().store(), "projector " + settings.region().name(), 2);
-        this.supervisor = new Thread(this::supervise, "outpost-projector-" + settings.region().name());
-        this.supervisor.setDaemon(true);
+        this.ticker = timing.monotonic();
+        String region = settings.region().name();
+        this.store = RegionStore.open(settings.region().store(), "projector " + region, 2);
+        try {
+            checkViews();
+        } catch (OutpostException.Retriable e) {
+            LOG.warn("projector of region {} cannot reach its store yet ({}); it will keep trying", region, e.getMessage());
+        } catch (RuntimeException e) {
+            store.close();
+            throw e;
+        }
+        this.supervisor = Supervisor.start(Supervisor.Settings.of("projector of region " + region), timing,
+                StoreLock.of(settings.region().store(), settings.source(), "the region store at " + store.description()),
+                this::project, "outpost-projector-" + region);
     }
 
     /**
@@ -94,22 +98,12 @@ public final class Projector implements AutoCloseable {
      * @throws OutpostException naming the view and the reason when a view definition is invalid
      */
     public static Projector start(ProjectorSettings settings) {
-        return start(settings, InstantSource.system());
+        return start(settings, InstantSource.system(), Supervisor.Timing.system());
     }
 
-    static Projector start(ProjectorSettings settings, InstantSource clock) {
-        Projector projector = new Projector(settings, clock);
-        try {
-            projector.checkViews();
-        } catch (OutpostException.Retriable e) {
-            LOG.warn("projector of region {} cannot reach its store yet ({}); it will keep trying",
-                    settings.region().name(), e.getMessage());
-        } catch (RuntimeException e) {
-            projector.store.close();
-            throw e;
-        }
-        projector.supervisor.start();
-        return projector;
+    /** The same, with the time it keeps: the clock stamps {@code applied_at}, the timing paces retries and batches. */
+    static Projector start(ProjectorSettings settings, InstantSource clock, Supervisor.Timing timing) {
+        return new Projector(settings, clock, timing);
     }
 
     /** Validates the views whose tables exist, in a transaction rolled back afterwards. */
@@ -120,10 +114,8 @@ public final class Projector implements AutoCloseable {
                 prepareSession(c);
                 store.migrate(c);
                 Map<String, TableSchema> schemas = ReplicaTables.applied(c, settings.source());
-                ViewMaintainer views = new ViewMaintainer(settings.region().name(), settings.source(), settings.views(),
-                    settings.projector().onViewError());
                 // only checked here: building a changed view is the supervisor's, once
-                views.check(c, schemas);
+                views().check(c, schemas);
             } finally {
                 c.rollback();
             }
@@ -131,6 +123,11 @@ public final class Projector implements AutoCloseable {
             throw new OutpostException.Retriable("cannot check the views in the store at " + store.description() + ": "
                     + e.getMessage(), e);
         }
+    }
+
+    private ViewMaintainer views() {
+        return new ViewMaintainer(settings.region().name(), settings.source(), settings.views(),
+                settings.projector().onViewError());
     }
 
     private void prepareSession(Connection c) throws SQLException {
@@ -142,7 +139,9 @@ public final class Projector implements AutoCloseable {
     }
 
     public Status status() {
-        return new Status(state.get(), watermark.get(), commitTime.get(), transactions.get(), rows.get(), problem.get());
+        Supervisor.Status supervised = supervisor.status();
+        return new Status(supervised.state(), watermark.get(), commitTime.get(), transactions.get(), rows.get(),
+                supervised.problem());
     }
 
     /** The region this projector serves. */
@@ -150,88 +149,33 @@ public final class Projector implements AutoCloseable {
         return settings.region().name();
     }
 
-    private void supervise() {
-        Duration backoff = Duration.ofSeconds(1);
-        String region = settings.region().name();
-        boolean waitingLogged = false;
-        while (!closing) {
-            Optional<StoreLock> lock;
+    /**
+     * One run under the lock. A batch whose statements failed together (a {@link RecomputeFailed})
+     * is applied again at once, step by step, to name what fails; anything else goes to the
+     * supervisor, which stops for a {@link ViewFailure} and retries the rest.
+     */
+    private void project(Supervisor.Run run) throws SQLException {
+        boolean careful = false;
+        while (!run.closing()) {
             try {
-                lock = StoreLock.tryAcquire(settings.region().store(), settings.source());
-            } catch (SQLException e) {
-                backoff = retry("cannot reach the region store at " + store.description() + " (" + e.getMessage() + ")", backoff);
-                continue;
-            }
-            if (lock.isEmpty()) {
-                state.set(State.WAITING_FOR_LOCK);
-                if (!waitingLogged) {
-                    LOG.info("another projector of region {} is active (it holds the store's advisory lock); this one "
-                            + "waits and takes over when it stops", region);
-                    waitingLogged = true;
-                }
-                sleep(Duration.ofSeconds(1));
-                continue;
-            }
-            waitingLogged = false;
-            long startedAt = System.nanoTime();
-            try (StoreLock held = lock.get()) {
-                run(held);
-                if (closing) {
-                    break;
-                }
-                backoff = retry("the projector stopped applying", backoff);
-            } catch (ViewFailure e) {
-                fail(e.getMessage());
-                break;
+                apply(run, careful);
+                return;
             } catch (RecomputeFailed e) {
-                LOG.info("projector of region {}: {}", region, e.getMessage());
-                carefulNext = true;
-            } catch (OutpostException e) {
-                if (!(e instanceof OutpostException.Retriable) && e.getCause() == null) {
-                    fail(e.getMessage());
-                    break;
-                }
-                if (closing) {
-                    break;
-                }
-                backoff = backoffAfter(startedAt, backoff);
-                backoff = retry(e.getMessage(), backoff);
-            } catch (SQLException | RuntimeException e) {
-                if (closing) {
-                    break;
-                }
-                backoff = backoffAfter(startedAt, backoff);
-                backoff = retry(describe(e), backoff);
+                LOG.info("projector of region {}: {}", settings.region().name(), e.getMessage());
+                careful = true;
             }
         }
-        if (state.get() != State.FAILED) {
-            state.set(State.STOPPED);
-        }
-        store.close();
-        stopped.countDown();
-    }
-
-    private void fail(String message) {
-        problem.set(message);
-        state.set(State.FAILED);
-        LOG.error("projector of region {} stopped: {}", settings.region().name(), message);
-    }
-
-    private static Duration backoffAfter(long startedAt, Duration backoff) {
-        return Duration.ofNanos(System.nanoTime() - startedAt).compareTo(Duration.ofMinutes(1)) > 0
-                ? Duration.ofSeconds(1) : backoff;
     }
 
     /** Applies the log until something fails, the lock is lost, or the projector closes. */
-    private void run(StoreLock lock) throws SQLException {
+    private void apply(Supervisor.Run run, boolean careful) throws SQLException {
         try (Connection c = store.connect()) {
             c.setAutoCommit(false);
             prepareSession(c);
             store.migrate(c);
             Map<String, TableSchema> schemas = ReplicaTables.applied(c, settings.source());
             Optional<Watermark> stored = RegionStore.watermark(c, settings.source());
-            ViewMaintainer views = new ViewMaintainer(settings.region().name(), settings.source(), settings.views(),
-                    settings.projector().onViewError());
+            ViewMaintainer views = views();
             views.prepare(c, schemas, stored.map(Watermark::position).orElse(SourcePosition.ZERO));
             c.commit();
             stored.ifPresent(w -> {
@@ -239,17 +183,15 @@ public final class Projector implements AutoCloseable {
                 commitTime.set(w.commitTime());
             });
             Applier applier = new Applier(c, settings.source(), settings.projector(), views, schemas,
-                    stored.orElse(null), clock, carefulNext);
-            carefulNext = false;
+                    stored.orElse(null), clock, ticker, careful);
             long offset = stored.map(Watermark::logOffset).orElse(0L);
             try (ReadAhead reader = ReadAhead.openAt(settings.region().logBootstrapServers(), settings.changesTopic(), offset,
                     "outpost-projector-" + settings.region().name() + "-log")) {
-                state.set(State.RUNNING);
-                problem.set(null);
+                run.running();
                 LOG.info("projector of region {} applies {} from offset {} (watermark {})", settings.region().name(),
                         settings.changesTopic(), offset, applier.committed());
-                long lockCheckedAt = System.nanoTime();
-                while (!closing) {
+                long lockCheckedAt = ticker.read();
+                while (!run.closing()) {
                     List<ChangeLogReader.Entry> entries;
                     try {
                         entries = reader.poll(applier.hasBatch() ? Duration.ZERO : Duration.ofMillis(200));
@@ -265,14 +207,14 @@ public final class Projector implements AutoCloseable {
                     watermark.set(applier.committed());
                     transactions.set(applier.transactionsApplied());
                     rows.set(applier.rowsApplied());
-                    if (System.nanoTime() - lockCheckedAt > TimeUnit.MILLISECONDS.toNanos(500)) {
-                        if (!lock.held()) {
+                    if (ticker.read() - lockCheckedAt > TimeUnit.MILLISECONDS.toNanos(500)) {
+                        if (!run.lockHeld()) {
                             throw new OutpostException.Retriable("lost the store's advisory lock (its session ended)");
                         }
                         if (!applier.hasBatch() && !applier.dirty()) {
                             rebuildRequested(c, views, applier);
                         }
-                        lockCheckedAt = System.nanoTime();
+                        lockCheckedAt = ticker.read();
                     }
                 }
             } finally {
@@ -324,33 +266,13 @@ public final class Projector implements AutoCloseable {
         return message.lines().findFirst().orElse(message);
     }
 
-    private Duration retry(String what, Duration backoff) {
-        state.set(State.RETRYING);
-        problem.set(what);
-        LOG.warn("projector of region {}: {}; retrying in {} s", settings.region().name(), what, backoff.toSeconds());
-        sleep(backoff);
-        Duration next = backoff.multipliedBy(2);
-        return next.compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : next;
-    }
-
-    private void sleep(Duration duration) {
-        try {
-            stopped.await(duration.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
     /** Stops applying (an open batch is rolled back; it is applied again on the next start). */
     @Override
     public void close() {
-        closing = true;
         try {
-            if (!stopped.await(30, TimeUnit.SECONDS)) {
-                LOG.warn("projector of region {} did not stop within 30 s", settings.region().name());
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            supervisor.close();
+        } finally {
+            store.close();
         }
     }
 }

@@ -6,6 +6,7 @@ import io.outpost.core.change.TableSchema;
 import io.outpost.core.config.ViewDefinition;
 import io.outpost.projector.internal.StoreLock;
 import io.outpost.projector.internal.ViewMaintainer;
+import io.outpost.runtime.ExclusiveLock;
 import io.outpost.store.Rebuilds;
 import io.outpost.store.RegionStore;
 import io.outpost.store.ReplicaTables;
@@ -46,9 +47,10 @@ public final class Rebuild {
                     + settings.views().stream().map(ViewDefinition::name).toList() + ")");
         }
         try (RegionStore store = RegionStore.open(settings.region().store(), "rebuild " + settings.region().name(), 2)) {
-            Optional<StoreLock> lock;
+            Optional<ExclusiveLock.Held> lock;
             try {
-                lock = StoreLock.tryAcquire(settings.region().store(), settings.source());
+                lock = StoreLock.of(settings.region().store(), settings.source(), "the region store at " + store.description())
+                        .tryAcquire();
             } catch (SQLException e) {
                 throw new OutpostException.Retriable("cannot reach the region store at " + store.description() + ": "
                         + e.getMessage(), e);
@@ -58,7 +60,7 @@ public final class Rebuild {
             } catch (SQLException e) {
                 throw new OutpostException("the rebuild of view " + view + " failed: " + e.getMessage(), e);
             } finally {
-                lock.ifPresent(StoreLock::close);
+                lock.ifPresent(ExclusiveLock.Held::close);
             }
         }
     }

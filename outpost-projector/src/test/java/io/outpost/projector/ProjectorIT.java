@@ -1,5 +1,6 @@
 package io.outpost.projector;
 
+import io.outpost.runtime.Supervisor;
 import static io.outpost.projector.LogWriter.map;
 import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -23,6 +24,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
 class ProjectorIT {
@@ -44,6 +46,18 @@ class ProjectorIT {
                   customers: SELECT id FROM orders WHERE customer_id = :id
                 fields: [status, customer.id]
                 search: [customer.name]
+            """;
+
+    /** One document of global totals under a constant key: every change of its tables touches it. */
+    static final String TOTALS_VIEW = """
+              totals:
+                key: id
+                sql: |
+                  SELECT 'all' AS id, (SELECT count(*) FROM orders) AS orders,
+                         (SELECT coalesce(sum(qty), 0) FROM order_lines) AS items
+                changes:
+                  orders: SELECT 'all'
+                  order_lines: SELECT 'all'
             """;
 
     /** A view whose SQL fails (division by zero) for an order with a line of quantity 0. */
@@ -116,7 +130,7 @@ class ProjectorIT {
     static void awaitWatermark(Projector projector, long lsn) {
         await().alias("projector reached " + SourcePosition.ofLsn(lsn)).atMost(30, SECONDS)
                 .until(() -> !SourcePosition.ofLsn(lsn).isAfter(projector.status().watermark())
-                        || projector.status().state() == Projector.State.FAILED);
+                        || projector.status().state() == Supervisor.State.FAILED);
         assertThat(projector.status().problem()).isNull();
     }
 
@@ -155,6 +169,30 @@ class ProjectorIT {
                     .containsExactly(List.of("0/1F4", 17L));
             assertThat(query(setup.storeUrl(), "SELECT order_id, line_no, sku FROM replica_shop.order_lines"))
                     .containsExactly(List.of(10L, 2, "B"));
+        }
+    }
+
+    @Test
+    @DisplayName("a view of global totals, mapped by a SELECT without parameters, follows every change of its tables")
+    void aGlobalTotalsViewFollowsEveryChangeOfItsTables() throws Exception {
+        Setup setup = setup(TOTALS_VIEW);
+        try (LogWriter log = new LogWriter(setup.topic()); Projector projector = Projector.start(setup.settings())) {
+            log.commit(schemas(100)
+                    .insert("customers", map("id", 1L), "id", 1L, "name", "Ada")
+                    .insert("orders", map("id", 10L), "id", 10L, "customer_id", 1L, "status", "placed", "note", "x")
+                    .insert("order_lines", map("order_id", 10L, "line_no", 1L), "order_id", 10L, "line_no", 1L, "sku", "A", "qty", 2L));
+            awaitWatermark(projector, 100);
+            assertThat(documents(setup.storeUrl(), "totals").get("all").toString())
+                    .isEqualTo("{\"id\":\"all\",\"items\":2,\"orders\":1}");
+
+            log.commit(new Tx(200)
+                    .insert("orders", map("id", 11L), "id", 11L, "customer_id", 1L, "status", "placed", "note", "y")
+                    .insert("order_lines", map("order_id", 11L, "line_no", 1L), "order_id", 11L, "line_no", 1L, "sku", "B", "qty", 5L));
+            log.commit(new Tx(300).delete("order_lines", map("order_id", 10L, "line_no", 1L)));
+            awaitWatermark(projector, 300);
+            assertThat(documents(setup.storeUrl(), "totals")).containsOnlyKeys("all");
+            assertThat(documents(setup.storeUrl(), "totals").get("all").toString())
+                    .isEqualTo("{\"id\":\"all\",\"items\":5,\"orders\":2}");
         }
     }
 
@@ -238,7 +276,7 @@ class ProjectorIT {
         }
         // on a new store the view waits for its tables; once they appear it is checked, and the projector stops
         try (Projector projector = Projector.start(setup.settings())) {
-            await().atMost(30, SECONDS).until(() -> projector.status().state() == Projector.State.FAILED);
+            await().atMost(30, SECONDS).until(() -> projector.status().state() == Supervisor.State.FAILED);
             assertThat(projector.status().problem()).contains("view orders is invalid")
                     .contains("reads table customers but changes has no entry for it");
             assertThat(projector.status().watermark()).isEqualTo(SourcePosition.ZERO);
@@ -262,7 +300,7 @@ class ProjectorIT {
             awaitWatermark(projector, 100);
             log.commit(new Tx(200).insert("order_lines", map("order_id", 2L, "line_no", 1L), "order_id", 2L, "line_no", 1L,
                     "sku", "B", "qty", 0L));
-            await().atMost(30, SECONDS).until(() -> projector.status().state() == Projector.State.FAILED);
+            await().atMost(30, SECONDS).until(() -> projector.status().state() == Supervisor.State.FAILED);
             assertThat(projector.status().problem()).contains("view ratios failed for key 2 at position 0/C8")
                     .contains("division by zero");
             assertThat(projector.status().watermark()).isEqualTo(SourcePosition.ofLsn(100));
@@ -278,7 +316,7 @@ class ProjectorIT {
             Projector active = Projector.start(setup.settings());
             awaitWatermark(active, 100);
             try (Projector standby = Projector.start(setup.settings())) {
-                await().atMost(30, SECONDS).until(() -> standby.status().state() == Projector.State.WAITING_FOR_LOCK);
+                await().atMost(30, SECONDS).until(() -> standby.status().state() == Supervisor.State.WAITING_FOR_LOCK);
                 active.close();
                 log.commit(new Tx(200).insert("customers", map("id", 2L), "id", 2L, "name", "Grace"));
                 awaitWatermark(standby, 200);

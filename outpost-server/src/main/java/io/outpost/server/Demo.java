@@ -1,5 +1,6 @@
 package io.outpost.server;
 
+import io.outpost.runtime.Supervisor;
 import io.outpost.capture.Capture;
 import io.outpost.capture.CaptureSettings;
 import io.outpost.control.RegionWatch;
@@ -212,7 +213,7 @@ public final class Demo implements AutoCloseable {
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         for (Projector projector : projectors) {
             while (snapshot.isAfter(projector.status().watermark())) {
-                if (projector.status().state() == Projector.State.FAILED || System.nanoTime() > deadline) {
+                if (projector.status().state() == Supervisor.State.FAILED || System.nanoTime() > deadline) {
                     throw new IllegalStateException("region " + projector.region() + " did not apply the initial snapshot"
                             + (projector.status().problem() == null ? " within 60 s" : ": " + projector.status().problem())
                             + "; see the log file for why");

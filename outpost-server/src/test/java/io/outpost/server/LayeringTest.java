@@ -29,15 +29,16 @@ class LayeringTest {
     static {
         ALLOWED.put("core", Set.of());
         ALLOWED.put("embedded", Set.of());
+        ALLOWED.put("runtime", Set.of("core"));
         ALLOWED.put("log", Set.of("core"));
         ALLOWED.put("source", Set.of("core"));
-        ALLOWED.put("capture", Set.of("core", "log", "source"));
+        ALLOWED.put("capture", Set.of("core", "runtime", "log", "source"));
         ALLOWED.put("store", Set.of("core"));
-        ALLOWED.put("projector", Set.of("core", "log", "store"));
+        ALLOWED.put("projector", Set.of("core", "runtime", "log", "store"));
         ALLOWED.put("gateway", Set.of("core", "store", "source"));
         ALLOWED.put("control", Set.of("core", "log"));
         ALLOWED.put("examples", Set.of());
-        Set<String> everything = Set.of("core", "embedded", "log", "source", "capture", "store", "projector",
+        Set<String> everything = Set.of("core", "embedded", "runtime", "log", "source", "capture", "store", "projector",
                 "gateway", "control", "examples");
         ALLOWED.put("server", everything);
         ALLOWED.put("it", everything);

@@ -96,6 +96,14 @@ public final class ViewTables {
         }
     }
 
+    /** Removes a view from the registry (it is no longer configured). */
+    public static void unregister(Connection c, String view) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement("DELETE FROM public.outpost_views WHERE name = ?")) {
+            s.setString(1, view);
+            s.executeUpdate();
+        }
+    }
+
     /**
      * Creates the table {@code views."<name>"} for {@code view}'s documents (not yet holding any).
      *

@@ -13,22 +13,21 @@ import java.util.regex.Pattern;
  * source row maps to the keys it affects.
  *
  * @param key     the column of {@code sql}'s result that identifies a document
- * @param changes source table → the column of the changed row that is the view key, or a
- *                {@code SELECT} that yields the affected keys from the row's {@code :column} values
+ * @param changes source table (as written) → how a changed row of it maps to the keys it affects
  * @param fields  document fields (dotted paths) that can be filtered and sorted on
  * @param search  document fields (dotted paths) indexed for full-text search
  */
-public record ViewDefinition(String name, String key, String sql, Map<String, String> changes,
+public record ViewDefinition(String name, String key, String sql, Map<String, ChangeMapping> changes,
                              List<String> fields, List<String> search) {
 
     private static final Pattern COLUMN = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
     private static final Pattern SELECT = Pattern.compile("(?is)\\s*select\\s.+");
-    private static final Pattern PARAMETER = Pattern.compile("(?<!:):[A-Za-z_][A-Za-z0-9_]*");
 
     static final Type<String> FIELD_PATH = Type.string("a document field path such as customer.name",
             Pattern.compile("[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)*"));
     static final Type<String> CHANGE_MAPPING = Type.string(
-            "a column name, or a SELECT that yields the affected keys from :column parameters",
+            "a column name, or a SELECT that yields the affected keys (from the changed row's :column values, or the "
+                    + "same keys whatever row changed)",
             Pattern.compile("(?s)([A-Za-z_][A-Za-z0-9_]*|\\s*[Ss][Ee][Ll][Ee][Cc][Tt]\\s.+)"));
 
     static final Def.Setting<String> KEY = required("key", Type.string("a column name", COLUMN),
@@ -38,7 +37,8 @@ public record ViewDefinition(String name, String key, String sql, Map<String, St
     static final Def.Setting<Map<String, String>> CHANGES = required("changes",
             Type.mapOf(Type.TABLE, CHANGE_MAPPING),
             "For each table the SQL reads: the changed row's column holding the view key, "
-                    + "or a SELECT yielding the affected keys (use :column for the changed row's values).");
+                    + "or a SELECT yielding the affected keys (use :column for the changed row's values; a SELECT "
+                    + "without any, such as SELECT 'all', yields the keys every change of the table affects).");
     static final Def.Setting<List<String>> FIELDS = optional("fields", Type.listOf(FIELD_PATH), List.of(),
             "Document fields that can be filtered and sorted on; each gets an index.");
     static final Def.Setting<List<String>> SEARCH = optional("search", Type.listOf(FIELD_PATH), List.of(),
@@ -65,20 +65,22 @@ public record ViewDefinition(String name, String key, String sql, Map<String, St
             c.problem(SQL.key(), "must be a SELECT (or WITH … SELECT) query, but starts with \""
                     + sql.trim().split("\\s+", 2)[0] + "\"");
         }
-        Map<String, String> changes = c.get(CHANGES);
-        if (changes != null) {
-            if (changes.isEmpty()) {
+        Map<String, String> written = c.get(CHANGES);
+        Map<String, ChangeMapping> changes = new java.util.LinkedHashMap<>();
+        if (written != null) {
+            if (written.isEmpty()) {
                 c.problem(CHANGES.key(), "must map at least one source table to the view's keys");
             }
-            for (var entry : changes.entrySet()) {
+            for (var entry : written.entrySet()) {
                 String table = SourceConfig.qualify(entry.getKey());
                 if (!capturedTables.isEmpty() && !capturedTables.contains(table)) {
                     c.problem(CHANGES.key() + "." + entry.getKey(), "is not a captured table; add " + table
                             + " to source.tables, or remove it here (captured: " + capturedTables + ")");
                 }
-                if (SELECT.matcher(entry.getValue()).matches() && !PARAMETER.matcher(entry.getValue()).find()) {
-                    c.problem(CHANGES.key() + "." + entry.getKey(), "is a SELECT without a :column parameter, "
-                            + "so it cannot depend on the changed row; write e.g. SELECT id FROM orders WHERE customer_id = :id");
+                try {
+                    changes.put(entry.getKey(), ChangeMapping.parse(entry.getValue()));
+                } catch (IllegalArgumentException e) {
+                    c.problem(CHANGES.key() + "." + entry.getKey(), e.getMessage());
                 }
             }
         }

@@ -54,6 +54,10 @@ class OutpostConfigTest {
         assertThat(config.commands().route()).containsExactly("us-east", "eu-west");
         assertThat(config.views()).containsOnlyKeys("orders", "products", "customer_orders");
         assertThat(config.views().get("orders").changes()).containsKeys("orders", "order_lines", "customers");
+        assertThat(config.views().get("orders").changes().get("order_lines"))
+                .isEqualTo(new ChangeMapping.KeyColumn("order_id"));
+        assertThat(config.views().get("orders").changes().get("customers"))
+                .isInstanceOf(ChangeMapping.KeyQuery.class);
         assertThat(config.routes()).extracting(RouteConfig::view).containsExactly("orders", "products", "customer_orders");
         assertThat(config.health().failuresToDown()).isEqualTo(3);
     }
@@ -221,8 +225,6 @@ class OutpostConfigTest {
         assertThat(rendered(problemsOf(yaml, Map.of()))).containsExactly(
                 "views.orders.changes.customers: is not a captured table; add public.customers to source.tables, "
                         + "or remove it here (captured: [public.orders])",
-                "views.orders.changes.customers: is a SELECT without a :column parameter, so it cannot depend on the "
-                        + "changed row; write e.g. SELECT id FROM orders WHERE customer_id = :id",
                 "views.broken.sql: must be a SELECT (or WITH … SELECT) query, but starts with \"DELETE\"",
                 "views.broken.changes: must map at least one source table to the view's keys",
                 "views.broken.fields: item 1 must be a document field path such as customer.name, but was \"customer..name\"");

@@ -1,5 +1,6 @@
 package io.outpost.it.bench;
 
+import io.outpost.runtime.Supervisor;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.outpost.capture.Capture;
@@ -154,7 +155,7 @@ final class ProjectorBenchmark implements Callable<Integer> {
         long deadline = System.nanoTime() + patience.toNanos();
         for (Projector projector : projectors) {
             while (caughtUp.isAfter(projector.status().watermark())) {
-                if (projector.status().state() == Projector.State.FAILED || System.nanoTime() > deadline) {
+                if (projector.status().state() == Supervisor.State.FAILED || System.nanoTime() > deadline) {
                     throw new IllegalStateException("region " + projector.region() + " did not catch up: " + projector.status());
                 }
                 Thread.sleep(20);
@@ -174,7 +175,7 @@ final class ProjectorBenchmark implements Callable<Integer> {
         try (Projector projector = Projector.start(settings)) {
             long deadline = started + TimeUnit.SECONDS.toNanos(600);
             while (end.isAfter(projector.status().watermark())) {
-                if (projector.status().state() == Projector.State.FAILED || System.nanoTime() > deadline) {
+                if (projector.status().state() == Supervisor.State.FAILED || System.nanoTime() > deadline) {
                     throw new IllegalStateException("the projector did not apply the log: " + projector.status());
                 }
                 Thread.sleep(5);

@@ -2,6 +2,7 @@ package io.outpost.projector.internal;
 
 import io.outpost.core.OutpostException;
 import io.outpost.core.SourcePosition;
+import io.outpost.core.Ticker;
 import io.outpost.core.change.ChangeRecord;
 import io.outpost.core.change.Fence;
 import io.outpost.core.change.Heartbeat;
@@ -59,7 +60,10 @@ public final class Applier {
     private final String source;
     private final ProjectorConfig config;
     private final ViewMaintainer views;
+    /** Stamps {@code applied_at}. */
     private final InstantSource clock;
+    /** Measures a batch's age. */
+    private final Ticker ticker;
     /** Schemas applied, including those of the open store transaction. */
     private final Map<String, TableSchema> schemas;
     private final Map<String, TableBuffer> buffers = new LinkedHashMap<>();
@@ -92,9 +96,10 @@ public final class Applier {
     /**
      * @param connection a store connection with auto-commit off and the replica schema on its search path
      * @param watermark  where the store is, if anywhere
+     * @param careful    whether the first batch is applied step by step (after it failed applied at once)
      */
     public Applier(Connection connection, String source, ProjectorConfig config, ViewMaintainer views,
-                   Map<String, TableSchema> schemas, Watermark watermark, InstantSource clock, boolean careful) {
+                   Map<String, TableSchema> schemas, Watermark watermark, InstantSource clock, Ticker ticker, boolean careful) {
         this.careful = careful;
         this.connection = connection;
         this.source = source;
@@ -102,6 +107,7 @@ public final class Applier {
         this.views = views;
         this.schemas = new LinkedHashMap<>(schemas);
         this.clock = clock;
+        this.ticker = ticker;
         this.committed = watermark == null ? SourcePosition.ZERO : watermark.position();
         this.hasWatermarkRow = watermark != null;
     }
@@ -242,7 +248,7 @@ public final class Applier {
 
     private void complete(SourcePosition position, Instant commitTime, long offset, int rows) {
         if (batchPosition == null) {
-            batchStartNanos = System.nanoTime();
+            batchStartNanos = ticker.read();
         }
         batchPosition = position;
         batchCommitTime = commitTime;
@@ -308,7 +314,7 @@ public final class Applier {
         if (batchPosition == null) {
             return;
         }
-        long age = System.nanoTime() - batchStartNanos;
+        long age = ticker.read() - batchStartNanos;
         if (idle || batchRows >= config.batchMaxRows() || age >= config.batchMaxDelay().toNanos()) {
             commit();
         }
@@ -339,7 +345,7 @@ public final class Applier {
             if (careful || e.getSQLState() != null && e.getSQLState().startsWith("08")) {
                 throw e; // applied step by step already, or the store is gone: retried with backoff
             }
-            throw new RecomputeFailed("applying the batch up to " + batchPosition + " failed (" + ViewMaintainer.firstLine(e)
+            throw new RecomputeFailed("applying the batch up to " + batchPosition + " failed (" + ViewValidator.firstLine(e)
                     + "); it is applied again step by step, to find which write or view fails", e);
         }
         careful = false;
