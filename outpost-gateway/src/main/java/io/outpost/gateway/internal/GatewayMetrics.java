@@ -1,0 +1,84 @@
+package io.outpost.gateway.internal;
+
+import io.github.resilience4j.micrometer.tagged.TaggedBulkheadMetrics;
+import io.github.resilience4j.micrometer.tagged.TaggedCircuitBreakerMetrics;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.outpost.core.region.RegionHealth;
+import io.outpost.core.region.RegionStateFeed;
+import io.outpost.store.WatermarkWatcher;
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.Collection;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A gateway's metrics, scraped at {@code /outpost/metrics} in Prometheus' text format:
+ * {@code outpost_http_requests_seconds} by route template, method and status;
+ * {@code outpost_watermark_staleness_seconds} and {@code outpost_watermark_connected};
+ * {@code outpost_region_state} per region ({@code of}); and Resilience4j's own metrics of every
+ * command target's breaker and bulkhead ({@code resilience4j_circuitbreaker_*},
+ * {@code resilience4j_bulkhead_*}, by target {@code name}), each tagged with the gateway's region.
+ */
+public final class GatewayMetrics implements AutoCloseable {
+
+    private final String region;
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    /** By route, method and status: a timer is looked up once, not built per request. */
+    private final Map<String, Timer> timers = new ConcurrentHashMap<>();
+
+    public GatewayMetrics(String region) {
+        this.region = region;
+    }
+
+    /** Counts and times a request under its route template ({@code other} when none matched). */
+    public void request(String route, String method, int status, long nanos) {
+        String template = route == null ? "other" : route;
+        Timer timer = timers.computeIfAbsent(template + " " + method + " " + status, k -> Timer.builder("outpost.http.requests")
+                .description("Requests served, by route template, method and status")
+                .tags("route", template, "method", method, "status", Integer.toString(status))
+                .publishPercentileHistogram().register(registry));
+        timer.record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    /** The region's watermark: its staleness and whether the gateway follows it. */
+    public void watermark(WatermarkWatcher watcher, InstantSource clock) {
+        Gauge.builder("outpost.watermark.staleness", watcher, w -> {
+                    Duration staleness = w.current().staleness(clock.instant());
+                    return staleness == null ? Double.NaN : staleness.toMillis() / 1000.0;
+                }).description("Now minus the source commit time of the region's watermark").baseUnit("seconds")
+                .tag("region", region).register(registry);
+        Gauge.builder("outpost.watermark.connected", watcher, w -> w.connected() ? 1 : 0)
+                .description("Whether the gateway follows the store's watermark (1) or has lost its connection (0)")
+                .tag("region", region).register(registry);
+    }
+
+    /** Every command target's breaker and bulkhead (their registries are tagged with the region). */
+    public void commandTargets(CommandTargets targets) {
+        TaggedCircuitBreakerMetrics.ofCircuitBreakerRegistry(targets.breakers()).bindTo(registry);
+        TaggedBulkheadMetrics.ofBulkheadRegistry(targets.bulkheads()).bindTo(registry);
+    }
+
+    /** Each region's effective state by the monitors' majority. */
+    public void regionStates(RegionStateFeed regions, Collection<String> names) {
+        for (String name : names) {
+            Gauge.builder("outpost.region.state", regions, r -> r.states().getOrDefault(name, RegionHealth.UNKNOWN).ordinal())
+                    .description("A region's effective state by the monitors' majority: 0 up, 1 degraded, 2 down, 3 unknown")
+                    .tags("region", region, "of", name).register(registry);
+        }
+    }
+
+    /** Every metric in Prometheus' text format. */
+    public String scrape() {
+        return registry.scrape();
+    }
+
+    @Override
+    public void close() {
+        registry.close();
+    }
+}
