@@ -4,15 +4,18 @@ import io.outpost.control.internal.ObservationCodec;
 import io.outpost.core.region.Observation;
 import io.outpost.core.region.RegionHealth;
 import io.outpost.core.region.RegionStateChange;
+import io.github.resilience4j.core.IntervalFunction;
+import io.github.resilience4j.retry.Retry;
+import io.github.resilience4j.retry.RetryConfig;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
@@ -31,11 +34,16 @@ public final class Alarms implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Alarms.class);
     private static final Duration WEBHOOK_TIMEOUT = Duration.ofSeconds(5);
     private static final int ATTEMPTS = 3;
+    /** Three tries, 1 s then 2 s apart. */
+    private static final RetryConfig RETRY = RetryConfig.custom().maxAttempts(ATTEMPTS)
+            .intervalFunction(IntervalFunction.ofExponentialBackoff(Duration.ofSeconds(1), 2)).build();
 
     private final String observer;
     private final List<URI> webhooks;
     private final HttpClient http;
     private final AtomicLong raised = new AtomicLong();
+    private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(
+            r -> Thread.ofPlatform().daemon().name("outpost-alarm-webhooks").unstarted(r));
 
     /**
      * @param observer the region whose watch raises these alarms (named in each, so a receiver can
@@ -64,7 +72,7 @@ public final class Alarms implements AutoCloseable {
         }
         byte[] body = ObservationCodec.alarm(change, observer);
         for (URI webhook : webhooks) {
-            post(webhook, body, change, 1);
+            post(webhook, body, change);
         }
     }
 
@@ -76,28 +84,41 @@ public final class Alarms implements AutoCloseable {
                 + (o.detail().isEmpty() ? "" : " (" + o.detail() + ")")).collect(Collectors.joining(", "));
     }
 
-    private void post(URI webhook, byte[] body, RegionStateChange change, int attempt) {
+    private void post(URI webhook, byte[] body, RegionStateChange change) {
         HttpRequest request = HttpRequest.newBuilder(webhook).timeout(WEBHOOK_TIMEOUT)
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build();
-        http.sendAsync(request, HttpResponse.BodyHandlers.discarding()).handle((response, failure) -> {
-            String problem = failure != null ? String.valueOf(failure.getCause() == null ? failure : failure.getCause())
-                    : response.statusCode() / 100 != 2 ? "HTTP " + response.statusCode() : null;
-            if (problem == null) {
-                return null;
-            }
-            if (attempt < ATTEMPTS) {
-                long delay = 1_000L << (attempt - 1);
-                LOG.warn("alarm webhook {} for region {} {} failed ({}); trying again in {} s", webhook,
-                        change.region(), change.to(), problem, delay / 1000);
-                CompletableFuture.delayedExecutor(delay, TimeUnit.MILLISECONDS)
-                        .execute(() -> post(webhook, body, change, attempt + 1));
-            } else {
-                LOG.warn("alarm webhook {} for region {} {} failed ({}) {} times; this alarm is not sent to it",
-                        webhook, change.region(), change.to(), problem, ATTEMPTS);
-            }
-            return null;
-        });
+        Retry retry = Retry.of("alarm webhook " + webhook, RETRY);
+        retry.getEventPublisher().onRetry(event -> LOG.warn("alarm webhook {} for region {} {} failed ({}); trying again in {} s",
+                webhook, change.region(), change.to(), problem(event.getLastThrowable()), event.getWaitInterval().toSeconds()));
+        retry.executeCompletionStage(scheduler, () -> http.sendAsync(request, HttpResponse.BodyHandlers.discarding())
+                        .thenApply(response -> {
+                            if (response.statusCode() / 100 != 2) {
+                                throw new Refused(response.statusCode());
+                            }
+                            return response;
+                        }))
+                .whenComplete((response, failure) -> {
+                    if (failure != null) {
+                        LOG.warn("alarm webhook {} for region {} {} failed ({}) {} times; this alarm is not sent to it",
+                                webhook, change.region(), change.to(), problem(failure), ATTEMPTS);
+                    }
+                });
+    }
+
+    /** What went wrong with a webhook call, in a few words. */
+    private static String problem(Throwable failure) {
+        Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+        return cause instanceof Refused refused ? refused.getMessage() : String.valueOf(cause);
+    }
+
+    /** A webhook's answer other than 2xx. */
+    private static final class Refused extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        Refused(int status) {
+            super("HTTP " + status, null, false, false);
+        }
     }
 
     /** How many alarms this has raised. */
@@ -107,6 +128,7 @@ public final class Alarms implements AutoCloseable {
 
     @Override
     public void close() {
+        scheduler.shutdownNow();
         http.shutdownNow(); // a webhook still being tried is not waited for
     }
 }
