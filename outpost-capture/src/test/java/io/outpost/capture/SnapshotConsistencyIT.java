@@ -4,7 +4,9 @@ import static io.outpost.capture.CaptureIT.database;
 import static io.outpost.capture.CaptureIT.execute;
 import static io.outpost.capture.CaptureIT.readUntil;
 import static io.outpost.capture.CaptureIT.settings;
+import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.outpost.core.SourcePosition;
 import io.outpost.core.change.ChangeRecord;
@@ -22,7 +24,9 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
 class SnapshotConsistencyIT {
@@ -64,15 +68,22 @@ class SnapshotConsistencyIT {
         return rows;
     }
 
+    /** A write of the test's writer: a lower bound of its commit position, and when its commit returned. */
+    private record Write(SourcePosition before, long committedAt) {
+    }
+
     @Test
+    @DisplayName("writes committed while the snapshot ran (counted, at least one) reach a consumer once each, in the source's final state")
     void aConsumerReadingFromTheStartEndsInTheSourceStateDespiteWritesDuringTheSnapshot() throws Exception {
         String url = database("snapshot_consistency");
         execute(url, "INSERT INTO orders SELECT g, g % 50, 'PLACED', g FROM generate_series(1, 20000) g");
         CaptureSettings settings = settings("consistency", url);
         AtomicBoolean writing = new AtomicBoolean(true);
+        List<Write> writes = new CopyOnWriteArrayList<>();
         // updates, inserts and deletes from before the snapshot starts until after it ends
         CompletableFuture<Void> writer = CompletableFuture.runAsync(() -> {
             try (Connection c = DriverManager.getConnection(url); Statement s = c.createStatement()) {
+                c.setAutoCommit(false);
                 long next = 20_001;
                 while (writing.get()) {
                     int id = ThreadLocalRandom.current().nextInt(1, 20_000);
@@ -81,17 +92,32 @@ class SnapshotConsistencyIT {
                         case 1 -> s.execute("INSERT INTO orders VALUES (" + next++ + ", 1, 'PLACED', 1)");
                         default -> s.execute("DELETE FROM orders WHERE id = " + id);
                     }
+                    SourcePosition before;
+                    try (ResultSet rs = s.executeQuery("SELECT pg_current_wal_insert_lsn()::text")) {
+                        rs.next();
+                        before = SourcePosition.parse(rs.getString(1)); // the commit record comes after this
+                    }
+                    c.commit();
+                    writes.add(new Write(before, System.nanoTime()));
                 }
             } catch (Exception e) {
                 throw new IllegalStateException(e);
             }
         });
         try (Capture capture = Capture.start(settings)) {
-            readUntil(settings.changesTopic(), r -> r.stream().anyMatch(x -> x instanceof TransactionEnd e
+            List<ChangeRecord> snapshot = readUntil(settings.changesTopic(), r -> r.stream().anyMatch(x -> x instanceof TransactionEnd e
                     && e.transactionId().startsWith("snapshot:")));
-            Thread.sleep(500);
+            long snapshotRead = System.nanoTime();
+            SourcePosition consistentPoint = snapshot.stream().filter(x -> x instanceof TransactionEnd e
+                    && e.transactionId().startsWith("snapshot:")).findFirst().orElseThrow().position();
+            await().alias("more writes after the snapshot").atMost(30, SECONDS)
+                    .until(() -> writes.stream().filter(w -> w.committedAt() > snapshotRead).count() >= 50);
             writing.set(false);
             writer.join();
+            long during = writes.stream().filter(w -> w.before().isAfter(consistentPoint) && w.committedAt() < snapshotRead)
+                    .count();
+            assertThat(during).as("writes committed after the snapshot's consistent point, before it was read whole")
+                    .isPositive();
             execute(url, "INSERT INTO orders VALUES (999999, 0, 'LAST', 0)");
 
             List<ChangeRecord> log = readUntil(settings.changesTopic(), r -> r.stream()

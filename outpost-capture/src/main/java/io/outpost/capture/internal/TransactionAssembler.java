@@ -15,16 +15,11 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Instant;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
-import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.connect.data.Struct;
 import org.apache.kafka.connect.source.SourceRecord;
 import org.slf4j.Logger;
@@ -41,9 +36,9 @@ import org.slf4j.LoggerFactory;
  * messages) are published as they come.
  *
  * <p>Offsets: only transaction ends and snapshot rows are marked processed, and only after
- * everything before them is durable in the log; so after a crash the engine resumes at a
- * transaction boundary and republishes whole transactions, with the same positions and sequences:
- * duplicates, never gaps.
+ * everything before them is durable in the log ({@link OffsetAcknowledger}); so after a crash the
+ * engine resumes at a transaction boundary and republishes whole transactions, with the same
+ * positions and sequences: duplicates, never gaps.
  *
  * <p>Waiting: after a batch that was not full (the engine has caught up), capture sends what it
  * appended and goes on without waiting for the log's acknowledgement; a later batch marks it
@@ -59,9 +54,6 @@ import org.slf4j.LoggerFactory;
 public final class TransactionAssembler implements DebeziumEngine.ChangeConsumer<RecordChangeEvent<SourceRecord>> {
 
     private static final Logger LOG = LoggerFactory.getLogger(TransactionAssembler.class);
-    /** Debezium's offset keys: the last commit's LSN, and the last processed change's. */
-    private static final String LAST_COMMIT_LSN = "lsn_commit";
-    private static final String LAST_PROCESSED_LSN = "lsn_proc";
     /** Records per append: large transactions and the snapshot go out in chunks of this many. */
     private static final int CHUNK = 1000;
 
@@ -82,27 +74,7 @@ public final class TransactionAssembler implements DebeziumEngine.ChangeConsumer
     /** Set when the open transaction carries a heartbeat: its end is published as a heartbeat. */
     private Instant openHeartbeat;
     private String openTransactionId;
-    /**
-     * Events to acknowledge once everything published so far is durable: transaction ends (with
-     * {@link #endOffsets}) and snapshot rows. Nothing else is ever acknowledged: rows and
-     * transactional messages are covered by their transaction's end; a non-transactional message
-     * (a fence) or one of Debezium's own heartbeat records would store an offset inside a
-     * transaction still open at the source, and after a restart Debezium would skip that
-     * transaction's early rows (a partial transaction in the log; found by the projection test).
-     */
-    private final List<Acknowledgement> acknowledge = new ArrayList<>();
-
-    /** An event to acknowledge; a transaction's end is acknowledged with {@link #endOffsets}. */
-    private record Acknowledgement(RecordChangeEvent<SourceRecord> event, boolean transactionEnd) {
-    }
-    /** This batch's appends. */
-    private final List<CompletableFuture<Void>> inFlight = new ArrayList<>();
-
-    /** A batch's appends, and what to acknowledge once they are durable. */
-    private record Pending(CompletableFuture<Void> durable, List<Acknowledgement> acknowledgements) {
-    }
-    /** Batches not yet acknowledged, oldest first. */
-    private final ArrayDeque<Pending> pending = new ArrayDeque<>();
+    private final OffsetAcknowledger acknowledger = new OffsetAcknowledger();
     /** Batches sent but not yet known durable before capture waits for them. */
     private static final int MAX_PENDING_BATCHES = 8;
     private long lastCommitMillis;
@@ -121,13 +93,7 @@ public final class TransactionAssembler implements DebeziumEngine.ChangeConsumer
     private final BooleanSupplier announceSchemas;
     private boolean schemasAnnounced;
 
-    /** Published but not yet known durable: counted in the figures below once it is. */
-    private long appendedTransactions;
-    private long appendedRows;
-    private SourcePosition appendedPosition;
-    private final AtomicLong transactions = new AtomicLong();
-    private final AtomicLong rows = new AtomicLong();
-    private final AtomicReference<SourcePosition> lastPosition = new AtomicReference<>(SourcePosition.ZERO);
+    private final PublishedFigures figures = new PublishedFigures();
 
     /**
      * @param completeUpTo the position up to which the log is already complete: transactions and
@@ -152,17 +118,17 @@ public final class TransactionAssembler implements DebeziumEngine.ChangeConsumer
 
     /** Transactions published, durable in the log (the snapshot counts as one). */
     public long transactions() {
-        return transactions.get();
+        return figures.transactions();
     }
 
     /** Row changes published, durable in the log. */
     public long rows() {
-        return rows.get();
+        return figures.rows();
     }
 
     /** The position of the last record published, durable in the log. */
     public SourcePosition lastPosition() {
-        return lastPosition.get();
+        return figures.lastPosition();
     }
 
     @Override
@@ -173,93 +139,17 @@ public final class TransactionAssembler implements DebeziumEngine.ChangeConsumer
             handle(event);
         }
         flushSnapshotChunk();
-        if (!inFlight.isEmpty() || !acknowledge.isEmpty()) {
-            pending.add(new Pending(published(), List.copyOf(acknowledge)));
-            acknowledge.clear();
+        if (figures.hasAppends() || acknowledger.waiting()) {
+            acknowledger.batchPublished(figures.batchEnded());
         }
-        if (events.size() >= EngineProperties.MAX_BATCH_SIZE || pending.size() > MAX_PENDING_BATCHES
+        if (events.size() >= EngineProperties.MAX_BATCH_SIZE || acknowledger.pendingBatches() > MAX_PENDING_BATCHES
                 || commits.commitRequested()) {
             log.flush();
-        } else if (!pending.isEmpty()) {
+        } else if (acknowledger.pendingBatches() > 0) {
             log.sendNow();
         }
-        acknowledgeDurable(committer);
+        acknowledger.acknowledgeDurable(committer);
         committer.markBatchFinished();
-    }
-
-    /**
-     * This batch's appends as one future, which also moves the published figures when it completes
-     * (the producer completes appends in order: one partition, an idempotent producer).
-     */
-    private CompletableFuture<Void> published() {
-        CompletableFuture<Void> durable = CompletableFuture.allOf(inFlight.toArray(CompletableFuture[]::new));
-        inFlight.clear();
-        long batchTransactions = appendedTransactions;
-        long batchRows = appendedRows;
-        SourcePosition batchPosition = appendedPosition;
-        appendedTransactions = 0;
-        appendedRows = 0;
-        appendedPosition = null;
-        durable.thenRun(() -> {
-            transactions.addAndGet(batchTransactions);
-            rows.addAndGet(batchRows);
-            if (batchPosition != null) {
-                lastPosition.accumulateAndGet(batchPosition, (was, now) -> now.isAfter(was) ? now : was);
-            }
-        });
-        return durable;
-    }
-
-    /** Marks processed, oldest first, what the durable batches were waiting to acknowledge. */
-    private void acknowledgeDurable(DebeziumEngine.RecordCommitter<RecordChangeEvent<SourceRecord>> committer)
-            throws InterruptedException {
-        while (!pending.isEmpty() && pending.peekFirst().durable().isDone()) {
-            Pending batch = pending.removeFirst();
-            try {
-                batch.durable().get();
-            } catch (ExecutionException e) {
-                throw new IllegalStateException(e.getCause().getMessage(), e.getCause());
-            }
-            for (Acknowledgement ack : batch.acknowledgements()) {
-                if (ack.transactionEnd()) {
-                    committer.markProcessed(ack.event(), endOffsets(committer, ack.event().record()));
-                } else {
-                    committer.markProcessed(ack.event());
-                }
-            }
-        }
-    }
-
-    /**
-     * A transaction end's offsets, with the "last processed change" and the "last commit" one
-     * below its commit LSN.
-     *
-     * <p>Why the last processed change: on restart Debezium searches the stream for the stored
-     * last-change LSN and skips everything up to the message that has it. Debezium stores the
-     * commit's LSN there, and the WAL record right after a commit starts at exactly that LSN — so
-     * when that record is a row of a transaction still open at the source, a restart skipped that
-     * row and the ones before it in its transaction (a partial transaction in the log; found by the
-     * projection test). An LSN one below the commit's is the start of no record, so the search falls
-     * back to "replay the first transaction that commits after the stored commit, from its start",
-     * which is what we need.
-     *
-     * <p>Why the last commit too: Debezium confirms the stored commit LSN to the slot, and at start
-     * refuses an offset whose last-change LSN is below the slot's restart LSN ("no longer available
-     * on the server"). With the commit LSN confirmed, PostgreSQL may move the restart LSN to exactly
-     * that LSN, one above the stored last change: the capture could then never start again (seen in
-     * the kill -9 test). Confirming one below keeps the restart LSN at or below the stored offset;
-     * the transaction itself is not sent again (its commit record starts below that LSN), and the
-     * first one that commits after it is replayed from its start, as above.
-     */
-    private static DebeziumEngine.Offsets endOffsets(DebeziumEngine.RecordCommitter<RecordChangeEvent<SourceRecord>> committer,
-                                                     SourceRecord end) {
-        DebeziumEngine.Offsets offsets = committer.buildOffsets();
-        end.sourceOffset().forEach(offsets::set);
-        if (end.sourceOffset().get(LAST_COMMIT_LSN) instanceof Number commit) {
-            offsets.set(LAST_PROCESSED_LSN, commit.longValue() - 1);
-            offsets.set(LAST_COMMIT_LSN, commit.longValue() - 1);
-        }
-        return offsets;
     }
 
     private void handle(RecordChangeEvent<SourceRecord> event) {
@@ -272,10 +162,10 @@ public final class TransactionAssembler implements DebeziumEngine.ChangeConsumer
                 begin(transactionId(value.getString("id")));
             } else {
                 end(record, value);
-                acknowledge.add(new Acknowledgement(event, true));
+                acknowledger.transactionEnd(event);
             }
         } else if (topic.equals(messageTopic) && value != null) {
-            // not acknowledged on its own (see acknowledge); heartbeats are transactions, so an
+            // not acknowledged on its own (see OffsetAcknowledger); heartbeats are transactions, so an
             // idle source's offset still advances, with their ends
             message(record, value);
         } else if (value != null && mapper.envelope(value) instanceof RecordMapper.Envelope envelope
@@ -283,7 +173,7 @@ public final class TransactionAssembler implements DebeziumEngine.ChangeConsumer
             row(event, record, value, envelope);
         }
         // else: Debezium's own heartbeats and anything else that is not ours: nothing to publish, and
-        // not acknowledged either (see acknowledge)
+        // not acknowledged either (see OffsetAcknowledger)
     }
 
     private void begin(String transactionId) {
@@ -372,8 +262,7 @@ public final class TransactionAssembler implements DebeziumEngine.ChangeConsumer
         } else {
             records.add(new TransactionEnd(source, position, sequence[0], transactionId, commitTime, events[0]));
             if (publish(records)) {
-                appendedTransactions++;
-                appendedRows += events[0];
+                figures.transaction(events[0]);
             }
         }
         completed(position);
@@ -396,7 +285,7 @@ public final class TransactionAssembler implements DebeziumEngine.ChangeConsumer
             snapshotChunk.add(changed);
         }
         snapshotChunk.add(mapper.row(record, envelope, position, snapshotSequence++, "snapshot:" + position));
-        acknowledge.add(new Acknowledgement(event, false));
+        acknowledger.snapshotRow(event);
         if ("last".equals(snapshot)) {
             // sequences count rows only, so the snapshot's row count is its next sequence
             snapshotChunk.add(new TransactionEnd(source, position, snapshotSequence,
@@ -406,8 +295,7 @@ public final class TransactionAssembler implements DebeziumEngine.ChangeConsumer
             completed(position);
             commits.requestCommit();
             if (published) {
-                appendedTransactions++;
-                appendedRows += snapshotSequence;
+                figures.transaction(snapshotSequence);
             }
             LOG.info("initial snapshot of source {} published at position {}", source, position);
             snapshotPosition = null;
@@ -480,8 +368,7 @@ public final class TransactionAssembler implements DebeziumEngine.ChangeConsumer
             }
             return false;
         }
-        inFlight.add(log.append(records));
-        appendedPosition = last.position();
+        figures.appended(log.append(records), last.position());
         return true;
     }
 
