@@ -32,4 +32,21 @@ public final class Ports {
         }
         throw new IllegalStateException("found no free port this JVM has not handed out already in 100 attempts");
     }
+
+    /**
+     * {@code preferred} when it is free (and not handed out before by this JVM), otherwise a free one:
+     * for a server that has a well-known port (the demo's 8080, 7001…) but must not fail when it is taken.
+     */
+    public static synchronized int preferring(int preferred) {
+        if (!HANDED_OUT.contains(preferred)) {
+            try (ServerSocket socket = new ServerSocket(preferred)) {
+                socket.setReuseAddress(true);
+                HANDED_OUT.add(preferred);
+                return preferred;
+            } catch (IOException taken) {
+                // a free one below
+            }
+        }
+        return free();
+    }
 }

@@ -13,6 +13,7 @@ import io.outpost.gateway.GatewaySettings;
 import io.outpost.projector.Projector;
 import io.outpost.projector.ProjectorSettings;
 import java.net.URI;
+import java.nio.file.Path;
 import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.EnumSet;
@@ -29,12 +30,12 @@ import org.slf4j.LoggerFactory;
  * databases the configuration names. Each role is the same code the demo runs; standbys wait on
  * their advisory locks, and every outage is retried by the role itself.
  */
-final class Deployment implements AutoCloseable {
+public final class Deployment implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(Deployment.class);
 
     /** What a process can run. */
-    enum Role {
+    public enum Role {
         /** Capture of the source into the change log (one active per source; others wait). */
         CAPTURE,
         /** The region's projector (one active per region; others wait). */
@@ -47,6 +48,8 @@ final class Deployment implements AutoCloseable {
 
     private final Parts parts = new Parts();
     private final List<String> started = new ArrayList<>();
+    private Capture capture;
+    private Projector projector;
     private Gateway gateway;
     private RegionWatch watch;
 
@@ -58,7 +61,15 @@ final class Deployment implements AutoCloseable {
      *
      * @throws OutpostException naming the role and why when one cannot start; those started are stopped
      */
-    static Deployment start(OutpostConfig config, String region, Set<Role> roles) {
+    public static Deployment start(OutpostConfig config, String region, Set<Role> roles) {
+        return start(config, region, roles, null);
+    }
+
+    /**
+     * The same, with capture spilling large transactions into {@code spillDirectory} (null: the
+     * default, under the system's temporary directory).
+     */
+    public static Deployment start(OutpostConfig config, String region, Set<Role> roles, Path spillDirectory) {
         Set<Role> regional = EnumSet.copyOf(roles);
         regional.remove(Role.CAPTURE);
         if (!regional.isEmpty() && (region == null || !config.regions().containsKey(region))) {
@@ -69,7 +80,7 @@ final class Deployment implements AutoCloseable {
         }
         Deployment deployment = new Deployment();
         try {
-            deployment.startRoles(config, region, roles);
+            deployment.startRoles(config, region, roles, spillDirectory);
             return deployment;
         } catch (RuntimeException e) {
             deployment.close();
@@ -77,13 +88,14 @@ final class Deployment implements AutoCloseable {
         }
     }
 
-    private void startRoles(OutpostConfig config, String region, Set<Role> roles) {
+    private void startRoles(OutpostConfig config, String region, Set<Role> roles, Path spillDirectory) {
         if (roles.contains(Role.CAPTURE)) {
-            parts.push(Capture.start(CaptureSettings.of(config)));
+            CaptureSettings settings = CaptureSettings.of(config);
+            capture = parts.push(Capture.start(spillDirectory == null ? settings : settings.withSpillDirectory(spillDirectory)));
             started.add("capture of source " + config.source().name());
         }
         if (roles.contains(Role.PROJECTOR)) {
-            parts.push(Projector.start(ProjectorSettings.of(config, region)));
+            projector = parts.push(Projector.start(ProjectorSettings.of(config, region)));
             started.add("projector");
         }
         String bootstrap = config.log().bootstrapServers();
@@ -116,17 +128,27 @@ final class Deployment implements AutoCloseable {
     }
 
     /** What runs, in words: {@code projector, gateway on http://…:7002, monitor}. */
-    String describe() {
+    public String describe() {
         return String.join(", ", started);
     }
 
+    /** The capture, when this deployment runs it. */
+    public Capture capture() {
+        return capture;
+    }
+
+    /** The projector, when this deployment runs one. */
+    public Projector projector() {
+        return projector;
+    }
+
     /** The gateway, when this deployment runs one. */
-    Gateway gateway() {
+    public Gateway gateway() {
         return gateway;
     }
 
     /** The region states its gateway follows, when this deployment runs a gateway. */
-    RegionWatch watch() {
+    public RegionWatch watch() {
         return watch;
     }
 

@@ -11,11 +11,15 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
-/** The {@code outpost} command line. */
+/**
+ * The {@code outpost} command line of the production jar. {@code outpost demo} is not in it: the
+ * demo and its embedded servers live in {@code outpost-demo}, whose command line is this one plus
+ * {@code demo}.
+ */
 @Command(name = "outpost", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Read-local, write-global regions in front of a relational monolith.",
-        subcommands = {DemoCommand.class, RunCommand.class, StatusCommand.class, RebuildCommand.class, TailCommand.class, ValidateCommand.class, ConfigReferenceCommand.class,
-            CommandLine.HelpCommand.class})
+        subcommands = {RunCommand.class, StatusCommand.class, RebuildCommand.class, TailCommand.class, ValidateCommand.class,
+            ConfigReferenceCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     @Spec
@@ -27,24 +31,41 @@ public final class Main implements Runnable {
     }
 
     public static void main(String[] args) {
+        if (args.length > 0 && args[0].equals("demo")) {
+            System.err.println("outpost demo is not part of this build of outpost (the production jar, without the demo's "
+                    + "embedded servers): run ./outpost demo in a source checkout, or java -jar outpost-demo.jar demo");
+            System.exit(2);
+        }
+        exit(commandLine(), args);
+    }
+
+    /**
+     * Runs {@code cli} with {@code args} as a process's command line and exits with its code; the
+     * log file is {@code <tmp>/outpost/outpost.log} unless {@code -Doutpost.log.file} says otherwise.
+     */
+    public static void exit(CommandLine cli, String[] args) {
         if (System.getProperty("outpost.log.file") == null) {
             System.setProperty("outpost.log.file",
                     Path.of(System.getProperty("java.io.tmpdir"), "outpost", "outpost.log").toString());
         }
-        System.exit(commandLine().execute(args));
+        System.exit(cli.execute(args));
     }
 
-    /** The command line, for {@link #main} and for tests that run commands in-process. */
-    static CommandLine commandLine() {
+    /** The command line, for {@link #main}, the demo's and tests that run commands in-process. */
+    public static CommandLine commandLine() {
         return new CommandLine(new Main()).setCaseInsensitiveEnumValuesAllowed(true);
     }
 
-    /** Runs {@code args} with the given output and error streams; returns the exit code. */
-    static int execute(PrintWriter out, PrintWriter err, String... args) {
-        CommandLine cli = commandLine();
+    /** Runs {@code args} on {@code cli} with the given output and error streams; returns the exit code. */
+    public static int execute(CommandLine cli, PrintWriter out, PrintWriter err, String... args) {
         cli.setOut(out);
         cli.setErr(err);
         return cli.execute(args);
+    }
+
+    /** Runs {@code args} on this command line with the given output and error streams; returns the exit code. */
+    static int execute(PrintWriter out, PrintWriter err, String... args) {
+        return execute(commandLine(), out, err, args);
     }
 
     /** The version Maven stamped into {@code version.properties}. */

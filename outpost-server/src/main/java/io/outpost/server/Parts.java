@@ -11,14 +11,14 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Thread safety: started by one thread, closed by one (the shutdown hook); not both at once.
  */
-final class Parts implements AutoCloseable {
+public final class Parts implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(Parts.class);
 
     private final Deque<AutoCloseable> started = new ArrayDeque<>();
 
     /** Remembers {@code part} as started; returns it. */
-    <T extends AutoCloseable> T push(T part) {
+    public <T extends AutoCloseable> T push(T part) {
         started.push(part);
         return part;
     }

@@ -30,11 +30,11 @@ import java.util.Properties;
  * @param staleness time from the watermark's commit at the source to now; null if unknown
  * @param problem   why the region could not be read; null otherwise
  */
-record RegionStatus(String region, Optional<Watermark> watermark, long behind, Duration staleness,
+public record RegionStatus(String region, Optional<Watermark> watermark, long behind, Duration staleness,
                     Map<String, ViewTables.State> views, String problem) {
 
     /** Every region's status; {@code sourcePosition} is the source's current WAL position, if known. */
-    static List<RegionStatus> of(OutpostConfig config, Optional<SourcePosition> sourcePosition, Instant now) {
+    public static List<RegionStatus> of(OutpostConfig config, Optional<SourcePosition> sourcePosition, Instant now) {
         List<RegionStatus> all = new ArrayList<>();
         for (RegionConfig region : config.regions().values()) {
             all.add(of(config, region, sourcePosition, now));
@@ -64,7 +64,7 @@ record RegionStatus(String region, Optional<Watermark> watermark, long behind, D
     }
 
     /** The source's current WAL position, or empty (with the reason logged by the caller) when unreachable. */
-    static Optional<SourcePosition> sourcePosition(OutpostConfig config) {
+    public static Optional<SourcePosition> sourcePosition(OutpostConfig config) {
         Properties properties = new Properties();
         properties.setProperty("user", config.source().user());
         properties.setProperty("password", config.source().password());
@@ -84,7 +84,7 @@ record RegionStatus(String region, Optional<Watermark> watermark, long behind, D
     }
 
     /** The same, with the region's effective state after its name: {@code eu-west UP 0/2EB38E8 (…)}. */
-    String compact(RegionHealth state) {
+    public String compact(RegionHealth state) {
         return region + " " + state + " " + details();
     }
 

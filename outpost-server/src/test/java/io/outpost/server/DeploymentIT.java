@@ -19,6 +19,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.EnumSet;
+import java.util.Map;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
@@ -27,6 +28,30 @@ class DeploymentIT {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
+    /** A deployment of one region, its addresses from the environment (ProductionJarIT writes them in). */
+    static final String ONE_REGION = """
+            source:
+              name: deployment_it
+              url: "${SHOP_DB_URL}"
+              user: postgres
+              tables: [customers, products, orders, order_lines]
+            log:
+              bootstrap-servers: "${KAFKA_BOOTSTRAP}"
+            monolith:
+              url: "${SHOP_URL}"
+            regions:
+              solo:
+                monolith-route: true
+                store: { url: "${STORE_URL}", user: postgres }
+                gateway: { url: "${GATEWAY_URL}" }
+            commands:
+              route: [solo]
+            health:
+              probe-interval: 300ms
+              probe-timeout: 250ms
+              observation-ttl: 2s
+            """;
 
     @Test
     @DisplayName("every role of a one-region deployment runs: capture and projector fill the store, the gateway answers "
@@ -39,29 +64,9 @@ class DeploymentIT {
         try (ShopServer shop = ShopServer.start(new ShopServer.Settings(shopDb, EmbeddedPostgres.SUPERUSER, "", "localhost",
                 Ports.free()))) {
             ShopData.seed(shop.dataSource(), 5, 5, 5, 7);
-            String yaml = """
-                    source:
-                      name: deployment_it
-                      url: "%s"
-                      user: postgres
-                      tables: [customers, products, orders, order_lines]
-                    log:
-                      bootstrap-servers: %s
-                    monolith:
-                      url: %s
-                    regions:
-                      solo:
-                        monolith-route: true
-                        store: { url: "%s", user: postgres }
-                        gateway: { url: "http://localhost:%d" }
-                    commands:
-                      route: [solo]
-                    health:
-                      probe-interval: 300ms
-                      probe-timeout: 250ms
-                      observation-ttl: 2s
-                    """.formatted(shopDb, EmbeddedKafka.shared().bootstrapServers(), shop.url(), storeDb, gatewayPort);
-            OutpostConfig config = OutpostConfig.parse(yaml, name -> null);
+            OutpostConfig config = OutpostConfig.parse(ONE_REGION, Map.of("SHOP_DB_URL", shopDb,
+                    "KAFKA_BOOTSTRAP", EmbeddedKafka.shared().bootstrapServers(), "SHOP_URL", shop.url(), "STORE_URL", storeDb,
+                    "GATEWAY_URL", "http://localhost:" + gatewayPort)::get);
 
             String base = "http://localhost:" + gatewayPort;
             try (Deployment deployment = Deployment.start(config, "solo", EnumSet.allOf(Deployment.Role.class))) {

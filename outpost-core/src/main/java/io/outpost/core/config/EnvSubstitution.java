@@ -16,7 +16,11 @@ import java.util.regex.Pattern;
  */
 final class EnvSubstitution {
 
-    private static final Pattern REFERENCE = Pattern.compile("\\$\\$\\{|\\$\\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?}|\\$\\{[^}]*}?");
+    /**
+     * A reference, or what looks like one: {@code $${} (a literal), {@code ${NAME}} or
+     * {@code ${NAME:-default}} (group 1 the name, group 2 the default), or a malformed one (group 1 null).
+     */
+    static final Pattern REFERENCE = Pattern.compile("\\$\\$\\{|\\$\\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?}|\\$\\{[^}]*}?");
 
     private final Function<String, String> env;
     private final List<ConfigProblem> problems;

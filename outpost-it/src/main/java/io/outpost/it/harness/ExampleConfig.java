@@ -1,13 +1,12 @@
 package io.outpost.it.harness;
 
+import io.outpost.core.config.ConfigTemplate;
 import io.outpost.core.config.OutpostConfig;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /** The example configuration ({@code examples/outpost-shop.yml}), with addresses from a map instead of the environment. */
 public final class ExampleConfig {
@@ -40,16 +39,8 @@ public final class ExampleConfig {
      * (for a process that does not share this one's map); other references keep their defaults.
      */
     public static String render(String name, Map<String, String> variables) {
-        Matcher m = REFERENCE.matcher(named(name));
-        StringBuilder text = new StringBuilder();
-        while (m.find()) {
-            String value = variables.get(m.group(1));
-            m.appendReplacement(text, Matcher.quoteReplacement(value != null ? value : m.group()));
-        }
-        return m.appendTail(text).toString();
+        return ConfigTemplate.render(named(name), variables);
     }
-
-    private static final Pattern REFERENCE = Pattern.compile("\\$\\{([A-Z_]+)(:-[^}]*)?}");
 
     /** The text with a slot and a topic prefix of its own. */
     private static String named(String name) {

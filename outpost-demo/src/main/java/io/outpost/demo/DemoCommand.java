@@ -1,4 +1,4 @@
-package io.outpost.server;
+package io.outpost.demo;
 
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -12,6 +12,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
+/** {@code outpost demo}: starts {@link Demo}, prints its banner, and a status line every interval until stopped. */
 @Command(name = "demo", mixinStandardHelpOptions = true,
         description = {"Runs the whole thing on this machine, with nothing installed but a JDK.",
             "Starts an embedded PostgreSQL, an in-process Kafka broker and the example shop with a seeded",
@@ -62,7 +63,7 @@ final class DemoCommand implements Callable<Integer> {
             out.flush();
             stopped.countDown();
         }, "outpost-demo-shutdown"));
-        out.print(demo.banner());
+        out.print(new DemoBanner(demo).text());
         out.flush();
         // a compact line of where the regions stand, until Ctrl-C
         while (!stopped.await(statusInterval.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {

@@ -1,4 +1,4 @@
-package io.outpost.server;
+package io.outpost.demo;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -42,10 +42,11 @@ class DemoIT {
         Path data = dir.resolve("demo");
 
         try (Demo demo = Demo.start(Demo.Options.defaults(data).withShopPort(0))) {
-            String banner = demo.banner();
+            DemoBanner printed = new DemoBanner(demo);
+            String banner = printed.text();
             assertThat(banner).contains(demo.shop().url(), demo.kafka().bootstrapServers(), data.toString(),
                     "Press Ctrl-C");
-            List<String> commands = demo.exampleCommands();
+            List<String> commands = printed.exampleCommands();
             assertThat(commands).hasSize(6).allSatisfy(c -> assertThat(banner).contains(c));
             assertThat(banner).contains("region stores", "region gateways", "us-east", "eu-west", "ap-south");
             assertThat(demo.capture().status().rows()).as("the seeded data, captured by the snapshot")
@@ -63,7 +64,7 @@ class DemoIT {
             List<String> tail = new java.util.ArrayList<>(List.of(commands.get(2).split(" ")).subList(1, 5));
             tail.addAll(List.of("--idle-timeout", "PT3S"));
             java.io.StringWriter out = new java.io.StringWriter();
-            int exit = Main.execute(new java.io.PrintWriter(out, true), new java.io.PrintWriter(System.err, true),
+            int exit = DemoMain.execute(new java.io.PrintWriter(out, true), new java.io.PrintWriter(System.err, true),
                     tail.toArray(String[]::new));
             assertThat(exit).isZero();
             assertThat(out.toString())
@@ -88,7 +89,7 @@ class DemoIT {
 
             // the fourth: "./outpost status --config FILE"
             java.io.StringWriter status = new java.io.StringWriter();
-            exit = Main.execute(new java.io.PrintWriter(status, true), new java.io.PrintWriter(System.err, true),
+            exit = DemoMain.execute(new java.io.PrintWriter(status, true), new java.io.PrintWriter(System.err, true),
                     List.of(commands.get(3).split(" ")).subList(1, 4).toArray(String[]::new));
             assertThat(exit).isZero();
             assertThat(status.toString()).contains("source shop: at ")
@@ -106,7 +107,7 @@ class DemoIT {
 
             // a rebuild, done by eu-west's running projector
             java.io.StringWriter rebuilt = new java.io.StringWriter();
-            exit = Main.execute(new java.io.PrintWriter(rebuilt, true), new java.io.PrintWriter(System.err, true),
+            exit = DemoMain.execute(new java.io.PrintWriter(rebuilt, true), new java.io.PrintWriter(System.err, true),
                     "rebuild", "--config", demo.configFile().toString(), "--region", "eu-west", "--view", "products");
             assertThat(exit).isZero();
             assertThat(rebuilt.toString()).contains("100%  200/200 documents", "view products of region eu-west rebuilt: 200 documents");
