@@ -2,10 +2,6 @@ package io.outpost.it.bench;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import io.debezium.embedded.Connect;
-import io.debezium.engine.DebeziumEngine;
-import io.debezium.engine.RecordChangeEvent;
-import io.debezium.engine.format.ChangeEventFormat;
 import io.outpost.capture.Capture;
 import io.outpost.capture.CaptureSettings;
 import io.outpost.core.change.RowChange;
@@ -24,16 +20,12 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.LongConsumer;
 import java.util.function.LongSupplier;
-import org.apache.kafka.connect.data.Struct;
-import org.apache.kafka.connect.source.SourceRecord;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -294,7 +286,7 @@ final class CaptureBenchmark implements Callable<Integer> {
     private Running bareEngine(CaptureSettings settings) throws Exception {
         AtomicBoolean streaming = new AtomicBoolean();
         AtomicLong count = new AtomicLong();
-        var engine = bareEngine(bareProperties(settings, "initial"), id -> count.incrementAndGet(), streaming);
+        var engine = BareDebezium.start(BareDebezium.properties(settings, "initial"), id -> count.incrementAndGet(), streaming);
         awaitTrue(streaming);
         return new Running(engine, count::get);
     }
@@ -336,41 +328,6 @@ final class CaptureBenchmark implements Callable<Integer> {
         return latencies;
     }
 
-    // ---- bare Debezium ------------------------------------------------------------------------
-
-    /** The same connector settings as Outpost's, with offsets in memory. */
-    private Properties bareProperties(CaptureSettings settings, String snapshotMode) {
-        Properties p = Capture.engineProperties(settings);
-        p.setProperty("name", "bare-" + settings.source().name());
-        p.setProperty("offset.storage", "org.apache.kafka.connect.storage.MemoryOffsetBackingStore");
-        p.setProperty("snapshot.mode", snapshotMode);
-        return p;
-    }
-
-    private DebeziumEngine<RecordChangeEvent<SourceRecord>> bareEngine(Properties properties, LongConsumer onRow,
-                                                                      AtomicBoolean streaming) {
-        DebeziumEngine<RecordChangeEvent<SourceRecord>> engine = DebeziumEngine.create(ChangeEventFormat.of(Connect.class))
-                .using(properties)
-                .notifying((List<RecordChangeEvent<SourceRecord>> batch, DebeziumEngine.RecordCommitter<RecordChangeEvent<SourceRecord>> committer) -> {
-                    for (RecordChangeEvent<SourceRecord> event : batch) {
-                        SourceRecord record = event.record();
-                        if (record.value() instanceof Struct value && value.schema().field("after") != null
-                                && value.getStruct("after") != null && record.topic().endsWith(".bench")) {
-                            onRow.accept(value.getStruct("after").getInt64("id"));
-                        } else if (record.topic().endsWith(".message") || record.topic().startsWith("__debezium-heartbeat")) {
-                            streaming.set(true);
-                        }
-                        committer.markProcessed(event);
-                    }
-                    committer.markBatchFinished();
-                })
-                .build();
-        Thread runner = new Thread(engine, "bare-engine-" + properties.getProperty("name"));
-        runner.setDaemon(true);
-        runner.start();
-        return engine;
-    }
-
     @SuppressWarnings("try") // the running engine is the resource: it lives for the block
     private Latencies bareLatency() throws Exception {
         String url = database("bench_bare_latency");
@@ -380,7 +337,7 @@ final class CaptureBenchmark implements Callable<Integer> {
         int warmUp = latencyWarmUp;
         AtomicLong seen = new AtomicLong();
         AtomicBoolean streaming = new AtomicBoolean();
-        try (var engine = bareEngine(bareProperties(settings, "initial"), id -> {
+        try (var engine = BareDebezium.start(BareDebezium.properties(settings, "initial"), id -> {
             long now = System.nanoTime();
             Long at = committed.get(id);
             if (at != null && id >= warmUp) {
@@ -445,16 +402,10 @@ final class CaptureBenchmark implements Callable<Integer> {
         }
     }
 
-    private static double median(List<Double> values) {
-        List<Double> sorted = values.stream().sorted().toList();
-        int n = sorted.size();
-        return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
-    }
-
     private void report(List<Double> outpostRounds, List<Double> bareRounds, Latencies outpost, Latencies bare)
             throws Exception {
-        double outpostBulk = median(outpostRounds);
-        double bareBulk = median(bareRounds);
+        double outpostBulk = Latencies.median(outpostRounds);
+        double bareBulk = Latencies.median(bareRounds);
         double ratio = outpostBulk / bareBulk;
         boolean throughputMet = outpostBulk >= 15_000 && ratio >= 0.9;
         boolean latencyMet = outpost.p50() <= 15 && outpost.p99() <= 40;

@@ -41,4 +41,11 @@ final class Latencies {
     static double round(double value) {
         return Math.round(value * 100) / 100.0;
     }
+
+    /** The median of {@code values} (the mean of the middle two when their number is even). */
+    static double median(java.util.List<Double> values) {
+        java.util.List<Double> sorted = values.stream().sorted().toList();
+        int n = sorted.size();
+        return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
+    }
 }
