@@ -5,27 +5,17 @@ import io.outpost.core.config.OutpostConfig;
 import io.outpost.projector.ProjectorSettings;
 import io.outpost.projector.Rebuild;
 import java.io.PrintWriter;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 @Command(name = "rebuild", mixinStandardHelpOptions = true,
         description = {"Builds a view of a region afresh from its replica tables, into a new table that replaces",
             "the old one when complete (queries keep being answered from the old one until then).",
             "The region's running projector does it between two batches; if none runs, this command does."})
-final class RebuildCommand implements Callable<Integer> {
+final class RebuildCommand extends ConfigCommand {
 
     private static final int BAR = 30;
-
-    @Spec
-    CommandSpec spec;
-
-    @Option(names = "--config", required = true, paramLabel = "FILE", description = "The configuration file (YAML).")
-    Path config;
 
     @Option(names = "--region", required = true, paramLabel = "REGION", description = "The region whose view to rebuild.")
     String region;
@@ -38,14 +28,7 @@ final class RebuildCommand implements Callable<Integer> {
     Duration timeout;
 
     @Override
-    public Integer call() {
-        PrintWriter out = spec.commandLine().getOut();
-        PrintWriter err = spec.commandLine().getErr();
-        java.util.Optional<OutpostConfig> loaded = ValidateCommand.ConfigFiles.load(config, err);
-        if (loaded.isEmpty()) {
-            return 1;
-        }
-        OutpostConfig parsed = loaded.get();
+    int run(OutpostConfig parsed, PrintWriter out, PrintWriter err) {
         try {
             long documents = Rebuild.run(ProjectorSettings.of(parsed, region), view, progress -> {
                 out.print("\r" + bar(progress));

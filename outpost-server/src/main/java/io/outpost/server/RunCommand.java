@@ -3,29 +3,18 @@ package io.outpost.server;
 import io.outpost.core.OutpostException;
 import io.outpost.core.config.OutpostConfig;
 import java.io.PrintWriter;
-import java.nio.file.Path;
 import java.util.EnumSet;
 import java.util.List;
-import java.util.Optional;
-import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.slf4j.bridge.SLF4JBridgeHandler;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 @Command(name = "run", mixinStandardHelpOptions = true,
         description = {"Runs this process's share of a distributed deployment until stopped (Ctrl-C or SIGTERM):",
             "the given roles of one region, against the Kafka cluster and the PostgreSQL databases the",
             "configuration names. Standby projectors and captures wait for the active one to stop."})
-final class RunCommand implements Callable<Integer> {
-
-    @Spec
-    CommandSpec spec;
-
-    @Option(names = "--config", required = true, paramLabel = "FILE", description = "The configuration file (YAML).")
-    Path config;
+final class RunCommand extends ConfigCommand {
 
     @Option(names = "--region", paramLabel = "REGION",
             description = "The region whose roles run here (not needed when the only role is capture).")
@@ -36,18 +25,12 @@ final class RunCommand implements Callable<Integer> {
     List<Deployment.Role> roles;
 
     @Override
-    public Integer call() throws InterruptedException {
-        PrintWriter out = spec.commandLine().getOut();
-        PrintWriter err = spec.commandLine().getErr();
+    int run(OutpostConfig parsed, PrintWriter out, PrintWriter err) throws InterruptedException {
         SLF4JBridgeHandler.removeHandlersForRootLogger();
         SLF4JBridgeHandler.install();
-        Optional<OutpostConfig> loaded = ValidateCommand.ConfigFiles.load(config, err);
-        if (loaded.isEmpty()) {
-            return 1;
-        }
         Deployment deployment;
         try {
-            deployment = Deployment.start(loaded.get(), region, EnumSet.copyOf(roles));
+            deployment = Deployment.start(parsed, region, EnumSet.copyOf(roles));
         } catch (OutpostException e) {
             err.println("outpost run did not start: " + e.getMessage());
             err.println("details are in " + System.getProperty("outpost.log.file", "the log"));

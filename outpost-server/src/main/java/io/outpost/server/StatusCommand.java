@@ -6,40 +6,22 @@ import io.outpost.core.SourcePosition;
 import io.outpost.core.config.OutpostConfig;
 import io.outpost.core.region.RegionHealth;
 import java.io.PrintWriter;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 @Command(name = "status", mixinStandardHelpOptions = true,
         description = {"Shows where each region stands: its state by its monitors' majority (UP, DEGRADED, DOWN, UNKNOWN;",
             "? when the region-state topic cannot be read), its watermark (the source position it has applied up to),",
             "how far behind the source it is (WAL bytes, and time since the watermark's commit), and its views."})
-final class StatusCommand implements Callable<Integer> {
-
-    @Spec
-    CommandSpec spec;
-
-    @Option(names = "--config", required = true, paramLabel = "FILE", description = "The configuration file (YAML).")
-    Path config;
+final class StatusCommand extends ConfigCommand {
 
     @Override
-    public Integer call() {
-        PrintWriter out = spec.commandLine().getOut();
-        PrintWriter err = spec.commandLine().getErr();
-        java.util.Optional<OutpostConfig> loaded = ValidateCommand.ConfigFiles.load(config, err);
-        if (loaded.isEmpty()) {
-            return 1;
-        }
-        OutpostConfig parsed = loaded.get();
+    int run(OutpostConfig parsed, PrintWriter out, PrintWriter err) {
         Optional<SourcePosition> source = RegionStatus.sourcePosition(parsed);
         out.println("source " + parsed.source().name() + ": " + source.map(p -> "at " + p)
                 .orElse("unreachable at " + parsed.source().url() + " (lag in bytes unknown)"));

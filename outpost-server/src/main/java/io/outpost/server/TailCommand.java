@@ -10,29 +10,19 @@ import io.outpost.core.change.TransactionEnd;
 import io.outpost.core.config.OutpostConfig;
 import io.outpost.log.ChangeLogReader;
 import java.io.PrintWriter;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 @Command(name = "tail", mixinStandardHelpOptions = true,
         description = {"Prints the source's change records as they arrive, one line each.",
             "Rows: position, sequence, operation (c u d r), table, key and the changed values;",
             "then transaction ends, schemas, fences and heartbeats. Ctrl-C stops it."})
-final class TailCommand implements Callable<Integer> {
+final class TailCommand extends ConfigCommand {
 
     private static final int MAX_VALUE_WIDTH = 40;
-
-    @Spec
-    CommandSpec spec;
-
-    @Option(names = "--config", required = true, paramLabel = "FILE", description = "The configuration file (YAML).")
-    Path config;
 
     @Option(names = "--from-beginning", description = "Start at the log's first record instead of its end.")
     boolean fromBeginning;
@@ -48,14 +38,7 @@ final class TailCommand implements Callable<Integer> {
     Duration idleTimeout;
 
     @Override
-    public Integer call() {
-        PrintWriter out = spec.commandLine().getOut();
-        PrintWriter err = spec.commandLine().getErr();
-        java.util.Optional<OutpostConfig> loaded = ValidateCommand.ConfigFiles.load(config, err);
-        if (loaded.isEmpty()) {
-            return 1;
-        }
-        OutpostConfig parsed = loaded.get();
+    int run(OutpostConfig parsed, PrintWriter out, PrintWriter err) {
         String bootstrap = parsed.log().bootstrapServers();
         String topic = parsed.changesTopic();
         long printed = 0;
