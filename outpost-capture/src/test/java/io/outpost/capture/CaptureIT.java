@@ -1,6 +1,5 @@
 package io.outpost.capture;
 
-import io.outpost.runtime.Supervisor;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
@@ -18,6 +17,7 @@ import io.outpost.core.config.OutpostConfig;
 import io.outpost.embedded.EmbeddedKafka;
 import io.outpost.embedded.EmbeddedPostgres;
 import io.outpost.log.ChangeLogReader;
+import io.outpost.runtime.Supervisor;
 import io.outpost.source.FenceWriter;
 import java.sql.Connection;
 import java.sql.DriverManager;

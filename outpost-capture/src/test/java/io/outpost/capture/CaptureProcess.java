@@ -1,7 +1,7 @@
 package io.outpost.capture;
 
-import io.outpost.runtime.Supervisor;
 import io.outpost.embedded.ChildJvm;
+import io.outpost.runtime.Supervisor;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;

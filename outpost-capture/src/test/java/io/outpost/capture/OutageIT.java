@@ -1,6 +1,5 @@
 package io.outpost.capture;
 
-import io.outpost.runtime.Supervisor;
 import static io.outpost.capture.CaptureIT.database;
 import static io.outpost.capture.CaptureIT.execute;
 import static io.outpost.capture.CaptureIT.readUntil;
@@ -15,6 +14,7 @@ import io.outpost.core.change.RowChange;
 import io.outpost.core.change.TransactionEnd;
 import io.outpost.embedded.ChildJvm;
 import io.outpost.embedded.EmbeddedKafka;
+import io.outpost.runtime.Supervisor;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;

@@ -1,12 +1,12 @@
 package io.outpost.control;
 
+import io.github.resilience4j.core.IntervalFunction;
+import io.github.resilience4j.retry.Retry;
+import io.github.resilience4j.retry.RetryConfig;
 import io.outpost.control.internal.ObservationCodec;
 import io.outpost.core.region.Observation;
 import io.outpost.core.region.RegionHealth;
 import io.outpost.core.region.RegionStateChange;
-import io.github.resilience4j.core.IntervalFunction;
-import io.github.resilience4j.retry.Retry;
-import io.github.resilience4j.retry.RetryConfig;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;

@@ -88,7 +88,7 @@ public final class Gateway implements AutoCloseable {
         config.regions().values().stream().filter(r -> !r.name().equals(region.name()))
                 .forEach(r -> peers.add(new Forwarding.Peer(r.name(), URI.create(r.gateway().url()))));
         this.queries = new Queries(region.name(), sourceName, store, views, watcher, region.gateway().maxWait(),
-                new Forwarding(region.name(), sourceName, peers, region.gateway().maxWait(), http), settings.clock(), ticker);
+                new Forwarding(region.name(), sourceName, peers, region.gateway().maxWait(), http), settings.clock());
 
         CommandTargets factory = new CommandTargets(region.name());
         List<CommandTarget> targets = new ArrayList<>();

@@ -1,10 +1,10 @@
 package io.outpost.it;
 
-import io.outpost.runtime.Supervisor;
 import io.outpost.core.config.OutpostConfig;
 import io.outpost.embedded.ChildJvm;
 import io.outpost.projector.Projector;
 import io.outpost.projector.ProjectorSettings;
+import io.outpost.runtime.Supervisor;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

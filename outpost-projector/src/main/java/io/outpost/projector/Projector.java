@@ -1,8 +1,8 @@
 package io.outpost.projector;
 
 import io.outpost.core.OutpostException;
-import io.outpost.core.Ticker;
 import io.outpost.core.SourcePosition;
+import io.outpost.core.Ticker;
 import io.outpost.core.change.TableSchema;
 import io.outpost.log.ChangeLogReader;
 import io.outpost.log.ReadAhead;
@@ -11,12 +11,12 @@ import io.outpost.projector.internal.RecomputeFailed;
 import io.outpost.projector.internal.StoreLock;
 import io.outpost.projector.internal.ViewFailure;
 import io.outpost.projector.internal.ViewMaintainer;
+import io.outpost.runtime.Supervisor;
 import io.outpost.store.Rebuilds;
 import io.outpost.store.RegionStore;
 import io.outpost.store.ReplicaTables;
 import io.outpost.store.StoreLayout;
 import io.outpost.store.Watermark;
-import io.outpost.runtime.Supervisor;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;

@@ -1,6 +1,5 @@
 package io.outpost.projector;
 
-import io.outpost.runtime.Supervisor;
 import static io.outpost.projector.LogWriter.map;
 import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -15,6 +14,7 @@ import io.outpost.core.config.OutpostConfig;
 import io.outpost.embedded.EmbeddedKafka;
 import io.outpost.embedded.EmbeddedPostgres;
 import io.outpost.projector.LogWriter.Tx;
+import io.outpost.runtime.Supervisor;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;

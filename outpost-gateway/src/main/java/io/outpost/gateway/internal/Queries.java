@@ -4,7 +4,6 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import io.javalin.http.Context;
 import io.outpost.core.ConsistencyToken;
-import io.outpost.core.Ticker;
 import io.outpost.store.RegionStore;
 import io.outpost.store.ViewReads;
 import io.outpost.store.WatermarkWatcher;
@@ -41,7 +40,7 @@ public final class Queries {
     private final InstantSource clock;
 
     public Queries(String region, String source, RegionStore store, ViewRegistry views, WatermarkWatcher watcher,
-                   Duration maxWait, Forwarding forwarding, InstantSource clock, Ticker ticker) {
+                   Duration maxWait, Forwarding forwarding, InstantSource clock) {
         this.region = region;
         this.source = source;
         this.store = store;
@@ -49,7 +48,7 @@ public final class Queries {
         this.watcher = watcher;
         this.maxWait = maxWait;
         this.forwarding = forwarding;
-        this.documents = new DocumentCache(watcher, ticker);
+        this.documents = new DocumentCache(watcher);
         this.clock = clock;
     }
 

@@ -1,6 +1,5 @@
 package io.outpost.it.bench;
 
-import io.outpost.runtime.Supervisor;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.outpost.capture.Capture;
@@ -18,6 +17,7 @@ import io.outpost.it.harness.ShopWorkload;
 import io.outpost.log.ChangeLogReader;
 import io.outpost.projector.Projector;
 import io.outpost.projector.ProjectorSettings;
+import io.outpost.runtime.Supervisor;
 import io.outpost.store.StoreLayout;
 import java.nio.file.Files;
 import java.nio.file.Path;
