@@ -220,9 +220,12 @@ public final class Demo implements AutoCloseable {
 
     private static String exampleConfiguration() {
         try (InputStream in = Demo.class.getResourceAsStream("outpost-shop.yml")) {
+            if (in == null) {
+                throw new IllegalStateException("the example configuration is missing from the demo's jar");
+            }
             return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        } catch (IOException | NullPointerException e) {
-            throw new IllegalStateException("the example configuration is missing from the demo's jar", e);
+        } catch (IOException e) {
+            throw new UncheckedIOException("the example configuration cannot be read from the demo's jar", e);
         }
     }
 
