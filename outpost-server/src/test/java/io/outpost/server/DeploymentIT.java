@@ -29,10 +29,10 @@ class DeploymentIT {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
-    /** A deployment of one region, its addresses from the environment (ProductionJarIT writes them in). */
+    /** A deployment of one region, its names and addresses from the environment ({@link OneRegion#addresses}). */
     static final String ONE_REGION = """
             source:
-              name: deployment_it
+              name: "${SOURCE_NAME}"
               url: "${SHOP_DB_URL}"
               user: postgres
               tables: [customers, products, orders, order_lines]
@@ -57,16 +57,10 @@ class DeploymentIT {
     @DisplayName("every role of a one-region deployment runs: capture and projector fill the store, the gateway answers "
             + "and sends commands home, the monitor finds the region UP; closing stops them all")
     void everyRoleOfARegionRunsAndStops() throws Exception {
-        EmbeddedPostgres postgres = EmbeddedPostgres.shared();
-        String shopDb = postgres.createDatabase("deployment_it");
-        String storeDb = postgres.createDatabase("deployment_it_store");
-        int gatewayPort = Ports.free();
-        try (ShopServer shop = ShopServer.start(new ShopServer.Settings(shopDb, EmbeddedPostgres.SUPERUSER, "", "localhost",
-                Ports.free()))) {
-            ShopData.seed(shop.dataSource(), 5, 5, 5, 7);
-            OutpostConfig config = OutpostConfig.parse(ONE_REGION, Map.of("SHOP_DB_URL", shopDb,
-                    "KAFKA_BOOTSTRAP", EmbeddedKafka.shared().bootstrapServers(), "SHOP_URL", shop.url(), "STORE_URL", storeDb,
-                    "GATEWAY_URL", "http://localhost:" + gatewayPort)::get);
+        try (OneRegion region = OneRegion.start("deployment_it")) {
+            OutpostConfig config = OutpostConfig.parse(ONE_REGION, region.addresses()::get);
+            String storeDb = region.storeDb();
+            int gatewayPort = region.gatewayPort();
 
             String base = "http://localhost:" + gatewayPort;
             try (Deployment deployment = Deployment.start(config, "solo", EnumSet.allOf(Deployment.Role.class))) {
@@ -95,6 +89,31 @@ class DeploymentIT {
             }
             assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> get(base + "/outpost/health")))
                     .as("the gateway stopped with the deployment").isInstanceOf(ConnectException.class);
+        }
+    }
+
+    /**
+     * What a one-region deployment runs against: the example shop seeded in a database of its own,
+     * a store database, and a free port for the gateway, all named after {@code name}.
+     */
+    record OneRegion(ShopServer shop, String storeDb, int gatewayPort, Map<String, String> addresses) implements AutoCloseable {
+
+        static OneRegion start(String name) throws Exception {
+            EmbeddedPostgres postgres = EmbeddedPostgres.shared();
+            String shopDb = postgres.createDatabase(name);
+            String storeDb = postgres.createDatabase(name + "_store");
+            int gatewayPort = Ports.free();
+            ShopServer shop = ShopServer.start(new ShopServer.Settings(shopDb, EmbeddedPostgres.SUPERUSER, "", "localhost",
+                    Ports.free()));
+            ShopData.seed(shop.dataSource(), 5, 5, 5, 7);
+            return new OneRegion(shop, storeDb, gatewayPort, Map.of("SOURCE_NAME", name, "SHOP_DB_URL", shopDb,
+                    "KAFKA_BOOTSTRAP", EmbeddedKafka.shared().bootstrapServers(), "SHOP_URL", shop.url(), "STORE_URL", storeDb,
+                    "GATEWAY_URL", "http://localhost:" + gatewayPort));
+        }
+
+        @Override
+        public void close() {
+            shop.close();
         }
     }
 

@@ -6,11 +6,6 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.outpost.core.config.ConfigTemplate;
-import io.outpost.embedded.EmbeddedKafka;
-import io.outpost.embedded.EmbeddedPostgres;
-import io.outpost.embedded.Ports;
-import io.outpost.examples.shop.ShopData;
-import io.outpost.examples.shop.ShopServer;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -23,7 +18,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 import java.util.jar.JarFile;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
@@ -70,17 +64,10 @@ class ProductionJarIT {
     @Test
     @DisplayName("outpost run starts every role from the production jar alone, its region UP, and stops on SIGTERM")
     void outpostRunStartsFromTheProductionJar() throws Exception {
-        EmbeddedPostgres postgres = EmbeddedPostgres.shared();
-        String shopDb = postgres.createDatabase("production_jar");
-        String storeDb = postgres.createDatabase("production_jar_store");
-        int gatewayPort = Ports.free();
-        try (ShopServer shop = ShopServer.start(new ShopServer.Settings(shopDb, EmbeddedPostgres.SUPERUSER, "", "localhost",
-                Ports.free()))) {
-            ShopData.seed(shop.dataSource(), 5, 5, 5, 11);
+        try (DeploymentIT.OneRegion region = DeploymentIT.OneRegion.start("production_jar")) {
+            int gatewayPort = region.gatewayPort();
             Path config = Files.createDirectories(Path.of("target", "production-jar-it")).resolve("outpost.yml");
-            Files.writeString(config, ConfigTemplate.render(DeploymentIT.ONE_REGION.replace("deployment_it", "production_jar"),
-                    Map.of("SHOP_DB_URL", shopDb, "KAFKA_BOOTSTRAP", EmbeddedKafka.shared().bootstrapServers(),
-                            "SHOP_URL", shop.url(), "STORE_URL", storeDb, "GATEWAY_URL", "http://localhost:" + gatewayPort)));
+            Files.writeString(config, ConfigTemplate.render(DeploymentIT.ONE_REGION, region.addresses()));
 
             Path said = config.resolveSibling("run.out");
             Process run = java("run", "--config", config.toString(), "--region", "solo",
