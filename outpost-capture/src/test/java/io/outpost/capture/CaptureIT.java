@@ -59,6 +59,7 @@ class CaptureIT {
                 log: { bootstrap-servers: "%s" }
                 monolith: { url: "http://localhost:8080" }
                 regions: { us: { monolith-route: true, store: { url: "jdbc:postgresql://x/y", user: u }, gateway: { url: "http://localhost:7001" } } }
+                auth: { mode: none }
                 """.formatted(name, url, tables, bootstrap);
         return OutpostConfig.parse(yaml, Map.<String, String>of()::get);
     }
@@ -319,6 +320,7 @@ class CaptureIT {
                 log: { bootstrap-servers: "%s" }
                 monolith: { url: "http://localhost:8080" }
                 regions: { us: { monolith-route: true, store: { url: "jdbc:postgresql://x/y", user: u }, gateway: { url: "http://localhost:7001" } } }
+                auth: { mode: none }
                 """.formatted(url, EmbeddedKafka.shared().bootstrapServers());
         CaptureSettings settings = CaptureSettings.of(OutpostConfig.parse(yaml, Map.<String, String>of()::get));
 

@@ -62,6 +62,9 @@ public final class Monitor implements AutoCloseable {
         }
     }
 
+    /** Set once by {@link #start}, before the first probe. */
+    private volatile String serviceToken;
+
     private Monitor(String name, Map<String, URI> gateways, HealthConfig health, Consumer<Observation> publish,
                     InstantSource clock) {
         this.name = Objects.requireNonNull(name, "name");
@@ -85,7 +88,19 @@ public final class Monitor implements AutoCloseable {
      */
     public static Monitor start(String name, Map<String, URI> gateways, HealthConfig health,
                                 Consumer<Observation> publish, InstantSource clock) {
+        return start(name, gateways, health, null, publish, clock);
+    }
+
+    /**
+     * The same, for gateways that authenticate: probes carry {@code serviceToken} (in
+     * {@link io.outpost.core.config.AuthConfig#SERVICE_TOKEN_HEADER}), so health shows them its details.
+     *
+     * @param serviceToken {@code auth.service-token}; null without authentication
+     */
+    public static Monitor start(String name, Map<String, URI> gateways, HealthConfig health, String serviceToken,
+                                Consumer<Observation> publish, InstantSource clock) {
         Monitor monitor = new Monitor(name, gateways, health, publish, clock);
+        monitor.serviceToken = serviceToken;
         long interval = health.probeInterval().toMillis();
         monitor.timer.scheduleAtFixedRate(monitor::probeAll, 0, interval, TimeUnit.MILLISECONDS);
         LOG.info("monitor {} probes {} every {} ms", name, monitor.targets.keySet(), interval);
@@ -99,8 +114,12 @@ public final class Monitor implements AutoCloseable {
 
     private void probeAll() {
         for (Target target : targets.values()) {
-            HttpRequest request = HttpRequest.newBuilder(target.health).timeout(health.probeTimeout())
-                    .header("Accept", "application/json").header("Outpost-Monitor", name).GET().build();
+            HttpRequest.Builder builder = HttpRequest.newBuilder(target.health).timeout(health.probeTimeout())
+                    .header("Accept", "application/json").header("Outpost-Monitor", name).GET();
+            if (serviceToken != null) {
+                builder.header(io.outpost.core.config.AuthConfig.SERVICE_TOKEN_HEADER, serviceToken);
+            }
+            HttpRequest request = builder.build();
             http.sendAsync(request, HttpResponse.BodyHandlers.ofString())
                     .handle((response, failure) -> {
                         Probe probe = failure == null ? judge(response) : failed(failure);

@@ -23,6 +23,7 @@ import io.outpost.gateway.internal.GatewayMetrics;
 import io.outpost.gateway.internal.JettyProblems;
 import io.outpost.gateway.internal.Problem;
 import io.outpost.gateway.internal.Queries;
+import io.outpost.gateway.internal.ReadAccess;
 import io.outpost.gateway.internal.RegionReport;
 import io.outpost.gateway.internal.RegionReports;
 import io.outpost.gateway.internal.ViewRegistry;
@@ -72,6 +73,7 @@ public final class Gateway implements AutoCloseable {
     private final RegionReports reports;
     private final GatewayMetrics metrics;
     private final ForcedBreakers forced;
+    private final ReadAccess access;
     private final Javalin app;
 
     private Gateway(GatewaySettings settings) {
@@ -84,11 +86,15 @@ public final class Gateway implements AutoCloseable {
         this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(2))
                 .executor(background).build();
         ViewRegistry views = new ViewRegistry(config.views(), store, ticker, background);
+        this.metrics = new GatewayMetrics(region.name());
+        this.access = ReadAccess.of(region.name(), config.auth(), config.views(), metrics, http, ticker, settings.clock(),
+                background);
         List<Forwarding.Peer> peers = new ArrayList<>();
         config.regions().values().stream().filter(r -> !r.name().equals(region.name()))
                 .forEach(r -> peers.add(new Forwarding.Peer(r.name(), URI.create(r.gateway().url()))));
         this.queries = new Queries(region.name(), sourceName, store, views, watcher, region.gateway().maxWait(),
-                new Forwarding(region.name(), sourceName, peers, region.gateway().maxWait(), http), settings.clock());
+                new Forwarding(region.name(), sourceName, peers, region.gateway().maxWait(), http, access.serviceToken()),
+                settings.clock(), access, config.auth().cursorKeys());
 
         CommandTargets factory = new CommandTargets(region.name());
         List<CommandTarget> targets = new ArrayList<>();
@@ -110,10 +116,9 @@ public final class Gateway implements AutoCloseable {
             }
         }
         this.dispatcher = new Dispatcher(region.name(), targets, fences, ledger, config.commands().timeout(),
-                config.commands().maxHops(), http, ticker);
+                config.commands().maxHops(), http, ticker, access);
         this.reports = new RegionReports(region.name(), sourceName, config.hash(), config.health().maxLag(), watcher, views,
                 targets, settings.clock());
-        this.metrics = new GatewayMetrics(region.name());
         metrics.watermark(watcher, settings.clock());
         metrics.commandTargets(factory);
         metrics.regionStates(settings.regions(), config.regions().keySet());
@@ -189,15 +194,25 @@ public final class Gateway implements AutoCloseable {
         routes.after(this::record);
         routes.get("/outpost/health", timed("/outpost/health", ctx -> {
             RegionReport.Health health = reports.health();
-            ctx.status(health.status() == RegionHealth.DOWN ? 503 : 200).json(health);
+            ctx.status(health.status() == RegionHealth.DOWN ? 503 : 200);
+            ctx.json(access.admin(ctx) ? health : new RegionReport.Brief(health.status()));
         }));
         routes.get("/outpost/ready", timed("/outpost/ready", ctx -> {
             RegionReport.Ready ready = reports.ready();
             ctx.status(ready.ready() ? 200 : 503).json(ready);
         }));
-        routes.get("/outpost/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.scrape()));
-        routes.get("/outpost/v1/status", timed("/outpost/v1/status", ctx -> ctx.json(reports.status())));
-        routes.get("/outpost/v1/regions", timed("/outpost/v1/regions", ctx -> ctx.json(regions())));
+        routes.get("/outpost/metrics", ctx -> {
+            access.requireAdmin(ctx);
+            ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.scrape());
+        });
+        routes.get("/outpost/v1/status", timed("/outpost/v1/status", ctx -> {
+            access.requireAdmin(ctx);
+            ctx.json(reports.status());
+        }));
+        routes.get("/outpost/v1/regions", timed("/outpost/v1/regions", ctx -> {
+            access.requireAdmin(ctx);
+            ctx.json(regions());
+        }));
         routes.get("/outpost/v1/views/{view}/{key}", timed("/outpost/v1/views/{view}/{key}",
                 ctx -> queries.byKey(ctx, ctx.pathParam("view"), ctx.pathParam("key"))));
         routes.get("/outpost/v1/views/{view}", timed("/outpost/v1/views/{view}", ctx -> queries.list(ctx, ctx.pathParam("view"))));

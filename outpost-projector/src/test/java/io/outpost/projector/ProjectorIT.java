@@ -87,6 +87,7 @@ class ProjectorIT {
                 log: { bootstrap-servers: "%s" }
                 monolith: { url: "http://localhost:8080" }
                 regions: { here: { monolith-route: true, store: { url: "%s", user: postgres }, gateway: { url: "http://localhost:7001" } } }
+                auth: { mode: none }
                 projector: { batch-max-rows: 100%s }
                 views:
                 %s

@@ -86,6 +86,7 @@ class CliTest {
                     monolith-route: true
                     store: { url: "jdbc:postgresql://eu/store", user: outpost }
                     gateway: { url: "http://eu:7002", prot: 7002 }
+                auth: { mode: none }
                 """);
 
         Run run = run("validate", "--config", file.toString());

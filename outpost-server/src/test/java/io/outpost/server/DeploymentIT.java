@@ -47,6 +47,8 @@ class DeploymentIT {
                 gateway: { url: "${GATEWAY_URL}" }
             commands:
               route: [solo]
+            auth:
+              mode: none
             health:
               probe-interval: 300ms
               probe-timeout: 250ms

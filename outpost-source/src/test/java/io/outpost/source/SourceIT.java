@@ -43,6 +43,7 @@ class SourceIT {
                 log: { bootstrap-servers: "localhost:9092" }
                 monolith: { url: "http://localhost:8080" }
                 regions: { us: { monolith-route: true, store: { url: "jdbc:postgresql://x/y", user: u }, gateway: { url: "http://localhost:7001" } } }
+                auth: { mode: none }
                 """.formatted(url, String.join(", ", tables));
         return OutpostConfig.parse(yaml, Map.<String, String>of()::get).source();
     }

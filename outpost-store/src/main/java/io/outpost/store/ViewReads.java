@@ -69,8 +69,11 @@ public final class ViewReads {
         }
     }
 
+    /** The field name of a {@link Filter} on the view's key (compared as {@code to_jsonb(key)}) rather than a declared field. */
+    public static final String KEY = "\u0000key";
+
     /**
-     * {@code field operator values}; values are JSON texts ({@code "\"PAID\""}, {@code "5"}); a
+     * {@code field operator values}; {@code field} is a declared field or {@link #KEY}; values are JSON texts ({@code "\"PAID\""}, {@code "5"}); a
      * range takes one.
      */
     public record Filter(String field, Operator operator, List<String> values) {
@@ -100,16 +103,25 @@ public final class ViewReads {
      * @param after      where the page starts, or null for the first page
      * @param text       full-text search over the view's {@code search} fields, or null
      * @param limit      documents per page
+     * @param visible    the rows the caller may see: any one of these groups of filters, all of a group's
+     *                   holding; null for every row, empty for none
      */
     public record ListQuery(String view, String keyType, List<Filter> filters, String sortField, boolean descending,
-                            After after, String text, int limit) {
+                            After after, String text, int limit, List<List<Filter>> visible) {
         public ListQuery {
             Objects.requireNonNull(view, "view");
             Objects.requireNonNull(keyType, "keyType");
             filters = List.copyOf(filters);
+            visible = visible == null ? null : visible.stream().map(List::copyOf).toList();
             if (limit < 1) {
                 throw new IllegalArgumentException("limit must be at least 1, but was " + limit);
             }
+        }
+
+        /** The same query with every row visible. */
+        public ListQuery(String view, String keyType, List<Filter> filters, String sortField, boolean descending,
+                         After after, String text, int limit) {
+            this(view, keyType, filters, sortField, descending, after, text, limit, null);
         }
     }
 
@@ -134,15 +146,32 @@ public final class ViewReads {
         String sortColumn = query.sortField() == null ? null : "v." + quote(StoreLayout.fieldColumn(query.sortField()));
         String direction = query.descending() ? " DESC" : "";
         String order = (sortColumn == null ? "" : sortColumn + direction + ", ") + "v.key" + direction;
+        // one group of visibility filters is just more filters (which may then drive the read); several are an OR
+        List<Filter> filters = new ArrayList<>(query.filters());
+        if (query.visible() != null && query.visible().size() == 1) {
+            filters.addAll(query.visible().getFirst());
+        }
         // the first equality filter drives the read: one branch per value, each an ordered range of the field's index
-        Filter driving = query.filters().stream().filter(f -> f.operator() == Operator.EQ).findFirst().orElse(null);
+        Filter driving = filters.stream().filter(f -> f.operator() == Operator.EQ).findFirst().orElse(null);
         List<String> conditions = new ArrayList<>();
         List<Object> parameters = new ArrayList<>();
-        for (Filter filter : query.filters()) {
+        for (Filter filter : filters) {
             if (filter != driving) {
-                conditions.add("v." + quote(StoreLayout.fieldColumn(filter.field())) + " " + filter.operator().sql);
+                conditions.add(column(filter) + " " + filter.operator().sql);
                 parameters.add(filter.operator() == Operator.EQ ? filter.values().toArray(String[]::new) : filter.values().getFirst());
             }
+        }
+        if (query.visible() != null && query.visible().size() != 1) {
+            List<String> groups = new ArrayList<>();
+            for (List<Filter> group : query.visible()) {
+                List<String> all = new ArrayList<>();
+                for (Filter filter : group) {
+                    all.add(column(filter) + " " + filter.operator().sql);
+                    parameters.add(filter.operator() == Operator.EQ ? filter.values().toArray(String[]::new) : filter.values().getFirst());
+                }
+                groups.add(all.isEmpty() ? "true" : "(" + String.join(" AND ", all) + ")");
+            }
+            conditions.add(groups.isEmpty() ? "false" : "(" + String.join(" OR ", groups) + ")");
         }
         if (query.text() != null) {
             conditions.add("v." + StoreLayout.SEARCH_COLUMN + " @@ websearch_to_tsquery('simple', ?)");
@@ -172,7 +201,7 @@ public final class ViewReads {
         } else {
             List<String> branches = new ArrayList<>();
             List<String> branchConditions = new ArrayList<>(conditions);
-            branchConditions.addFirst("v." + quote(StoreLayout.fieldColumn(driving.field())) + " = ?::jsonb");
+            branchConditions.addFirst(column(driving) + " = ?::jsonb");
             for (String value : driving.values()) {
                 branches.add("(" + select + " WHERE " + String.join(" AND ", branchConditions) + " ORDER BY " + order + " LIMIT ?)");
                 bound.add(value);
@@ -216,6 +245,11 @@ public final class ViewReads {
             boolean more = items.size() > query.limit();
             return new Page(snapshot, more ? items.subList(0, query.limit()) : items, more);
         }
+    }
+
+    /** The jsonb a filter compares: a declared field's generated column, or the key as JSON. */
+    private static String column(Filter filter) {
+        return KEY.equals(filter.field()) ? "to_jsonb(v.key)" : "v." + quote(StoreLayout.fieldColumn(filter.field()));
     }
 
     private static Snapshot snapshot(ResultSet rs) throws SQLException {

@@ -24,11 +24,11 @@ import java.util.function.Function;
 public record OutpostConfig(SourceConfig source, LogConfig log, MonolithConfig monolith,
                             Map<String, RegionConfig> regions, CommandsConfig commands,
                             Map<String, ViewDefinition> views, List<RouteConfig> routes, HealthConfig health,
-                            ProjectorConfig projector, String hash) {
+                            ProjectorConfig projector, AuthConfig auth, String hash) {
 
     static final Def.Section ROOT = Def.Section.of("", true, "The Outpost configuration.",
             SourceConfig.DEF, LogConfig.DEF, MonolithConfig.DEF, RegionConfig.DEF, CommandsConfig.DEF,
-            ViewDefinition.DEF, RouteConfig.DEF, HealthConfig.DEF, ProjectorConfig.DEF);
+            ViewDefinition.DEF, RouteConfig.DEF, HealthConfig.DEF, ProjectorConfig.DEF, AuthConfig.DEF);
 
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
 
@@ -42,6 +42,7 @@ public record OutpostConfig(SourceConfig source, LogConfig log, MonolithConfig m
         routes = List.copyOf(routes);
         Objects.requireNonNull(health, "health");
         Objects.requireNonNull(projector, "projector");
+        Objects.requireNonNull(auth, "auth");
         Objects.requireNonNull(hash, "hash");
     }
 
@@ -121,11 +122,15 @@ public record OutpostConfig(SourceConfig source, LogConfig log, MonolithConfig m
 
         HealthConfig health = HealthConfig.read(root.section(HealthConfig.DEF));
         ProjectorConfig projector = ProjectorConfig.read(root.section(ProjectorConfig.DEF));
+        AuthConfig auth = AuthConfig.read(root.section(AuthConfig.DEF));
+        if (auth != null) {
+            checkReadPolicies(auth, views, root);
+        }
 
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
         }
-        return new OutpostConfig(source, log, monolith, regions, commands, views, routes, health, projector, hash);
+        return new OutpostConfig(source, log, monolith, regions, commands, views, routes, health, projector, auth, hash);
     }
 
     /**
@@ -140,6 +145,25 @@ public record OutpostConfig(SourceConfig source, LogConfig log, MonolithConfig m
             return java.util.HexFormat.of().formatHex(digest, 0, 8);
         } catch (java.security.NoSuchAlgorithmException e) {
             throw new IllegalStateException("every JDK has SHA-256", e);
+        }
+    }
+
+    /**
+     * With authentication on, every view says who may read it (deny by default would otherwise hide a
+     * forgotten view's documents from everyone without a word); without it, rules would be a promise
+     * nothing keeps.
+     */
+    private static void checkReadPolicies(AuthConfig auth, Map<String, ViewDefinition> views, Cursor root) {
+        for (ViewDefinition view : views.values()) {
+            String key = ViewDefinition.DEF.key() + "." + view.name() + "." + ViewDefinition.READ.key();
+            if (auth.enabled() && view.read() == null) {
+                root.problem(key, "is required when auth.mode is " + auth.mode().name().toLowerCase(java.util.Locale.ROOT)
+                        + ": write read: public, or the rules that say who sees which rows, e.g. "
+                        + "[{ scope: \"" + view.name() + ":read\" }]");
+            } else if (!auth.enabled() && view.read() != null && !view.read().isPublic()) {
+                root.problem(key, "has rules, but auth.mode is none, so nothing would enforce them and everyone would "
+                        + "read every row; set auth.mode: jwt, or remove the rules");
+            }
         }
     }
 

@@ -80,6 +80,39 @@ interface Type<T> {
     Type<String> JDBC_POSTGRES = string("a jdbc:postgresql URL such as jdbc:postgresql://db.example.com:5432/shop",
             Pattern.compile("jdbc:postgresql://\\S+"));
     Type<String> PATH = string("a path that starts with '/'", Pattern.compile("/\\S*"));
+    /** Any YAML value, read as it is; the setting's reader checks it (see {@link ReadPolicy}). */
+    static Type<JsonNode> raw(String rule) {
+        return new Type<>() {
+            @Override
+            public String rule() {
+                return rule;
+            }
+
+            @Override
+            public JsonNode parse(JsonNode node) {
+                return node;
+            }
+        };
+    }
+
+    /** One of {@code values}, as written. */
+    static Type<String> oneOf(List<String> values) {
+        return new Type<>() {
+            @Override
+            public String rule() {
+                return "one of: " + String.join(", ", values);
+            }
+
+            @Override
+            public String parse(JsonNode node) throws Invalid {
+                if (node.isValueNode() && !node.isNull() && values.contains(node.asText().trim())) {
+                    return node.asText().trim();
+                }
+                throw Invalid.of(this, node);
+            }
+        };
+    }
+
     Type<String> HOST_PORTS = string("a comma-separated list of host:port such as kafka-1:9092,kafka-2:9092",
             Pattern.compile("[^\\s,:]+:\\d{1,5}(,[^\\s,:]+:\\d{1,5})*"));
 

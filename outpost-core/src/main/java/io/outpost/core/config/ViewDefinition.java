@@ -16,9 +16,11 @@ import java.util.regex.Pattern;
  * @param changes source table (as written) → how a changed row of it maps to the keys it affects
  * @param fields  document fields (dotted paths) that can be filtered and sorted on
  * @param search  document fields (dotted paths) indexed for full-text search
+ * @param read    who may read its documents; null when the configuration does not say (allowed only
+ *                without authentication, where every view is public)
  */
 public record ViewDefinition(String name, String key, String sql, Map<String, ChangeMapping> changes,
-                             List<String> fields, List<String> search) {
+                             List<String> fields, List<String> search, ReadPolicy read) {
 
     private static final Pattern COLUMN = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
     private static final Pattern SELECT = Pattern.compile("(?is)\\s*select\\s.+");
@@ -44,8 +46,12 @@ public record ViewDefinition(String name, String key, String sql, Map<String, Ch
     static final Def.Setting<List<String>> SEARCH = optional("search", Type.listOf(FIELD_PATH), List.of(),
             "Document fields indexed for full-text search (the q= parameter).");
 
+    static final Def.Setting<com.fasterxml.jackson.databind.JsonNode> READ = optional("read", Type.raw(ReadPolicy.RULE),
+            null, "Who may read the view's documents when auth.mode is not none (then required): public, or rules; "
+                    + "a caller sees a row when a rule whose scope it has allows it. See the README's security section.");
+
     static final Def.MapOf DEF = new Def.MapOf("views", "view", Type.NAME, false,
-            Def.Section.of("view", true, "One view.", KEY, SQL, CHANGES, FIELDS, SEARCH),
+            Def.Section.of("view", true, "One view.", KEY, SQL, CHANGES, FIELDS, SEARCH, READ),
             "Denormalized, queryable read models, declared as SQL over the replica tables.");
 
     public ViewDefinition {
@@ -55,6 +61,12 @@ public record ViewDefinition(String name, String key, String sql, Map<String, Ch
         changes = Map.copyOf(changes);
         fields = List.copyOf(fields);
         search = List.copyOf(search);
+    }
+
+    /** A view without a read policy (every view is public without authentication). */
+    public ViewDefinition(String name, String key, String sql, Map<String, ChangeMapping> changes, List<String> fields,
+                          List<String> search) {
+        this(name, key, sql, changes, fields, search, null);
     }
 
     static ViewDefinition read(String name, Cursor c, List<String> capturedTables) {
@@ -86,9 +98,12 @@ public record ViewDefinition(String name, String key, String sql, Map<String, Ch
         }
         List<String> fields = c.get(FIELDS);
         List<String> search = c.get(SEARCH);
+        com.fasterxml.jackson.databind.JsonNode readNode = c.get(READ);
+        ReadPolicy read = readNode == null || readNode.isNull() || fields == null || key == null ? null
+                : ReadPolicy.read(readNode, c, READ.key(), fields, key);
         if (c.failedSince(before)) {
             return null;
         }
-        return new ViewDefinition(name, key, sql, changes, fields, search);
+        return new ViewDefinition(name, key, sql, changes, fields, search, read);
     }
 }

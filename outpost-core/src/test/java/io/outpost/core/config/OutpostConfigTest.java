@@ -22,6 +22,7 @@ class OutpostConfigTest {
                 monolith-route: true
                 store: { url: "jdbc:postgresql://us:5432/store", user: outpost }
                 gateway: { url: "http://us.example.com:7001" }
+            auth: { mode: none }
             """;
 
     private static List<ConfigProblem> problemsOf(String yaml, Map<String, String> env) {
@@ -106,6 +107,7 @@ class OutpostConfigTest {
                 routes:
                   - { path: "orders/{id}", view: orders }
                 health: { probe-interval: 1s, probe-timeout: 2s }
+                auth: { mode: none }
                 """;
 
         List<String> problems = rendered(problemsOf(yaml, Map.of()));
@@ -137,7 +139,7 @@ class OutpostConfigTest {
                 "source.heartbeat-intervall: is not a known setting; did you mean 'heartbeat-interval'? (known here: "
                         + "name, kind, url, user, password, tables, slot, publication, heartbeat-interval)",
                 "helth: is not a known setting; did you mean 'health'? (known here: "
-                        + "source, log, monolith, regions, commands, views, routes, health, projector)");
+                        + "source, log, monolith, regions, commands, views, routes, health, projector, auth)");
     }
 
     @Test
@@ -154,7 +156,9 @@ class OutpostConfigTest {
                 "source.user: is required and missing; it must be non-empty text",
                 "log: is required and missing: The durable change log (Kafka).",
                 "monolith: is required and missing: The monolith's HTTP API.",
-                "regions: is required and needs at least one entry: The regions, each with its own store and gateway.");
+                "regions: is required and needs at least one entry: The regions, each with its own store and gateway.",
+                "auth: is required and missing: Who is asking: authentication of every region's gateway (write mode: "
+                        + "none to serve without it).");
     }
 
     @Test

@@ -47,7 +47,8 @@ public final class Dispatcher {
     private static final Logger LOG = LoggerFactory.getLogger(Dispatcher.class);
     private static final ObjectMapper JSON = new ObjectMapper();
     /** Outpost's own request headers: set per hop, not copied. */
-    private static final Set<String> OWN = Set.of(Headers.HOPS.toLowerCase(Locale.ROOT), Headers.VIA.toLowerCase(Locale.ROOT));
+    private static final Set<String> OWN = Set.of(Headers.HOPS.toLowerCase(Locale.ROOT), Headers.VIA.toLowerCase(Locale.ROOT),
+            Headers.SERVICE_TOKEN.toLowerCase(Locale.ROOT));
 
     private final String region;
     private final CommandRoute route;
@@ -56,15 +57,19 @@ public final class Dispatcher {
     private final Duration budget;
     private final HttpClient http;
     private final Ticker ticker;
+    private final ReadAccess access;
 
     /**
      * @param targets in order of preference: the monolith first when this region has a route to it
      * @param fences  writes the tokens; null when this region does not reach the monolith
      * @param ledger  records idempotency keys; null when this region does not reach the monolith
      * @param budget  the most a client waits for a command, forwarding included
+     * @param access  who sent a command: its forwarding headers are believed only from another region,
+     *                and its idempotency keys are its principal's alone
      */
     public Dispatcher(String region, List<CommandTarget> targets, FenceWriter fences, IdempotencyLedger ledger,
-                      Duration budget, int maxHops, HttpClient http, Ticker ticker) {
+                      Duration budget, int maxHops, HttpClient http, Ticker ticker, ReadAccess access) {
+        this.access = access;
         this.region = region;
         this.route = new CommandRoute(targets, maxHops);
         this.fences = fences;
@@ -81,9 +86,10 @@ public final class Dispatcher {
     /** Dispatches the request in {@code ctx} and writes the answer into it. */
     public void dispatch(Context ctx) throws InterruptedException {
         long deadline = ticker.read() + budget.toNanos();
-        int hops = hops(ctx);
+        boolean trusted = access.trusted(ctx); // a client's Outpost-Hops or Outpost-Via changes nothing
+        int hops = trusted ? hops(ctx) : 0;
         List<String> via = new ArrayList<>();
-        String viaHeader = ctx.header(Headers.VIA);
+        String viaHeader = trusted ? ctx.header(Headers.VIA) : null;
         if (viaHeader != null) {
             for (String name : viaHeader.split(",")) {
                 via.add(name.strip());
@@ -96,6 +102,8 @@ public final class Dispatcher {
         }
         byte[] body = ctx.bodyAsBytes();
         String key = IdempotentCommands.key(ctx);
+        // the ledger's key is the principal's: another caller reusing it never gets this one's answer
+        String ledgerKey = key == null || !idempotent.enabled() ? null : IdempotentCommands.ledgerKey(access.principal(ctx), key);
         List<String> refusals = new ArrayList<>();
         for (CommandTarget target : route.candidates(via, hops)) {
             long remaining = deadline - ticker.read();
@@ -112,7 +120,7 @@ public final class Dispatcher {
                 if (key != null && target.monolith() && idempotent.enabled()) {
                     IdempotencyLedger.Claim claim;
                     try {
-                        claim = idempotent.claim(key, ctx, body);
+                        claim = idempotent.claim(ledgerKey, ctx, body);
                     } catch (OutpostException e) {
                         target.breaker().releasePermission();
                         refusals.add(target.name() + ": " + e.getMessage());
@@ -120,7 +128,7 @@ public final class Dispatcher {
                     }
                     if (!(claim instanceof IdempotencyLedger.Claimed)) {
                         target.breaker().releasePermission();
-                        idempotent.settled(ctx, key, claim);
+                        idempotent.settled(ctx, ledgerKey, claim);
                         return;
                     }
                     claimed = true;
@@ -135,7 +143,7 @@ public final class Dispatcher {
                     target.breaker().onError(ticker.read() - started, TimeUnit.NANOSECONDS, e);
                     refusals.add(target.name() + ": cannot connect (" + e.getClass().getSimpleName() + ")");
                     if (claimed) {
-                        idempotent.release(key);
+                        idempotent.release(ledgerKey);
                     }
                     continue; // not delivered: the next target may take it
                 } catch (HttpTimeoutException e) {
@@ -163,7 +171,7 @@ public final class Dispatcher {
                 Map<String, List<String>> headers = PassThrough.endToEnd(response.headers().map());
                 String token = answer(ctx, target, response.statusCode(), headers, response.body(), trace);
                 if (claimed) {
-                    idempotent.complete(key, response.statusCode(), headers, response.body(), token);
+                    idempotent.complete(ledgerKey, response.statusCode(), headers, response.body(), token);
                 }
                 return;
             } finally {
@@ -230,6 +238,9 @@ public final class Dispatcher {
         if (!target.monolith()) {
             request.header(Headers.HOPS, Integer.toString(hops + 1));
             request.header(Headers.VIA, String.join(",", via));
+            if (access.serviceToken() != null) { // to another region only, never to the monolith
+                request.header(Headers.SERVICE_TOKEN, access.serviceToken());
+            }
         }
         return request.build();
     }

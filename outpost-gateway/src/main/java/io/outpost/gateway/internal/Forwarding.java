@@ -29,9 +29,14 @@ public final class Forwarding {
     private final List<Peer> peers;
     private final Duration timeout;
     private final HttpClient http;
+    private final String serviceToken;
 
-    /** @param timeout how long a peer may take to answer (the region's {@code max-wait}; 1 s when that is zero) */
-    public Forwarding(String region, String source, List<Peer> peers, Duration timeout, HttpClient http) {
+    /**
+     * @param serviceToken sent with every forwarded query so the peer believes its forwarding headers;
+     *                     null without authentication
+     * @param timeout how long a peer may take to answer (the region's {@code max-wait}; 1 s when that is zero) */
+    public Forwarding(String region, String source, List<Peer> peers, Duration timeout, HttpClient http, String serviceToken) {
+        this.serviceToken = serviceToken;
         this.region = region;
         this.source = source;
         this.peers = List.copyOf(peers);
@@ -40,8 +45,8 @@ public final class Forwarding {
     }
 
     /** Answers {@code ctx} from another region, or throws the 503 that says none has it. */
-    void elsewhere(Context ctx, Consistency requirement, ViewReads.Snapshot here) {
-        boolean forwarded = Consistency.forwarded(ctx::header);
+    void elsewhere(Context ctx, Consistency.HeaderSource request, Consistency requirement, ViewReads.Snapshot here) {
+        boolean forwarded = Consistency.forwarded(request);
         if (!forwarded) {
             for (Peer peer : peers) {
                 HttpResponse<byte[]> answer = ask(peer, ctx, requirement);
@@ -80,9 +85,15 @@ public final class Forwarding {
         if (requirement.maxStalenessMs() != null) {
             request.header(Headers.MAX_STALENESS, requirement.maxStalenessMs().toString());
         }
-        String trace = ctx.header("traceparent");
-        if (trace != null) {
-            request.header("traceparent", trace);
+        // the caller's credentials go along: the peer applies the caller's read rules, not ours
+        for (String name : List.of("traceparent", "Authorization", "Cookie")) {
+            String value = ctx.header(name);
+            if (value != null) {
+                request.header(name, value);
+            }
+        }
+        if (serviceToken != null) {
+            request.header(Headers.SERVICE_TOKEN, serviceToken);
         }
         try {
             return http.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());

@@ -30,6 +30,7 @@ public final class GatewayMetrics implements AutoCloseable {
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     /** By route, method and status: a timer is looked up once, not built per request. */
     private final Map<String, Timer> timers = new ConcurrentHashMap<>();
+    private final Map<String, io.micrometer.core.instrument.Counter> decisions = new ConcurrentHashMap<>();
 
     public GatewayMetrics(String region) {
         this.region = region;
@@ -70,6 +71,22 @@ public final class GatewayMetrics implements AutoCloseable {
                     .description("A region's effective state by the monitors' majority: 0 up, 1 degraded, 2 down, 3 unknown")
                     .tags("region", region, "of", name).register(registry);
         }
+    }
+
+    /** Read decisions by outcome ({@code allowed}, {@code hidden}, {@code unauthenticated}, {@code forbidden}, {@code unavailable}). */
+    public void decision(String outcome) {
+        decisions.computeIfAbsent(outcome, o -> io.micrometer.core.instrument.Counter.builder("outpost.auth.decisions")
+                .description("Read requests decided by authentication and read rules, by outcome")
+                .tags("region", region, "outcome", o).register(registry)).increment();
+    }
+
+    /** The signing keys' fetches and failed fetches. */
+    void keySet(KeySet keys) {
+        io.micrometer.core.instrument.FunctionCounter.builder("outpost.auth.key.fetches", keys, KeySet::fetches)
+                .description("Fetches of the token signing keys (JWKS)").tag("region", region).register(registry);
+        io.micrometer.core.instrument.FunctionCounter.builder("outpost.auth.key.fetch.failures", keys, KeySet::failures)
+                .description("Fetches of the token signing keys (JWKS) that failed; the last good keys stay in use")
+                .tag("region", region).register(registry);
     }
 
     /** Every metric in Prometheus' text format. */

@@ -28,6 +28,9 @@ public final class Headers {
     /** Response: the first answer to this idempotency key, replayed. */
     public static final String REPLAY = "Outpost-Idempotent-Replay";
 
+    /** Request: Outpost's own call (probe, forwarded query, command hop), with the configured service token. */
+    public static final String SERVICE_TOKEN = io.outpost.core.config.AuthConfig.SERVICE_TOKEN_HEADER;
+
     private Headers() {
     }
 }

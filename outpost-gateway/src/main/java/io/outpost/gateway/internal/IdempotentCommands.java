@@ -45,6 +45,19 @@ final class IdempotentCommands {
         return key;
     }
 
+    /**
+     * The ledger's key for the client's {@code key} sent by {@code principal} (null: anonymous). An
+     * {@code Idempotency-Key} cannot hold a line break, so the principal's part cannot be forged.
+     */
+    static String ledgerKey(String principal, String key) {
+        return principal == null ? key : principal + "\n" + key;
+    }
+
+    /** The client's key within a ledger key. */
+    private static String clientKey(String ledgerKey) {
+        return ledgerKey.substring(ledgerKey.lastIndexOf('\n') + 1);
+    }
+
     static String pathAndQuery(Context ctx) {
         return ctx.path() + (ctx.queryString() == null ? "" : "?" + ctx.queryString());
     }
@@ -58,17 +71,21 @@ final class IdempotentCommands {
         return ledger.claim(key, IdempotencyLedger.requestHash(ctx.method().name(), pathAndQuery(ctx), body), "gateway " + region);
     }
 
-    /** Records the monolith's answer to a claimed key; a 5xx releases the claim instead. */
+    /**
+     * Records the monolith's answer to a claimed key; a 5xx releases the claim instead. Headers that
+     * carry credentials ({@code Set-Cookie}, …) are not kept: a replay must not hand out a session.
+     */
     void complete(String key, int status, Map<String, List<String>> headers, byte[] body, String token) {
         if (status >= 500) {
             release(key); // the monolith failed it: a retry sends it again
             return;
         }
         try {
-            ledger.complete(key, status, PassThrough.toJson(headers), body, token);
+            ledger.complete(key, status, PassThrough.toJson(PassThrough.withoutCredentials(headers)), body, token);
         } catch (OutpostException e) {
             LOG.warn("region {}: the answer to the command with {} {} could not be recorded ({}); retries get "
-                    + "409 until the claim expires, then send it again", region, Headers.IDEMPOTENCY_KEY, key, e.getMessage());
+                    + "409 until the claim expires, then send it again", region, Headers.IDEMPOTENCY_KEY, clientKey(key),
+                    e.getMessage());
         }
     }
 
@@ -78,12 +95,13 @@ final class IdempotentCommands {
             ledger.release(key);
         } catch (OutpostException e) {
             LOG.warn("region {}: the claim of {} {} could not be released ({}); retries get 409 until it expires", region,
-                    Headers.IDEMPOTENCY_KEY, key, e.getMessage());
+                    Headers.IDEMPOTENCY_KEY, clientKey(key), e.getMessage());
         }
     }
 
     /** Answers a request whose key the ledger already knows: the first answer, a conflict, or a mismatch. */
-    void settled(Context ctx, String key, IdempotencyLedger.Claim claim) {
+    void settled(Context ctx, String ledgerKey, IdempotencyLedger.Claim claim) {
+        String key = clientKey(ledgerKey);
         switch (claim) {
             case IdempotencyLedger.Done done -> {
                 ctx.status(done.status());

@@ -29,9 +29,12 @@ final class ListParameters {
     /**
      * The query that {@code parameters} ask of {@code view}, whose key has SQL type {@code keyType}.
      *
+     * @param cursors reads {@code after=}
+     * @param visible the rows the caller may see ({@link ViewReads.ListQuery#visible()}); null for all
      * @throws Problem 400 for an unknown filter or sort, a bad limit or cursor, or a search on a view without search fields
      */
-    static ViewReads.ListQuery parse(ViewDefinition view, String keyType, Map<String, List<String>> parameters) {
+    static ViewReads.ListQuery parse(ViewDefinition view, String keyType, Map<String, List<String>> parameters,
+                                     Cursors cursors, List<List<ViewReads.Filter>> visible) {
         List<ViewReads.Filter> filters = filters(view, parameters);
         String sort = first(parameters, "sort");
         String sortField = null;
@@ -58,8 +61,8 @@ final class ListParameters {
         }
         String after = first(parameters, "after");
         ViewReads.After start = after == null ? null
-                : Cursors.decode(after, view.name(), sortSpec(sortField, descending));
-        return new ViewReads.ListQuery(view.name(), keyType, filters, sortField, descending, start, text, limit);
+                : cursors.decode(after, view.name(), sortSpec(sortField, descending));
+        return new ViewReads.ListQuery(view.name(), keyType, filters, sortField, descending, start, text, limit, visible);
     }
 
     private static List<ViewReads.Filter> filters(ViewDefinition view, Map<String, List<String>> parameters) {

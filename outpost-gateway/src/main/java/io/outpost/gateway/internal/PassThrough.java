@@ -52,6 +52,21 @@ final class PassThrough {
         return kept;
     }
 
+    /** Headers that hand out or carry credentials: passed to the client once, never kept for a replay. */
+    static final Set<String> CREDENTIALS = Set.of("set-cookie", "set-cookie2", "authorization", "proxy-authorization",
+            "authentication-info", "proxy-authentication-info");
+
+    /** {@code headers} without those in {@link #CREDENTIALS}. */
+    static Map<String, List<String>> withoutCredentials(Map<String, List<String>> headers) {
+        Map<String, List<String>> kept = new LinkedHashMap<>();
+        headers.forEach((name, values) -> {
+            if (!CREDENTIALS.contains(name.toLowerCase(Locale.ROOT))) {
+                kept.put(name, values);
+            }
+        });
+        return kept;
+    }
+
     /** Writes end-to-end {@code headers} into the answer of {@code ctx}. */
     static void copy(Map<String, List<String>> headers, Context ctx) {
         headers.forEach((name, values) -> {

@@ -24,6 +24,12 @@ import java.time.InstantSource;
  * guarantee. When it is not met, {@link Forwarding} asks the other regions; never an older answer.
  * Documents by key may come from the {@link DocumentCache}, which holds exactly what a read would
  * return.
+ *
+ * <p>Who may read what ({@link ReadAccess}): a list reads only the rows the caller may see (its
+ * rules are conditions of the same SQL, on every page); a document by key — read or cached, the
+ * cache is shared by every caller — is checked against the same rules in memory, and one the caller
+ * may not see is answered exactly as a missing one. A query answered by another region carries the
+ * caller's credentials there, and that region applies the same rules.
  */
 public final class Queries {
 
@@ -38,9 +44,12 @@ public final class Queries {
     private final Forwarding forwarding;
     private final DocumentCache documents;
     private final InstantSource clock;
+    private final ReadAccess access;
+    private final Cursors cursors;
 
     public Queries(String region, String source, RegionStore store, ViewRegistry views, WatermarkWatcher watcher,
-                   Duration maxWait, Forwarding forwarding, InstantSource clock) {
+                   Duration maxWait, Forwarding forwarding, InstantSource clock, ReadAccess access,
+                   java.util.List<String> cursorKeys) {
         this.region = region;
         this.source = source;
         this.store = store;
@@ -50,12 +59,22 @@ public final class Queries {
         this.forwarding = forwarding;
         this.documents = new DocumentCache(watcher);
         this.clock = clock;
+        this.access = access;
+        this.cursors = new Cursors(cursorKeys);
+    }
+
+    /** The request's headers, without the forwarding ones unless another part of Outpost sent it. */
+    private Consistency.HeaderSource headers(Context ctx) {
+        boolean trusted = access.trusted(ctx);
+        return name -> !trusted && Headers.HOPS.equals(name) ? null : ctx.header(name);
     }
 
     /** {@code GET …/views/{view}/{key}}. */
     public void byKey(Context ctx, String viewName, String key) throws SQLException, InterruptedException {
-        Consistency requirement = Consistency.of(ctx::header, source, maxWait);
+        Consistency.HeaderSource request = headers(ctx);
+        Consistency requirement = Consistency.of(request, source, maxWait);
         ViewRegistry.View view = views.get(viewName);
+        Visibility visible = access.visibility(ctx, viewName, key);
         await(requirement);
         ViewReads.One one = documents.get(viewName, key);
         if (one == null || !requirement.metBy(one.snapshot(), clock.instant())) {
@@ -68,22 +87,30 @@ public final class Queries {
             documents.put(viewName, key, one);
         }
         if (!requirement.metBy(one.snapshot(), clock.instant())) {
-            forwarding.elsewhere(ctx, requirement, one.snapshot());
+            forwarding.elsewhere(ctx, request, requirement, one.snapshot());
             return;
         }
         headers(ctx, one.snapshot());
-        if (one.doc() == null) {
+        String doc = one.doc() == null ? null : visible.shown(one.doc());
+        if (doc == null) {
+            if (one.doc() != null) {
+                access.hidden(ctx, viewName, key);
+            }
+            // the same answer whether the document is missing or hidden: nothing tells them apart
             throw new Problem(404, "not-found", "No such document", "view " + viewName + " has no document with key \""
                     + key + "\" in region " + region + " at its watermark");
         }
-        ctx.contentType("application/json").result(one.doc());
+        ctx.contentType("application/json").result(doc);
     }
 
     /** {@code GET …/views/{view}?field=value&sort=…&limit=…&after=…&q=…}. */
     public void list(Context ctx, String viewName) throws SQLException, InterruptedException {
-        Consistency requirement = Consistency.of(ctx::header, source, maxWait);
+        Consistency.HeaderSource request = headers(ctx);
+        Consistency requirement = Consistency.of(request, source, maxWait);
         ViewRegistry.View view = views.get(viewName);
-        ViewReads.ListQuery query = ListParameters.parse(view.definition(), view.keyType(), ctx.queryParamMap());
+        Visibility visible = access.visibility(ctx, viewName, null);
+        ViewReads.ListQuery query = ListParameters.parse(view.definition(), view.keyType(), ctx.queryParamMap(), cursors,
+                visible.filters());
         await(requirement);
         ViewReads.Page page;
         try (Connection c = store.connect()) {
@@ -92,26 +119,33 @@ public final class Queries {
             throw dataProblem(e, "a value does not fit the type of what it is compared with");
         }
         if (!requirement.metBy(page.snapshot(), clock.instant())) {
-            forwarding.elsewhere(ctx, requirement, page.snapshot());
+            forwarding.elsewhere(ctx, request, requirement, page.snapshot());
             return;
         }
         headers(ctx, page.snapshot());
-        ctx.contentType("application/json").result(pageJson(page, viewName, ListParameters.sortSpec(query)));
+        ctx.contentType("application/json").result(pageJson(page, viewName, ListParameters.sortSpec(query), visible));
     }
 
-    /** {@code {"items": [documents as stored], "next": cursor or null}}: documents are copied, not re-serialized. */
-    private static String pageJson(ViewReads.Page page, String viewName, String sortSpec) {
+    /**
+     * {@code {"items": [documents as stored], "next": cursor or null}}: documents are copied, not
+     * re-serialized, unless a rule hides some of their fields.
+     */
+    private String pageJson(ViewReads.Page page, String viewName, String sortSpec, Visibility visible) {
         StringWriter out = new StringWriter();
         try (JsonGenerator json = JSON.createGenerator(out)) {
             json.writeStartObject();
             json.writeArrayFieldStart("items");
             for (ViewReads.Item item : page.items()) {
-                json.writeRawValue(item.doc());
+                // the store applied the rules already: documents are parsed only when a rule hides fields
+                String doc = visible.hides() ? visible.shown(item.doc()) : item.doc();
+                if (doc != null) {
+                    json.writeRawValue(doc);
+                }
             }
             json.writeEndArray();
             if (page.more()) {
                 ViewReads.Item last = page.items().getLast();
-                json.writeStringField("next", Cursors.encode(viewName, sortSpec, last.sortValue(), last.key()));
+                json.writeStringField("next", cursors.encode(viewName, sortSpec, last.sortValue(), last.key()));
             } else {
                 json.writeNullField("next");
             }

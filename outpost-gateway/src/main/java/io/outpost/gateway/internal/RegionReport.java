@@ -48,6 +48,10 @@ public final class RegionReport {
     public record Health(RegionHealth status, List<String> reasons, @JsonUnwrapped State state, String configHash) {
     }
 
+    /** Health as anyone may see it: the status alone (the details go to admins and to Outpost itself). */
+    public record Brief(RegionHealth status) {
+    }
+
     /** Whether the region takes queries. */
     public record Ready(boolean ready) {
     }

@@ -34,10 +34,10 @@ class ListParametersTest {
 
     @Test
     void parametersBecomeAQueryOfDeclaredFieldsOnly() {
-        String after = Cursors.encode("orders", "-placed_at", "\"2026-11-21\"", "7");
+        String after = Cursors.unsigned().encode("orders", "-placed_at", "\"2026-11-21\"", "7");
         ViewReads.ListQuery query = ListParameters.parse(ORDERS, "int8", Map.of("status", List.of("PAID", "5"),
                 "placed_at.gte", List.of("2026-11-01"), "sort", List.of("-placed_at"), "limit", List.of("5"),
-                "after", List.of(after)));
+                "after", List.of(after)), Cursors.unsigned(), null);
         assertThat(query.filters()).containsExactlyInAnyOrder(
                 new ViewReads.Filter("status", ViewReads.Operator.EQ, List.of("\"PAID\"", "\"5\"", "5")),
                 new ViewReads.Filter("placed_at", ViewReads.Operator.GTE, List.of("\"2026-11-01\"")));
@@ -45,7 +45,7 @@ class ListParametersTest {
         assertThat(query.descending()).isTrue();
         assertThat(query.limit()).isEqualTo(5);
         assertThat(query.after()).isEqualTo(new ViewReads.After("\"2026-11-21\"", "7"));
-        assertThat(ListParameters.parse(ORDERS, "int8", Map.of()).limit()).isEqualTo(ListParameters.DEFAULT_LIMIT);
+        assertThat(ListParameters.parse(ORDERS, "int8", Map.of(), Cursors.unsigned(), null).limit()).isEqualTo(ListParameters.DEFAULT_LIMIT);
     }
 
     @Test
@@ -53,7 +53,7 @@ class ListParametersTest {
         for (var bad : List.of(Map.of("customer", List.of("1")), Map.of("status.between", List.of("1")),
                 Map.of("sort", List.of("total")), Map.of("limit", List.of("101")), Map.of("limit", List.of("x")),
                 Map.of("q", List.of("ada")), Map.of("placed_at.gt", List.of("1", "2")))) {
-            assertThatThrownBy(() -> ListParameters.parse(ORDERS, "int8", bad))
+            assertThatThrownBy(() -> ListParameters.parse(ORDERS, "int8", bad, Cursors.unsigned(), null))
                     .as(bad.toString()).isInstanceOfSatisfying(Problem.class, p -> assertThat(p.status()).isEqualTo(400));
         }
     }

@@ -134,6 +134,7 @@ final class CaptureBenchmark implements Callable<Integer> {
                 log: { bootstrap-servers: "%s" }
                 monolith: { url: "http://localhost:8080" }
                 regions: { bench: { monolith-route: true, store: { url: "jdbc:postgresql://x/y", user: u }, gateway: { url: "http://localhost:7001" } } }
+                auth: { mode: none }
                 """.formatted(name, url, kafka.bootstrapServers());
         return CaptureSettings.of(OutpostConfig.parse(yaml, n -> null));
     }

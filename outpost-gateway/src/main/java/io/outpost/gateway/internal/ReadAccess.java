@@ -1,0 +1,217 @@
+package io.outpost.gateway.internal;
+
+import io.javalin.http.Context;
+import io.outpost.core.config.AuthConfig;
+import io.outpost.core.config.ViewDefinition;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.HashMap;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Who may read what in one gateway: the caller of a request ({@link Authentication}), what it may
+ * see of a view ({@link ReadRules}), whether it may read Outpost's own endpoints, and whether a
+ * request comes from another part of Outpost (the service token).
+ *
+ * <p>Answers: no or a bad credential where one is needed is 401 with
+ * {@code WWW-Authenticate: Bearer error="invalid_token"}; a caller no rule of the view applies to is
+ * 403 {@code insufficient_scope}; the signing keys not to be had is 503 {@code auth-unavailable}.
+ * A row a caller may not see is answered by the caller of this class exactly as a missing one.
+ * Every refusal is one line of the {@code io.outpost.audit} log (never the token) and a count in
+ * {@code outpost_auth_decisions_total}.
+ */
+public final class ReadAccess {
+
+    private static final Logger AUDIT = LoggerFactory.getLogger("io.outpost.audit");
+
+    private final String region;
+    private final AuthConfig auth;
+    /** null without authentication. */
+    private final Authentication authentication;
+    private final Map<String, ReadRules> rules = new HashMap<>();
+    private final byte[] serviceToken;
+    private final GatewayMetrics metrics;
+
+    ReadAccess(String region, AuthConfig auth, Authentication authentication, Map<String, ViewDefinition> views,
+               GatewayMetrics metrics) {
+        this.region = region;
+        this.auth = auth;
+        this.authentication = authentication;
+        views.forEach((name, view) -> rules.put(name, new ReadRules(view, auth.enabled())));
+        this.serviceToken = auth.serviceToken() == null ? null : auth.serviceToken().getBytes(StandardCharsets.UTF_8);
+        this.metrics = metrics;
+        if (authentication != null) {
+            metrics.keySet(authentication.keys());
+        }
+    }
+
+    /**
+     * The read access of a gateway of {@code region} configured by {@code auth}.
+     *
+     * @param http       fetches the signing keys
+     * @param background where the keys are fetched ahead of time
+     * @throws io.outpost.core.OutpostException when {@code auth.jwt.key-file} cannot be read
+     */
+    public static ReadAccess of(String region, AuthConfig auth, Map<String, ViewDefinition> views, GatewayMetrics metrics,
+                                java.net.http.HttpClient http, io.outpost.core.Ticker ticker,
+                                java.time.InstantSource clock, java.util.concurrent.Executor background) {
+        Authentication authentication = null;
+        if (auth.mode() == AuthConfig.Mode.JWT) {
+            AuthConfig.Jwt jwt = auth.jwt();
+            KeySet keys = jwt.jwksUrl() != null
+                    ? KeySet.fetched(java.net.URI.create(jwt.jwksUrl()), jwt.keysTtl(), jwt.refetchInterval(), http, ticker, background)
+                    : KeySet.file(java.nio.file.Path.of(jwt.keyFile()), ticker);
+            authentication = new Authentication(jwt, keys, clock, ticker);
+        }
+        return new ReadAccess(region, auth, authentication, views, metrics);
+    }
+
+    /** Whether callers are authenticated at all. */
+    public boolean enabled() {
+        return auth.enabled();
+    }
+
+    /**
+     * What the caller of {@code ctx} may see of {@code view} (a view that exists).
+     *
+     * @param key the document asked for, or null for a list (for the audit log)
+     * @throws Problem 401, 403 or 503 as the class says
+     */
+    Visibility visibility(Context ctx, String view, String key) {
+        ReadRules viewRules = rules.get(view);
+        if (viewRules.isPublic()) {
+            return Visibility.ALL;
+        }
+        Caller caller = caller(ctx, view, key);
+        ReadRules.Decision decision = viewRules.visibility(caller);
+        if (decision.refusal() == ReadRules.Refusal.UNAUTHENTICATED) {
+            throw unauthenticated(ctx, view, key, "no credential");
+        }
+        if (decision.refusal() == ReadRules.Refusal.INSUFFICIENT_SCOPE) {
+            deny(ctx, view, key, caller.subject(), "forbidden", "no rule applies: it has none of the scopes "
+                    + viewRules.scopes());
+            throw new Problem(403, "insufficient-scope", "Not allowed to read this view", "reading view " + view
+                    + " needs one of the scopes " + viewRules.scopes())
+                    .header("WWW-Authenticate", "Bearer error=\"insufficient_scope\", scope=\""
+                            + String.join(" ", viewRules.scopes()) + "\"");
+        }
+        metrics.decision("allowed");
+        return decision.visibility();
+    }
+
+    /** Records that a document asked for by key was hidden from the caller by the view's rules (answered 404). */
+    void hidden(Context ctx, String view, String key) {
+        Caller caller = callerIfKnown(ctx);
+        deny(ctx, view, key, caller == null ? null : caller.subject(), "hidden", "the view's rules do not show it to the caller");
+    }
+
+    /** Whether {@code ctx} carries the service token: it comes from another part of Outpost. */
+    public boolean fromOutpost(Context ctx) {
+        if (serviceToken == null) {
+            return false;
+        }
+        String given = ctx.header(Headers.SERVICE_TOKEN);
+        return given != null && MessageDigest.isEqual(serviceToken, given.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** Whether forwarding headers of {@code ctx} ({@code Outpost-Hops}, …) are to be believed. */
+    public boolean trusted(Context ctx) {
+        return !auth.enabled() || fromOutpost(ctx);
+    }
+
+    /** The service token for Outpost's own calls, or null without authentication. */
+    public String serviceToken() {
+        return auth.serviceToken();
+    }
+
+    /** Whether {@code ctx} may see Outpost's own details: without authentication, from Outpost, or with the admin scope. */
+    public boolean admin(Context ctx) {
+        if (!auth.enabled() || fromOutpost(ctx)) {
+            return true;
+        }
+        Caller caller = callerIfKnown(ctx);
+        return caller != null && caller.has(auth.adminScope());
+    }
+
+    /**
+     * Refuses {@code ctx} unless it is {@link #admin}.
+     *
+     * @throws Problem 401 without a good credential, 403 without the admin scope
+     */
+    public void requireAdmin(Context ctx) {
+        if (admin(ctx)) {
+            return;
+        }
+        Caller caller = caller(ctx, null, null);
+        if (caller.anonymous()) {
+            throw unauthenticated(ctx, null, null, "no credential");
+        }
+        deny(ctx, null, null, caller.subject(), "forbidden", "lacks the admin scope " + auth.adminScope());
+        throw new Problem(403, "insufficient-scope", "Not allowed", ctx.path() + " needs the scope " + auth.adminScope())
+                .header("WWW-Authenticate", "Bearer error=\"insufficient_scope\", scope=\"" + auth.adminScope() + "\"");
+    }
+
+    /**
+     * The principal a command's idempotency key belongs to: the verified subject, or null (anonymous,
+     * or a credential that does not verify — the monolith decides what such a command may do).
+     *
+     * @throws Problem 503 when the signing keys cannot be had, so the key cannot be scoped
+     */
+    String principal(Context ctx) {
+        if (authentication == null) {
+            return null;
+        }
+        try {
+            return authentication.caller(ctx.header("Authorization")).subject();
+        } catch (Authentication.Rejected e) {
+            return null;
+        } catch (KeySet.Unavailable e) {
+            throw unavailable(e);
+        }
+    }
+
+    private Caller callerIfKnown(Context ctx) {
+        if (authentication == null) {
+            return null;
+        }
+        try {
+            return authentication.caller(ctx.header("Authorization"));
+        } catch (Authentication.Rejected | KeySet.Unavailable e) {
+            return null;
+        }
+    }
+
+    private Caller caller(Context ctx, String view, String key) {
+        if (authentication == null) {
+            return Caller.ANONYMOUS;
+        }
+        try {
+            return authentication.caller(ctx.header("Authorization"));
+        } catch (Authentication.Rejected e) {
+            throw unauthenticated(ctx, view, key, e.getMessage());
+        } catch (KeySet.Unavailable e) {
+            metrics.decision("unavailable");
+            throw unavailable(e);
+        }
+    }
+
+    private Problem unauthenticated(Context ctx, String view, String key, String reason) {
+        deny(ctx, view, key, null, "unauthenticated", reason);
+        return new Problem(401, "unauthenticated", "Authentication needed", (view == null ? ctx.path() : "view " + view)
+                + " needs a valid bearer token in the Authorization header")
+                .header("WWW-Authenticate", "Bearer error=\"invalid_token\"");
+    }
+
+    private static Problem unavailable(KeySet.Unavailable e) {
+        return new Problem(503, "auth-unavailable", "Credentials cannot be checked now", e.getMessage()
+                + "; try again shortly").header("Retry-After", "5");
+    }
+
+    private void deny(Context ctx, String view, String key, String subject, String outcome, String reason) {
+        metrics.decision(outcome);
+        AUDIT.info("denied region={} outcome={} subject={} view={} key={} path={} reason={}", region, outcome,
+                subject == null ? "-" : subject, view == null ? "-" : view, key == null ? "-" : key, ctx.path(), reason);
+    }
+}
