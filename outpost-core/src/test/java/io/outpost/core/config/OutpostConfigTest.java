@@ -264,4 +264,81 @@ class OutpostConfigTest {
                 + "      type: a jdbc:postgresql URL such as jdbc:postgresql://db.example.com:5432/shop\n      required\n");
         assertThat(reference).contains("  source.heartbeat-interval\n", "default: 1s", "default: outpost_<source.name>");
     }
+
+    private static final String SECURED = MINIMAL.replace("auth: { mode: none }\n", "") + """
+            auth:
+              mode: jwt
+              service-token: "${SERVICE_TOKEN}"
+              cursor-keys: ["${CURSOR_KEY}", "${OLD_CURSOR_KEY:-}"]
+              jwt: { jwks-url: "https://idp.example.com/jwks.json", issuer: "https://idp.example.com/", audience: shop }
+            views:
+              orders:
+                key: id
+                sql: SELECT id, customer_id, status FROM orders
+                changes: { orders: id }
+                fields: [status, customer.id]
+                read:
+                  - { scope: "orders:read:all" }
+                  - { scope: "orders:read", rows: { customer.id: "{claims.sub}" }, hide: [customer.email] }
+                  - { rows: { status: { in: [PAID, 5, true] }, id: "{claims.order}" } }
+              products:
+                key: id
+                sql: SELECT id FROM orders
+                changes: { orders: id }
+                read: public
+            """;
+    private static final Map<String, String> SECRETS = Map.of("SERVICE_TOKEN", "s".repeat(32), "CURSOR_KEY", "c".repeat(40));
+
+    @Test
+    void readsAuthenticationAndEveryViewsReadRules() {
+        OutpostConfig config = OutpostConfig.parse(SECURED, SECRETS::get);
+
+        assertThat(config.auth().mode()).isEqualTo(AuthConfig.Mode.JWT);
+        assertThat(config.auth().cursorKeys()).as("the empty second key is skipped").containsExactly("c".repeat(40));
+        assertThat(config.auth().jwt().algorithms()).containsExactly("RS256", "ES256");
+        assertThat(config.auth().jwt().clockSkew()).isEqualTo(java.time.Duration.ofSeconds(60));
+        assertThat(config.auth().adminScope()).isEqualTo("outpost:admin");
+        assertThat(config.views().get("products").read()).isEqualTo(ReadPolicy.PUBLIC);
+        assertThat(config.views().get("orders").read().rules()).containsExactly(
+                new ReadPolicy.Rule("orders:read:all", List.of(), List.of()),
+                new ReadPolicy.Rule("orders:read", List.of(new ReadPolicy.Condition("customer.id", false,
+                        List.of(new ReadPolicy.Claim("sub")))), List.of("customer.email")),
+                new ReadPolicy.Rule(null, List.of(
+                        new ReadPolicy.Condition("status", false, List.of(new ReadPolicy.Literal("\"PAID\""),
+                                new ReadPolicy.Literal("5"), new ReadPolicy.Literal("true"))),
+                        new ReadPolicy.Condition("id", true, List.of(new ReadPolicy.Claim("order")))), List.of()));
+    }
+
+    @Test
+    void authProblemsAreListedWithTheirKeysAndFixes() {
+        String yaml = SECURED
+                .replace("mode: jwt", "mode: ldap")
+                .replace("customer.id: \"{claims.sub}\"", "email: \"{claims.sub}\", customer.id: \"{claim.sub}\"");
+
+        assertThat(rendered(problemsOf(yaml, SECRETS))).containsExactlyInAnyOrder(
+                "auth.mode: must be one of: none, jwt, but was \"ldap\"",
+                "views.orders.read[1].rows.email: is not a declared field of the view, so a rule cannot compare it; declare "
+                        + "it in the view's fields, or compare one of [status, customer.id] or the key id",
+                "views.orders.read[1].rows.customer.id: must name a claim as {claims.NAME} (the whole value, such as "
+                        + "\"{claims.sub}\"), or be a literal without braces, but was \"{claim.sub}\"");
+
+        assertThat(rendered(problemsOf(SECURED.replace("    read: public\n", ""), SECRETS))).containsExactly(
+                "views.products.read: is required when auth.mode is jwt: write read: public, or the rules that say who "
+                        + "sees which rows, e.g. [{ scope: \"products:read\" }]");
+        assertThat(rendered(problemsOf(SECURED, Map.of("SERVICE_TOKEN", "short", "CURSOR_KEY", "")))).containsExactly(
+                "auth.service-token: is too short (5 characters) when mode is jwt: set a secret of at least 32 random "
+                        + "characters, the same in every region, from the environment (${OUTPOST_SERVICE_TOKEN})",
+                "auth.cursor-keys: is required when mode is jwt: list a secret of at least 32 random characters, the same "
+                        + "in every region, from the environment (${OUTPOST_CURSOR_KEY})");
+        assertThat(rendered(problemsOf(SECURED.replace("mode: jwt", "mode: none")
+                .replace("  jwt: { jwks-url", "  # jwt: { jwks-url"), SECRETS))).containsExactly(
+                "views.orders.read: has rules, but auth.mode is none, so nothing would enforce them and everyone would read "
+                        + "every row; set auth.mode: jwt, or remove the rules");
+        assertThat(rendered(problemsOf(SECURED.replace("jwks-url: \"https://idp.example.com/jwks.json\", ", "")
+                .replace("algorithms", "x"), SECRETS))).containsExactly(
+                "auth.jwt.jwks-url: or key-file is required: say where the token signing keys are");
+        assertThat(rendered(problemsOf(SECURED.replace("audience: shop }", "audience: shop, algorithms: [HS256] }"),
+                SECRETS))).containsExactly("auth.jwt.algorithms: item 1 must be one of: RS256, RS384, RS512, PS256, PS384, "
+                + "PS512, ES256, ES384, ES512, but was \"HS256\"");
+    }
 }
