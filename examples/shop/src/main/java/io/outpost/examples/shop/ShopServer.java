@@ -28,7 +28,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Commands (POST, PATCH) run in one database transaction each and honour {@code Idempotency-Key}:
  * the same key with the same request returns the first response and has no second effect; the
- * same key with a different request is a 422. Errors are {@code application/problem+json}.
+ * same key with a different request is a 422. Keys are the caller's own (by its {@code Authorization}). Errors are {@code application/problem+json}.
  */
 public final class ShopServer implements AutoCloseable {
 
@@ -190,6 +190,26 @@ public final class ShopServer implements AutoCloseable {
         }
     }
 
+    /**
+     * The key as the shop stores it: the caller's own, so that another caller sending the same key
+     * never receives this one's answer. The shop does not verify credentials yet, so the caller is its
+     * {@code Authorization} header as sent (a hash of it, never the credential itself); without one,
+     * the key alone.
+     */
+    static String callersKey(Context ctx, String key) {
+        String authorization = ctx.header("Authorization");
+        if (authorization == null) {
+            return key;
+        }
+        try {
+            byte[] digest = java.security.MessageDigest.getInstance("SHA-256")
+                    .digest((authorization + "\n" + key).getBytes(StandardCharsets.UTF_8));
+            return "caller:" + java.util.HexFormat.of().formatHex(digest);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JDK has SHA-256", e);
+        }
+    }
+
     /** Runs a command in one transaction, honouring Idempotency-Key, retrying on deadlock or serialization failure. */
     private void command(Context ctx, Set<String> fields, Command command) throws SQLException {
         byte[] raw = ctx.bodyAsBytes();
@@ -209,7 +229,7 @@ public final class ShopServer implements AutoCloseable {
         Reply reply = null;
         for (int attempt = 1; reply == null; attempt++) {
             try {
-                reply = key == null ? once(command, body) : idempotent(ctx, key, raw, command, body);
+                reply = key == null ? once(command, body) : idempotent(ctx, callersKey(ctx, key), raw, command, body);
             } catch (SQLException e) {
                 boolean transientFailure = "40001".equals(e.getSQLState()) || "40P01".equals(e.getSQLState());
                 if (!transientFailure || attempt == MAX_ATTEMPTS) {
