@@ -13,8 +13,9 @@ import java.util.regex.Pattern;
  * without authentication; with {@code jwt}, every view needs a {@code read} policy and Outpost's
  * own endpoints need the admin scope or the service token.
  *
- * @param mode         {@code none} or {@code jwt}
+ * @param mode         {@code none}, {@code jwt} or {@code forward}
  * @param jwt          how bearer tokens are checked; null unless mode is jwt
+ * @param forward      how the monolith is asked who the caller is; null unless mode is forward
  * @param adminScope   the scope that may read {@code /outpost/v1/regions}, {@code /outpost/v1/status},
  *                     {@code /outpost/metrics} and health's details
  * @param serviceToken the secret Outpost's own calls (probes, forwarded queries, command hops) carry
@@ -22,11 +23,77 @@ import java.util.regex.Pattern;
  * @param cursorKeys   secrets that sign page cursors: the first signs, any verifies (two during a
  *                     rotation); empty without authentication (cursors are then unsigned)
  */
-public record AuthConfig(Mode mode, Jwt jwt, String adminScope, String serviceToken, List<String> cursorKeys) {
+public record AuthConfig(Mode mode, Jwt jwt, Forward forward, String adminScope, String serviceToken,
+                         List<String> cursorKeys) {
 
     /** How callers are authenticated. */
     public enum Mode {
-        NONE, JWT
+        NONE, JWT, FORWARD
+    }
+
+    /**
+     * The monolith says who the caller is: the gateway sends the request's credential headers to
+     * {@code url}; a 2xx JSON answer is the caller's claims, 401/403 is no caller.
+     *
+     * @param url          the monolith's endpoint that answers who a credential belongs to
+     * @param headers      the request headers that carry the credential, passed on as they are
+     * @param subject      the member of the answer that names the principal
+     * @param ttl          how long an answer is used (shorter when its {@code Cache-Control: max-age} says so)
+     * @param negativeTtl  how long a refusal (401/403) is used
+     * @param staleIfError how long past its TTL an answer is still used while the monolith cannot answer
+     * @param timeout      how long the monolith may take to answer
+     */
+    public record Forward(String url, List<String> headers, String subject, Duration ttl, Duration negativeTtl,
+                          Duration staleIfError, Duration timeout) {
+        public Forward {
+            Objects.requireNonNull(url, "url");
+            headers = List.copyOf(headers);
+            Objects.requireNonNull(subject, "subject");
+            Objects.requireNonNull(ttl, "ttl");
+            Objects.requireNonNull(negativeTtl, "negativeTtl");
+            Objects.requireNonNull(staleIfError, "staleIfError");
+            Objects.requireNonNull(timeout, "timeout");
+        }
+
+        static final Def.Setting<String> URL = required("url", Type.HTTP_URL,
+                "The monolith's endpoint that says who the caller is (e.g. https://shop.internal/api/me): it gets the "
+                        + "request's credential headers and answers 2xx with the caller's claims as JSON, or 401/403.");
+        static final Def.Setting<List<String>> HEADERS = optional("headers", Type.listOf(Type.string(
+                "an HTTP header name", Pattern.compile("[A-Za-z0-9-]+"))), List.of("Cookie", "Authorization"),
+                "The request headers that carry the caller's credential; only these are sent to url.");
+        static final Def.Setting<String> SUBJECT = optional("subject", Type.NON_EMPTY, "sub",
+                "The member of url's JSON answer that names the caller (its principal).");
+        static final Def.Setting<Duration> TTL = optional("ttl", Type.DURATION, Duration.ofSeconds(30),
+                "How long an answer is used; an answer's Cache-Control max-age shortens it.");
+        static final Def.Setting<Duration> NEGATIVE_TTL = optional("negative-ttl", Type.DURATION, Duration.ofSeconds(5),
+                "How long a refusal (401/403) is used.");
+        static final Def.Setting<Duration> STALE_IF_ERROR = optional("stale-if-error", Type.DURATION,
+                Duration.ofMinutes(5), "How long past its ttl an answer is still used while the monolith cannot answer "
+                        + "(reads go on through a monolith outage this long; then 503).");
+        static final Def.Setting<Duration> TIMEOUT = optional("timeout", Type.DURATION, Duration.ofSeconds(2),
+                "How long url may take to answer before the request is refused with 503.");
+
+        static final Def.Section DEF = Def.Section.of("forward", false,
+                "Asking the monolith who the caller is (required when mode is forward).",
+                URL, HEADERS, SUBJECT, TTL, NEGATIVE_TTL, STALE_IF_ERROR, TIMEOUT);
+
+        static Forward read(Cursor c) {
+            int before = c.problemCount();
+            String url = c.get(URL);
+            List<String> headers = c.get(HEADERS);
+            String subject = c.get(SUBJECT);
+            Duration ttl = c.get(TTL);
+            Duration negative = c.get(NEGATIVE_TTL);
+            Duration stale = c.get(STALE_IF_ERROR);
+            Duration timeout = c.get(TIMEOUT);
+            if (headers != null && headers.isEmpty()) {
+                c.problem(HEADERS.key(), "must name at least one header that carries the credential, such as Cookie");
+            }
+            if (timeout.isZero()) {
+                c.problem(TIMEOUT.key(), "must be longer than 0, but was 0");
+            }
+            return c.failedSince(before) ? null : new Forward(url, headers, subject, ttl, negative, stale, timeout);
+        }
     }
 
     /** The request header in which Outpost's own calls carry the service token. */
@@ -110,8 +177,9 @@ public record AuthConfig(Mode mode, Jwt jwt, String adminScope, String serviceTo
         }
     }
 
-    static final Def.Setting<String> MODE = required("mode", Type.oneOf(List.of("none", "jwt")),
-            "How callers are authenticated: jwt (bearer tokens), or none — written out — to serve every view to anyone.");
+    static final Def.Setting<String> MODE = required("mode", Type.oneOf(List.of("none", "jwt", "forward")),
+            "How callers are authenticated: jwt (bearer tokens checked in every region), forward (the monolith is asked "
+                    + "who a session belongs to), or none — written out — to serve every view to anyone.");
     static final Def.Setting<String> ADMIN_SCOPE = optional("admin-scope", Type.string("one OAuth scope",
             Pattern.compile("[\\x21\\x23-\\x5B\\x5D-\\x7E]+")), "outpost:admin",
             "The scope that may read /outpost/v1/regions, /outpost/v1/status, /outpost/metrics and health's details.");
@@ -124,20 +192,20 @@ public record AuthConfig(Mode mode, Jwt jwt, String adminScope, String serviceTo
                     + "skipped. Required when mode is not none.");
 
     static final Def.Section DEF = Def.Section.of("auth", true, "Who is asking: authentication of every region's "
-            + "gateway (write mode: none to serve without it).", MODE, ADMIN_SCOPE, SERVICE_TOKEN, CURSOR_KEYS, Jwt.DEF);
+            + "gateway (write mode: none to serve without it).", MODE, ADMIN_SCOPE, SERVICE_TOKEN, CURSOR_KEYS, Jwt.DEF, Forward.DEF);
 
     public AuthConfig {
         Objects.requireNonNull(mode, "mode");
         Objects.requireNonNull(adminScope, "adminScope");
         cursorKeys = List.copyOf(cursorKeys);
-        if (mode == Mode.JWT && jwt == null) {
-            throw new IllegalArgumentException("mode jwt needs its settings");
+        if (mode == Mode.JWT && jwt == null || mode == Mode.FORWARD && forward == null) {
+            throw new IllegalArgumentException("mode " + mode + " needs its settings");
         }
     }
 
     /** No authentication: every view public, Outpost's endpoints open. */
     public static AuthConfig none() {
-        return new AuthConfig(Mode.NONE, null, "outpost:admin", null, List.of());
+        return new AuthConfig(Mode.NONE, null, null, "outpost:admin", null, List.of());
     }
 
     /** Whether callers are authenticated at all. */
@@ -153,15 +221,29 @@ public record AuthConfig(Mode mode, Jwt jwt, String adminScope, String serviceTo
         List<String> cursorKeys = c.get(CURSOR_KEYS).stream().filter(key -> !key.isBlank()).toList();
         Mode mode = modeName == null ? null : Mode.valueOf(modeName.toUpperCase(java.util.Locale.ROOT));
         Cursor jwtCursor = c.section(Jwt.DEF);
+        Cursor forwardCursor = c.section(Forward.DEF);
         Jwt jwt = null;
+        Forward forward = null;
         if (mode == Mode.JWT) {
             if (!c.has(Jwt.DEF.key())) {
                 c.problem(Jwt.DEF.key(), "is required when mode is jwt: set issuer, audience and jwks-url (or key-file)");
             } else {
                 jwt = Jwt.read(jwtCursor);
             }
-        } else if (mode == Mode.NONE && c.has(Jwt.DEF.key())) {
-            c.problem(Jwt.DEF.key(), "is set but mode is none, so no token would be checked; set mode: jwt or remove it");
+        } else if (mode != null && c.has(Jwt.DEF.key())) {
+            c.problem(Jwt.DEF.key(), "is set but mode is " + modeName + ", so no token would be checked this way; set "
+                    + "mode: jwt or remove it");
+        }
+        if (mode == Mode.FORWARD) {
+            if (!c.has(Forward.DEF.key())) {
+                c.problem(Forward.DEF.key(), "is required when mode is forward: set url, the monolith's endpoint that "
+                        + "says who the caller is");
+            } else {
+                forward = Forward.read(forwardCursor);
+            }
+        } else if (mode != null && c.has(Forward.DEF.key())) {
+            c.problem(Forward.DEF.key(), "is set but mode is " + modeName + ", so the monolith would not be asked; set "
+                    + "mode: forward or remove it");
         }
         if (mode != null && mode != Mode.NONE) {
             if (serviceToken == null || serviceToken.length() < MIN_SECRET) {
@@ -176,7 +258,7 @@ public record AuthConfig(Mode mode, Jwt jwt, String adminScope, String serviceTo
             cursorKeys.stream().filter(key -> key.length() < MIN_SECRET).findFirst().ifPresent(key -> c.problem(
                     CURSOR_KEYS.key(), "has a key of " + key.length() + " characters; each needs at least " + MIN_SECRET));
         }
-        return c.failedSince(before) ? null : new AuthConfig(mode, jwt, adminScope,
+        return c.failedSince(before) ? null : new AuthConfig(mode, jwt, forward, adminScope,
                 mode == Mode.NONE ? null : serviceToken, mode == Mode.NONE ? List.of() : cursorKeys);
     }
 }

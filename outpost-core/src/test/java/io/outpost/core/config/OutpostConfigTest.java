@@ -316,7 +316,7 @@ class OutpostConfigTest {
                 .replace("customer.id: \"{claims.sub}\"", "email: \"{claims.sub}\", customer.id: \"{claim.sub}\"");
 
         assertThat(rendered(problemsOf(yaml, SECRETS))).containsExactlyInAnyOrder(
-                "auth.mode: must be one of: none, jwt, but was \"ldap\"",
+                "auth.mode: must be one of: none, jwt, forward, but was \"ldap\"",
                 "views.orders.read[1].rows.email: is not a declared field of the view, so a rule cannot compare it; declare "
                         + "it in the view's fields, or compare one of [status, customer.id] or the key id",
                 "views.orders.read[1].rows.customer.id: must name a claim as {claims.NAME} (the whole value, such as "

@@ -43,16 +43,7 @@ import java.util.stream.Collectors;
  * set's TTL, whichever is first: a signature is checked once per token, and a key the issuer removes
  * stops verifying within one TTL.
  */
-final class Authentication {
-
-    /** A credential that does not verify: 401 with the reason (for the log, not the client). */
-    static final class Rejected extends Exception {
-        private static final long serialVersionUID = 1L;
-
-        Rejected(String reason) {
-            super(reason, null, false, false);
-        }
-    }
+final class Authentication implements Authenticator {
 
     private final AuthConfig.Jwt settings;
     private final KeySet keys;
@@ -86,6 +77,15 @@ final class Authentication {
                 })).build();
     }
 
+    @Override
+    public Caller caller(Credentials request) throws Rejected, Unavailable {
+        try {
+            return bearer(request.header("Authorization"));
+        } catch (KeySet.Unavailable e) {
+            throw new Unavailable(e.getMessage());
+        }
+    }
+
     /** The key set, for its figures. */
     KeySet keys() {
         return keys;
@@ -98,7 +98,7 @@ final class Authentication {
      * @throws Rejected when the header is not a bearer token that verifies
      * @throws KeySet.Unavailable when no signing keys can be had (nothing fetched yet, issuer unreachable)
      */
-    Caller caller(String authorization) throws Rejected, KeySet.Unavailable {
+    Caller bearer(String authorization) throws Rejected, KeySet.Unavailable {
         if (authorization == null) {
             return Caller.ANONYMOUS;
         }

@@ -31,6 +31,7 @@ public final class GatewayMetrics implements AutoCloseable {
     /** By route, method and status: a timer is looked up once, not built per request. */
     private final Map<String, Timer> timers = new ConcurrentHashMap<>();
     private final Map<String, io.micrometer.core.instrument.Counter> decisions = new ConcurrentHashMap<>();
+    private final Map<String, io.micrometer.core.instrument.Counter> forwardLookups = new ConcurrentHashMap<>();
 
     public GatewayMetrics(String region) {
         this.region = region;
@@ -78,6 +79,14 @@ public final class GatewayMetrics implements AutoCloseable {
         decisions.computeIfAbsent(outcome, o -> io.micrometer.core.instrument.Counter.builder("outpost.auth.decisions")
                 .description("Read requests decided by authentication and read rules, by outcome")
                 .tags("region", region, "outcome", o).register(registry)).increment();
+    }
+
+    /** A credential looked up in forward mode's answers: {@code hit}, {@code miss} (the monolith asked) or {@code stale}. */
+    void forwardLookup(String result) {
+        forwardLookups.computeIfAbsent(result, r -> io.micrometer.core.instrument.Counter.builder("outpost.auth.forward.lookups")
+                .description("Credentials looked up in forward mode: answered from the cache (hit), by the monolith (miss), "
+                        + "or from an answer past its TTL while the monolith cannot answer (stale)")
+                .tags("region", region, "result", r).register(registry)).increment();
     }
 
     /** The signing keys' fetches and failed fetches. */

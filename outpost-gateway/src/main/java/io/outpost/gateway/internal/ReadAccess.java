@@ -15,6 +15,8 @@ import org.slf4j.LoggerFactory;
  * see of a view ({@link ReadRules}), whether it may read Outpost's own endpoints, and whether a
  * request comes from another part of Outpost (the service token).
  *
+ * <p>With {@code auth.mode: forward} the caller is whoever the monolith says ({@link ForwardAuthenticator}).
+ *
  * <p>Answers: no or a bad credential where one is needed is 401 with
  * {@code WWW-Authenticate: Bearer error="invalid_token"}; a caller no rule of the view applies to is
  * 403 {@code insufficient_scope}; the signing keys not to be had is 503 {@code auth-unavailable}.
@@ -29,12 +31,12 @@ public final class ReadAccess {
     private final String region;
     private final AuthConfig auth;
     /** null without authentication. */
-    private final Authentication authentication;
+    private final Authenticator authentication;
     private final Map<String, ReadRules> rules = new HashMap<>();
     private final byte[] serviceToken;
     private final GatewayMetrics metrics;
 
-    ReadAccess(String region, AuthConfig auth, Authentication authentication, Map<String, ViewDefinition> views,
+    ReadAccess(String region, AuthConfig auth, Authenticator authentication, Map<String, ViewDefinition> views,
                GatewayMetrics metrics) {
         this.region = region;
         this.auth = auth;
@@ -42,8 +44,8 @@ public final class ReadAccess {
         views.forEach((name, view) -> rules.put(name, new ReadRules(view, auth.enabled())));
         this.serviceToken = auth.serviceToken() == null ? null : auth.serviceToken().getBytes(StandardCharsets.UTF_8);
         this.metrics = metrics;
-        if (authentication != null) {
-            metrics.keySet(authentication.keys());
+        if (authentication instanceof Authentication jwt) {
+            metrics.keySet(jwt.keys());
         }
     }
 
@@ -57,8 +59,10 @@ public final class ReadAccess {
     public static ReadAccess of(String region, AuthConfig auth, Map<String, ViewDefinition> views, GatewayMetrics metrics,
                                 java.net.http.HttpClient http, io.outpost.core.Ticker ticker,
                                 java.time.InstantSource clock, java.util.concurrent.Executor background) {
-        Authentication authentication = null;
-        if (auth.mode() == AuthConfig.Mode.JWT) {
+        Authenticator authentication = null;
+        if (auth.mode() == AuthConfig.Mode.FORWARD) {
+            authentication = new ForwardAuthenticator(auth.forward(), http, ticker, metrics::forwardLookup);
+        } else if (auth.mode() == AuthConfig.Mode.JWT) {
             AuthConfig.Jwt jwt = auth.jwt();
             KeySet keys = jwt.jwksUrl() != null
                     ? KeySet.fetched(java.net.URI.create(jwt.jwksUrl()), jwt.keysTtl(), jwt.refetchInterval(), http, ticker, background)
@@ -164,10 +168,10 @@ public final class ReadAccess {
             return null;
         }
         try {
-            return authentication.caller(ctx.header("Authorization")).subject();
-        } catch (Authentication.Rejected e) {
+            return authentication.caller(ctx::header).subject();
+        } catch (Authenticator.Rejected e) {
             return null;
-        } catch (KeySet.Unavailable e) {
+        } catch (Authenticator.Unavailable e) {
             throw unavailable(e);
         }
     }
@@ -177,8 +181,8 @@ public final class ReadAccess {
             return null;
         }
         try {
-            return authentication.caller(ctx.header("Authorization"));
-        } catch (Authentication.Rejected | KeySet.Unavailable e) {
+            return authentication.caller(ctx::header);
+        } catch (Authenticator.Rejected | Authenticator.Unavailable e) {
             return null;
         }
     }
@@ -188,10 +192,10 @@ public final class ReadAccess {
             return Caller.ANONYMOUS;
         }
         try {
-            return authentication.caller(ctx.header("Authorization"));
-        } catch (Authentication.Rejected e) {
+            return authentication.caller(ctx::header);
+        } catch (Authenticator.Rejected e) {
             throw unauthenticated(ctx, view, key, e.getMessage());
-        } catch (KeySet.Unavailable e) {
+        } catch (Authenticator.Unavailable e) {
             metrics.decision("unavailable");
             throw unavailable(e);
         }
@@ -204,7 +208,7 @@ public final class ReadAccess {
                 .header("WWW-Authenticate", "Bearer error=\"invalid_token\"");
     }
 
-    private static Problem unavailable(KeySet.Unavailable e) {
+    private static Problem unavailable(Authenticator.Unavailable e) {
         return new Problem(503, "auth-unavailable", "Credentials cannot be checked now", e.getMessage()
                 + "; try again shortly").header("Retry-After", "5");
     }

@@ -126,11 +126,11 @@ class AuthenticationTest {
     }
 
     private Caller caller(String token) throws Exception {
-        return authentication.caller("Bearer " + token);
+        return authentication.bearer("Bearer " + token);
     }
 
     private void refused(String token, String why) {
-        assertThatThrownBy(() -> caller(token)).as(why).isInstanceOf(Authentication.Rejected.class);
+        assertThatThrownBy(() -> caller(token)).as(why).isInstanceOf(Authenticator.Rejected.class);
     }
 
     @Test
@@ -141,7 +141,7 @@ class AuthenticationTest {
         assertThat(caller.claims()).containsEntry("sub", "7");
         assertThat(caller(signed(JWSAlgorithm.ES256, "ec-1", new ECDSASigner(ec), claims("8").build())).subject())
                 .isEqualTo("8");
-        assertThat(authentication.caller(null)).isSameAs(Caller.ANONYMOUS);
+        assertThat(authentication.bearer(null)).isSameAs(Caller.ANONYMOUS);
     }
 
     @Test
@@ -157,8 +157,8 @@ class AuthenticationTest {
         refused(signed(JWSAlgorithm.HS256, "oct-1", new MACSigner(oct), good), "HS256 by the oct key in the JWKS");
         // the oct key is never a candidate for an RSA or EC signature, even with HS256 accepted
         Authentication permissive = authentication(List.of("RS256", "ES256", "HS256"));
-        assertThatThrownBy(() -> permissive.caller("Bearer " + signed(JWSAlgorithm.HS256, "rsa-1",
-                new MACSigner(oct), good))).isInstanceOf(Authentication.Rejected.class);
+        assertThatThrownBy(() -> permissive.bearer("Bearer " + signed(JWSAlgorithm.HS256, "rsa-1",
+                new MACSigner(oct), good))).isInstanceOf(Authenticator.Rejected.class);
         // ES256 with a signature of zeros (CVE-2022-21449, "psychic signatures")
         String es = signed(JWSAlgorithm.ES256, "ec-1", new ECDSASigner(ec), good);
         String[] parts = es.split("\\.");
@@ -168,8 +168,8 @@ class AuthenticationTest {
         String[] mine = rs256(rsa, good).split("\\.");
         refused(mine[0] + "." + other.split("\\.")[1] + "." + mine[2], "payload swapped under a signature");
         refused(rs256(rsa2, good).replace("rsa-2", "rsa-1"), "signed by a key the issuer does not have");
-        assertThatThrownBy(() -> authentication.caller("Basic dXNlcjpwdw==")).isInstanceOf(Authentication.Rejected.class);
-        assertThatThrownBy(() -> authentication.caller("Bearer not.a.jwt")).isInstanceOf(Authentication.Rejected.class);
+        assertThatThrownBy(() -> authentication.bearer("Basic dXNlcjpwdw==")).isInstanceOf(Authenticator.Rejected.class);
+        assertThatThrownBy(() -> authentication.bearer("Bearer not.a.jwt")).isInstanceOf(Authenticator.Rejected.class);
     }
 
     @Test

@@ -96,7 +96,7 @@ public final class ShopData {
                     order.setInt(3, random.nextInt(90 * 24 * 3600));
                     long orderId = returnedId(order);
                     Set<Integer> picked = new LinkedHashSet<>();
-                    int wanted = 1 + random.nextInt(4);
+                    int wanted = 1 + random.nextInt(Math.min(4, productRows.size())); // never more lines than products
                     while (picked.size() < wanted) {
                         picked.add(random.nextInt(productRows.size()));
                     }

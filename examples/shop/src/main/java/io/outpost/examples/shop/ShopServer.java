@@ -28,7 +28,11 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Commands (POST, PATCH) run in one database transaction each and honour {@code Idempotency-Key}:
  * the same key with the same request returns the first response and has no second effect; the
- * same key with a different request is a 422. Keys are the caller's own (by its {@code Authorization}). Errors are {@code application/problem+json}.
+ * same key with a different request is a 422. Keys are the caller's own (by its {@code Authorization}).
+ *
+ * <p>With {@link ShopAuth} (as the demo runs it) every request but products and health needs a bearer
+ * token: customers read and change their own orders and record, staff everything; what a caller
+ * may not see is a 404, as if it did not exist. Errors are {@code application/problem+json}.
  */
 public final class ShopServer implements AutoCloseable {
 
@@ -40,13 +44,15 @@ public final class ShopServer implements AutoCloseable {
 
     private final HikariDataSource dataSource;
     private final Javalin app;
+    /** null: everyone may do everything. */
+    private final ShopAuth auth;
 
     /**
      * Where the shop's database is and where it listens.
      *
      * @param port 0 picks a free port
      */
-    public record Settings(String jdbcUrl, String user, String password, String host, int port) {
+    public record Settings(String jdbcUrl, String user, String password, String host, int port, ShopAuth auth) {
 
         public Settings {
             Objects.requireNonNull(jdbcUrl, "jdbcUrl");
@@ -55,10 +61,21 @@ public final class ShopServer implements AutoCloseable {
                 throw new IllegalArgumentException("port must be from 0 to 65535, but was " + port);
             }
         }
+
+        /** A shop that lets anyone do anything (no {@link ShopAuth}). */
+        public Settings(String jdbcUrl, String user, String password, String host, int port) {
+            this(jdbcUrl, user, password, host, port, null);
+        }
+
+        /** The same shop, checking every caller with {@code auth}. */
+        public Settings withAuth(ShopAuth auth) {
+            return new Settings(jdbcUrl, user, password, host, port, auth);
+        }
     }
 
     private ShopServer(HikariDataSource dataSource, Settings settings) {
         this.dataSource = dataSource;
+        this.auth = settings.auth();
         this.app = Javalin.create(config -> {
             config.startup.showJavalinBanner = false;
             config.startup.showOldJavalinVersionWarning = false;
@@ -121,17 +138,32 @@ public final class ShopServer implements AutoCloseable {
 
     private void routes(RoutesConfig routes) {
         routes.get("/health", ctx -> ctx.json(java.util.Map.of("status", "UP")));
+        // who the caller is, for Outpost's auth.mode: forward (401 without a valid credential)
+        routes.get("/me", ctx -> {
+            ShopAuth.Caller caller = caller(ctx);
+            if (caller == null) {
+                throw new Problem(404, "not-found", "Not found", "the shop checks no credentials, so nobody is signed in");
+            }
+            ctx.header("Cache-Control", "private, max-age=30");
+            ctx.json(java.util.Map.of("sub", caller.subject(), "scope", String.join(" ", caller.scopes())));
+        });
 
-        routes.post("/customers", ctx -> command(ctx, Set.of("name", "email"), Commands::createCustomer));
-        routes.patch("/customers/{id}", ctx -> command(ctx, Set.of("name", "email"),
-                (c, body) -> Commands.updateCustomer(c, id(ctx), body)));
-        routes.get("/customers/{id}", ctx -> query(ctx, c -> Queries.customer(c, id(ctx))));
+        routes.post("/customers", ctx -> command(ctx, Set.of("name", "email"), staffOnly(ctx, Commands::createCustomer)));
+        routes.patch("/customers/{id}", ctx -> command(ctx, Set.of("name", "email"), (c, body) -> {
+            customer(ctx, id(ctx));
+            return Commands.updateCustomer(c, id(ctx), body);
+        }));
+        routes.get("/customers/{id}", ctx -> {
+            customer(ctx, id(ctx));
+            query(ctx, c -> Queries.customer(c, id(ctx)));
+        });
 
-        routes.post("/products", ctx -> command(ctx, Set.of("sku", "name", "price", "stock"), Commands::createProduct));
+        routes.post("/products", ctx -> command(ctx, Set.of("sku", "name", "price", "stock"),
+                staffOnly(ctx, Commands::createProduct)));
         routes.post("/products/{id}/price", ctx -> command(ctx, Set.of("price"),
-                (c, body) -> Commands.changePrice(c, id(ctx), body)));
+                staffOnly(ctx, (c, body) -> Commands.changePrice(c, id(ctx), body))));
         routes.post("/products/{id}/restock", ctx -> command(ctx, Set.of("quantity"),
-                (c, body) -> Commands.restock(c, id(ctx), body)));
+                staffOnly(ctx, (c, body) -> Commands.restock(c, id(ctx), body))));
         routes.get("/products/{id}", ctx -> query(ctx, c -> Queries.product(c, id(ctx))));
         routes.get("/products", ctx -> {
             String q = ctx.queryParam("q");
@@ -145,13 +177,37 @@ public final class ShopServer implements AutoCloseable {
                             + "&limit=" + limit + "&after="));
         });
 
-        routes.post("/orders", ctx -> command(ctx, Set.of("customer_id", "lines"), Commands::placeOrder));
-        routes.post("/orders/{id}/pay", ctx -> command(ctx, Set.of(), (c, body) -> Commands.pay(c, id(ctx))));
-        routes.post("/orders/{id}/ship", ctx -> command(ctx, Set.of(), (c, body) -> Commands.ship(c, id(ctx))));
-        routes.post("/orders/{id}/cancel", ctx -> command(ctx, Set.of(), (c, body) -> Commands.cancel(c, id(ctx))));
-        routes.get("/orders/{id}", ctx -> query(ctx, c -> Queries.order(c, id(ctx))));
+        routes.post("/orders", ctx -> command(ctx, Set.of("customer_id", "lines"), (c, body) -> {
+            ShopAuth.Caller caller = caller(ctx);
+            if (caller != null && !caller.staff() && !caller.isCustomer(body.id("customer_id"))) {
+                throw new Problem(403, "forbidden", "Not allowed", "a customer places orders for itself only");
+            }
+            return Commands.placeOrder(c, body);
+        }));
+        routes.post("/orders/{id}/pay", ctx -> command(ctx, Set.of(), (c, body) -> {
+            ownOrder(ctx, c, id(ctx));
+            return Commands.pay(c, id(ctx));
+        }));
+        routes.post("/orders/{id}/ship", ctx -> command(ctx, Set.of(), staffOnly(ctx, (c, body) -> Commands.ship(c, id(ctx)))));
+        routes.post("/orders/{id}/cancel", ctx -> command(ctx, Set.of(), (c, body) -> {
+            ownOrder(ctx, c, id(ctx));
+            return Commands.cancel(c, id(ctx));
+        }));
+        routes.get("/orders/{id}", ctx -> query(ctx, c -> {
+            ownOrder(ctx, c, id(ctx));
+            return Queries.order(c, id(ctx));
+        }));
         routes.get("/orders", ctx -> {
             Long customer = ctx.queryParam("customer_id") == null ? null : longParam(ctx, "customer_id", 0);
+            ShopAuth.Caller caller = caller(ctx);
+            if (caller != null && !caller.staff()) {
+                long own = ownId(caller);
+                if (customer != null && customer != own) {
+                    throw new Problem(403, "forbidden", "Not allowed", "a customer lists its own orders only");
+                }
+                customer = own;
+            }
+            Long forCustomer = customer;
             String status = ctx.queryParam("status");
             if (status != null && !STATUSES.contains(status.toUpperCase(Locale.ROOT))) {
                 throw Problem.badRequest("'status' must be one of " + STATUSES.stream().sorted().toList()
@@ -160,9 +216,9 @@ public final class ShopServer implements AutoCloseable {
             String normalized = status == null ? null : status.toUpperCase(Locale.ROOT);
             long after = longParam(ctx, "after", 0);
             int limit = limit(ctx);
-            String next = "/orders?" + (customer == null ? "" : "customer_id=" + customer + "&")
+            String next = "/orders?" + (forCustomer == null ? "" : "customer_id=" + forCustomer + "&")
                     + (normalized == null ? "" : "status=" + normalized + "&") + "limit=" + limit + "&after=";
-            query(ctx, c -> Queries.orders(c, customer, normalized, after, limit).json(next));
+            query(ctx, c -> Queries.orders(c, forCustomer, normalized, after, limit).json(next));
         });
 
         routes.exception(Problem.class, (e, ctx) -> problem(ctx, e));
@@ -172,6 +228,53 @@ public final class ShopServer implements AutoCloseable {
             problem(ctx, new Problem(500, "internal-error", "Internal error",
                     "the shop could not complete the request; it was not applied. Try again"));
         });
+    }
+
+    /** The verified caller; null when the shop checks nobody. @throws Problem 401 without a valid token */
+    private ShopAuth.Caller caller(Context ctx) {
+        return auth == null ? null : auth.caller(ctx.header("Authorization"));
+    }
+
+    private static long ownId(ShopAuth.Caller caller) {
+        try {
+            return Long.parseLong(caller.subject());
+        } catch (NumberFormatException e) {
+            throw new Problem(403, "forbidden", "Not allowed", "the caller is neither staff nor a customer");
+        }
+    }
+
+    private Command staffOnly(Context ctx, Command command) {
+        return (c, body) -> {
+            ShopAuth.Caller caller = caller(ctx);
+            if (caller != null && !caller.staff()) {
+                throw new Problem(403, "forbidden", "Not allowed", "only staff may do this");
+            }
+            return command.run(c, body);
+        };
+    }
+
+    /** Refuses a caller that is neither staff nor customer {@code id}: as if there were no such customer. */
+    private void customer(Context ctx, long id) {
+        ShopAuth.Caller caller = caller(ctx);
+        if (caller != null && !caller.staff() && !caller.isCustomer(id)) {
+            throw Problem.notFound("customer", id);
+        }
+    }
+
+    /** Refuses a caller that is neither staff nor the order's customer: as if there were no such order. */
+    private void ownOrder(Context ctx, Connection c, long id) throws SQLException {
+        ShopAuth.Caller caller = caller(ctx);
+        if (caller == null || caller.staff()) {
+            return;
+        }
+        try (PreparedStatement s = c.prepareStatement("SELECT customer_id FROM orders WHERE id = ?")) {
+            s.setLong(1, id);
+            try (var rs = s.executeQuery()) {
+                if (!rs.next() || !caller.isCustomer(rs.getLong(1))) {
+                    throw Problem.notFound("order", id);
+                }
+            }
+        }
     }
 
     @FunctionalInterface
