@@ -22,6 +22,7 @@ import io.outpost.core.SourcePosition;
 import io.outpost.core.config.OutpostConfig;
 import io.outpost.embedded.EmbeddedPostgres;
 import io.outpost.embedded.Ports;
+import io.outpost.examples.shop.ShopAuth;
 import io.outpost.examples.shop.ShopData;
 import io.outpost.examples.shop.ShopServer;
 import io.outpost.gateway.Gateway;
@@ -122,7 +123,9 @@ class SecurityIT {
         jwks.start();
 
         shopUrl = EmbeddedPostgres.shared().createDatabase("security_it");
-        shop = ShopServer.start(new ShopServer.Settings(shopUrl, EmbeddedPostgres.SUPERUSER, "", "localhost", Ports.free()));
+        // the shop checks the same tokens itself: it is the authority for commands and its own reads
+        shop = ShopServer.start(new ShopServer.Settings(shopUrl, EmbeddedPostgres.SUPERUSER, "", "localhost", Ports.free())
+                .withAuth(new ShopAuth(new JWKSet(key.toPublicJWK()), ISSUER, "shop")));
         ShopData.seed(shop.dataSource(), 6, 10, 60, 8);
         Map<String, String> addresses = ProjectionIT.addresses("security_it", shopUrl);
         addresses.put("SHOP_URL", shop.url());
@@ -409,6 +412,30 @@ class SecurityIT {
                 HttpResponse.BodyHandlers.ofString());
         assertThat(mallory.headers().firstValue("Outpost-Idempotent-Replay")).isEmpty();
         assertThat(mallory.body()).isNotEqualTo(first.body());
+    }
+
+    @Test
+    void inForwardModeTheMonolithSaysWhoTheCallerIsAndTheSameRulesApply() throws Exception {
+        String text = securedConfig(ExampleConfig.render("security_it", Map.of()), "http://unused.test/jwks.json")
+                .replaceAll("(?m)^  jwt: \\{.*\n", "  forward: { url: \"" + shop.url() + "/me\", headers: [Authorization] }\n")
+                .replace("  mode: jwt\n", "  mode: forward\n");
+        OutpostConfig forward = OutpostConfig.parse(text, name -> "STORE_US_EAST_URL".equals(name)
+                ? config.regions().get("us-east").store().url() : null);
+        try (Gateway asking = Gateway.start(GatewaySettings.of(forward, "us-east").withHost("localhost").withPort(0))) {
+            HttpResponse<String> own = HTTP.send(HttpRequest.newBuilder(URI.create(asking.url() + "/orders/" + alicesOrder))
+                    .header("Authorization", alice()).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(own.statusCode()).as(own.body()).isEqualTo(200);
+            HttpResponse<String> bobs = HTTP.send(HttpRequest.newBuilder(URI.create(asking.url() + "/orders/" + bobsOrder))
+                    .header("Authorization", alice()).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(bobs.statusCode()).isEqualTo(404);
+            HttpResponse<String> forged = HTTP.send(HttpRequest.newBuilder(URI.create(asking.url() + "/orders/" + alicesOrder))
+                    .header("Authorization", "Bearer forged").build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(forged.statusCode()).as("the monolith refused it").isEqualTo(401);
+            HttpResponse<String> list = HTTP.send(HttpRequest.newBuilder(URI.create(asking.url()
+                    + "/outpost/v1/views/orders?limit=100")).header("Authorization", bob()).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(json(list).path("items")).isNotEmpty()
+                    .allSatisfy(order -> assertThat(order.path("customer").path("id").asLong()).isEqualTo(2));
+        }
     }
 
     @Test
