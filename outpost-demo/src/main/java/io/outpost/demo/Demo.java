@@ -9,7 +9,19 @@ import io.outpost.embedded.EmbeddedKafka;
 import io.outpost.embedded.EmbeddedPostgres;
 import io.outpost.embedded.Ports;
 import io.outpost.examples.shop.ShopData;
+import io.outpost.examples.shop.ShopAuth;
 import io.outpost.examples.shop.ShopServer;
+import com.nimbusds.jose.JOSEException;
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.crypto.ECDSASigner;
+import com.nimbusds.jose.jwk.Curve;
+import com.nimbusds.jose.jwk.ECKey;
+import com.nimbusds.jose.jwk.JWKSet;
+import com.nimbusds.jose.jwk.gen.ECKeyGenerator;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.SignedJWT;
+import java.util.Date;
 import io.outpost.gateway.Gateway;
 import io.outpost.projector.Projector;
 import io.outpost.runtime.Supervisor;
@@ -68,9 +80,23 @@ public final class Demo implements AutoCloseable {
         }
     }
 
-    /** Ids the example commands use: an order that exists, a customer and a product with stock. */
-    public record ExampleIds(long orderId, long customerId, long productId) {
+    /**
+     * Ids the example commands use: an order that exists, its customer, another customer, and a
+     * product with stock.
+     */
+    public record ExampleIds(long orderId, long customerId, long otherCustomerId, long productId) {
     }
+
+    /**
+     * Bearer tokens ({@code Bearer …}) the demo's issuer signed, valid for {@link #TOKEN_LIFETIME}:
+     * for the example order's customer, for another customer, and for staff.
+     */
+    public record Tokens(String customer, String otherCustomer, String staff) {
+    }
+
+    /** The issuer the demo's tokens name, as the example configuration expects it. */
+    static final String ISSUER = "https://shop.example.com/";
+    static final Duration TOKEN_LIFETIME = Duration.ofHours(24);
 
     private final Parts parts = new Parts();
     private final Options options;
@@ -79,6 +105,9 @@ public final class Demo implements AutoCloseable {
     private ShopServer shop;
     private String shopJdbcUrl;
     private ExampleIds exampleIds;
+    private ECKey issuerKey;
+    private Path issuerKeys;
+    private Tokens tokens;
     private Path configFile;
     private OutpostConfig config;
     private Capture capture;
@@ -120,9 +149,13 @@ public final class Demo implements AutoCloseable {
         if (port != options.shopPort()) {
             LOG.info("port {} is taken; the shop takes a free port instead", options.shopPort());
         }
+        issuer();
+        // the shop checks the same tokens as the gateways: it is the authority for commands and its own reads
         shop = parts.push(ShopServer.start(new ShopServer.Settings(shopJdbcUrl, EmbeddedPostgres.SUPERUSER, "", "localhost",
-                port)));
+                port).withAuth(new ShopAuth(new JWKSet(issuerKey.toPublicJWK()), ISSUER, "shop"))));
         seed();
+        tokens = new Tokens(token(Long.toString(exampleIds.customerId()), ShopAuth.CUSTOMER),
+                token(Long.toString(exampleIds.otherCustomerId()), ShopAuth.CUSTOMER), token("staff-1", ShopAuth.STAFF));
         config = writeConfig();
 
         capture = parts.push(Deployment.start(config, null, EnumSet.of(Deployment.Role.CAPTURE),
@@ -158,14 +191,48 @@ public final class Demo implements AutoCloseable {
             LOG.info("seeded the shop: {} customers, {} products, {} orders", counts.customers(), counts.products(),
                     counts.orders());
             try (Connection c = shop.dataSource().getConnection(); Statement s = c.createStatement();
-                 ResultSet rs = s.executeQuery("SELECT (SELECT min(id) FROM orders), (SELECT min(id) FROM customers),"
-                         + " (SELECT id FROM products ORDER BY stock DESC, id LIMIT 1)")) {
+                 ResultSet rs = s.executeQuery("SELECT o.id, o.customer_id, (SELECT min(c.id) FROM customers c WHERE c.id <> "
+                         + "o.customer_id AND EXISTS (SELECT 1 FROM orders x WHERE x.customer_id = c.id)), (SELECT id FROM "
+                         + "products ORDER BY stock DESC, id LIMIT 1) FROM orders o ORDER BY o.id LIMIT 1")) {
                 rs.next();
-                exampleIds = new ExampleIds(rs.getLong(1), rs.getLong(2), rs.getLong(3));
+                exampleIds = new ExampleIds(rs.getLong(1), rs.getLong(2), rs.getLong(3), rs.getLong(4));
             }
         } catch (SQLException e) {
             throw new IllegalStateException("could not seed the shop's database: " + e.getMessage(), e);
         }
+    }
+
+    /** The demo's own token issuer: an EC key pair, its public half written where the configuration reads it. */
+    private void issuer() {
+        try {
+            issuerKey = new ECKeyGenerator(Curve.P_256).keyID("outpost-demo").generate();
+            issuerKeys = options.dataDirectory().resolve("issuer.jwks.json");
+            Files.writeString(issuerKeys, new JWKSet(issuerKey.toPublicJWK()).toString(true));
+        } catch (JOSEException e) {
+            throw new IllegalStateException("cannot make the demo's signing key: " + e.getMessage(), e);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + issuerKeys + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** A token of the demo's issuer for {@code subject} with {@code scope}. */
+    private String token(String subject, String scope) {
+        try {
+            SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.ES256).keyID(issuerKey.getKeyID()).build(),
+                    new JWTClaimsSet.Builder().subject(subject).issuer(ISSUER).audience("shop").claim("scope", scope)
+                            .issueTime(new Date()).expirationTime(Date.from(Instant.now().plus(TOKEN_LIFETIME))).build());
+            jwt.sign(new ECDSASigner(issuerKey));
+            return "Bearer " + jwt.serialize();
+        } catch (JOSEException e) {
+            throw new IllegalStateException("cannot sign the demo's tokens: " + e.getMessage(), e);
+        }
+    }
+
+    /** A random secret for the configuration (the service token, the cursor key). */
+    private static String secret() {
+        byte[] bytes = new byte[32];
+        new java.security.SecureRandom().nextBytes(bytes);
+        return java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
     }
 
     /** Whether {@code projector} is at or past {@code position}; a projector that stopped for good fails the demo. */
@@ -198,7 +265,12 @@ public final class Demo implements AutoCloseable {
         Map<String, String> addresses = new HashMap<>(Map.of(
                 "SHOP_DB_URL", shopJdbcUrl,
                 "SHOP_URL", shop.url(),
-                "KAFKA_BOOTSTRAP", kafka.bootstrapServers()));
+                "KAFKA_BOOTSTRAP", kafka.bootstrapServers(),
+                "OUTPOST_SERVICE_TOKEN", secret(),
+                "OUTPOST_CURSOR_KEY", secret(),
+                "OUTPOST_OLD_CURSOR_KEY", "",
+                "OUTPOST_JWT_KEYS", issuerKeys.toString(),
+                "OUTPOST_JWT_ISSUER", ISSUER));
         int preferredPort = 7001;
         for (String region : List.of("us_east", "eu_west", "ap_south")) {
             String name = region.toUpperCase(Locale.ROOT);
@@ -252,6 +324,11 @@ public final class Demo implements AutoCloseable {
 
     public ExampleIds exampleIds() {
         return exampleIds;
+    }
+
+    /** Tokens for the example commands (see {@link Tokens}). */
+    public Tokens tokens() {
+        return tokens;
     }
 
     public EmbeddedPostgres postgres() {

@@ -37,22 +37,42 @@ final class DemoBanner {
                 new Address("log file", System.getProperty("outpost.log.file", "(console only)")));
     }
 
-    /** The example requests: four to try, then the read-your-writes pair. */
+    /**
+     * The tokens the commands use, as shell variables: {@code ALICE} is the example order's customer,
+     * {@code BOB} another customer, {@code STAFF} staff.
+     */
+    List<String> tokenExports() {
+        Demo.Tokens tokens = demo.tokens();
+        return List.of("export ALICE='" + tokens.customer() + "'", "export BOB='" + tokens.otherCustomer() + "'",
+                "export STAFF='" + tokens.staff() + "'");
+    }
+
+    /**
+     * The example requests (run after {@link #tokenExports}): four to try, the read-your-writes pair,
+     * then who may read what.
+     */
     List<String> exampleCommands() {
         Demo.ExampleIds ids = demo.exampleIds();
         String shop = demo.shop().url();
+        String alice = " -H \"Authorization: $ALICE\"";
         String order = "-H 'Content-Type: application/json' -d '{\"customer_id\": " + ids.customerId()
-                + ", \"lines\": [{\"product_id\": " + ids.productId() + ", \"qty\": 1}]}'";
+                + ", \"lines\": [{\"product_id\": " + ids.productId() + ", \"qty\": 1}]}'" + alice;
         Path headers = demo.options().dataDirectory().resolve("eu-west.headers");
+        String gateways = String.join(" ", demo.gateways().values().stream().map(g -> g.url()).toList());
         return List.of(
-                "curl -s " + shop + "/orders/" + ids.orderId(),
+                "curl -s " + shop + "/orders/" + ids.orderId() + alice,
                 "curl -s -X POST " + shop + "/orders " + order,
                 "./outpost tail --config " + demo.configFile() + " --from-beginning",
                 "./outpost status --config " + demo.configFile(),
                 "curl -s -D " + headers + " -X POST " + demo.gateways().get("eu-west").url() + "/orders " + order,
-                "curl -s " + demo.gateways().get("ap-south").url() + "/customers/" + ids.customerId() + "/orders "
-                        + "-H \"Outpost-Min-Token: $(awk 'tolower($1)==\"outpost-token:\" {print $2}' " + headers
-                        + " | tr -d '\\r')\" -i");
+                "curl -s " + demo.gateways().get("ap-south").url() + "/customers/" + ids.customerId() + "/orders" + alice
+                        + " -H \"Outpost-Min-Token: $(awk 'tolower($1)==\"outpost-token:\" {print $2}' " + headers
+                        + " | tr -d '\\r')\" -i",
+                "for g in " + gateways + "; do curl -s -o /dev/null -w '%{http_code} ' $g/orders/" + ids.orderId()
+                        + " -H \"Authorization: $BOB\"; done; echo",
+                "curl -s " + demo.gateways().get("ap-south").url() + "/orders/" + ids.orderId() + alice,
+                "curl -s '" + demo.gateways().get("us-east").url() + "/outpost/v1/views/orders?limit=3'"
+                        + " -H \"Authorization: $STAFF\"");
     }
 
     /** The whole banner. */
@@ -64,13 +84,25 @@ final class DemoBanner {
             text.append("  ").append(String.format("%-" + width + "s", address.what())).append(address.where()).append('\n');
         }
         List<String> commands = exampleCommands();
-        text.append("\nTry:\n");
+        text.append("\nTry (after the token exports below):\n");
         for (String command : commands.subList(0, 4)) {
             text.append("  ").append(command).append('\n');
         }
         text.append("\nRead your writes in another region: place an order through eu-west's gateway, then read the customer's\n"
                 + "latest orders through ap-south's with the Outpost-Token it returned:\n");
-        for (String command : commands.subList(4, commands.size())) {
+        for (String command : commands.subList(4, 6)) {
+            text.append("  ").append(command).append('\n');
+        }
+        text.append("\nWho may read what: every region checks bearer tokens (auth.mode: jwt) against the views' read rules.\n"
+                + "Tokens for customer " + demo.exampleIds().customerId() + " (ALICE), customer "
+                + demo.exampleIds().otherCustomerId() + " (BOB) and staff, valid for " + Demo.TOKEN_LIFETIME.toHours()
+                + " h — paste these first:\n");
+        for (String export : tokenExports()) {
+            text.append("  ").append(export).append('\n');
+        }
+        text.append("Bob gets 404 for Alice's order in every region (as if it did not exist), Alice reads it, staff list "
+                + "everything:\n");
+        for (String command : commands.subList(6, commands.size())) {
             text.append("  ").append(command).append('\n');
         }
         text.append("\nPress Ctrl-C to stop everything.\n");

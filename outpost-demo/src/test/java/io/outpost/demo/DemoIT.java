@@ -46,8 +46,10 @@ class DemoIT {
             String banner = printed.text();
             assertThat(banner).contains(demo.shop().url(), demo.kafka().bootstrapServers(), data.toString(),
                     "Press Ctrl-C");
-            List<String> commands = printed.exampleCommands();
-            assertThat(commands).hasSize(6).allSatisfy(c -> assertThat(banner).contains(c));
+            List<String> commands = printed.exampleCommands().stream()
+                    .map(c -> String.join("; ", printed.tokenExports()) + "; " + c).toList();
+            assertThat(printed.exampleCommands()).hasSize(9).allSatisfy(c -> assertThat(banner).contains(c));
+            assertThat(printed.tokenExports()).allSatisfy(c -> assertThat(banner).contains(c));
             assertThat(banner).contains("region stores", "region gateways", "us-east", "eu-west", "ap-south");
             assertThat(demo.capture().status().rows()).as("the seeded data, captured by the snapshot")
                     .isGreaterThanOrEqualTo(1300);
@@ -61,7 +63,7 @@ class DemoIT {
             assertThat(placed.get("id").asLong()).isEqualTo(1001);
 
             // the third command, run in-process: "./outpost tail --config FILE --from-beginning"
-            List<String> tail = new java.util.ArrayList<>(List.of(commands.get(2).split(" ")).subList(1, 5));
+            List<String> tail = new java.util.ArrayList<>(List.of(printed.exampleCommands().get(2).split(" ")).subList(1, 5));
             tail.addAll(List.of("--idle-timeout", "PT3S"));
             java.io.StringWriter out = new java.io.StringWriter();
             int exit = DemoMain.execute(new java.io.PrintWriter(out, true), new java.io.PrintWriter(System.err, true),
@@ -90,7 +92,7 @@ class DemoIT {
             // the fourth: "./outpost status --config FILE"
             java.io.StringWriter status = new java.io.StringWriter();
             exit = DemoMain.execute(new java.io.PrintWriter(status, true), new java.io.PrintWriter(System.err, true),
-                    List.of(commands.get(3).split(" ")).subList(1, 4).toArray(String[]::new));
+                    List.of(printed.exampleCommands().get(3).split(" ")).subList(1, 4).toArray(String[]::new));
             assertThat(exit).isZero();
             assertThat(status.toString()).contains("source shop: at ")
                     .containsPattern("us-east +UP +\\d+/[0-9A-F]+ .*customer_orders ready, orders ready, products ready")
@@ -104,6 +106,14 @@ class DemoIT {
             assertThat(read).startsWith("HTTP/1.1 200").containsIgnoringCase("outpost-region: ap-south");
             JsonNode latest = JSON.readTree(read.substring(read.indexOf("\r\n\r\n") + 4)).get("latest_orders");
             assertThat(latest.get(0).get("id").asLong()).isEqualTo(throughEuWest.get("id").asLong());
+
+            // who may read what: bob gets 404 for alice's order in every region, alice reads it, staff list everything
+            assertThat(shell(commands.get(6)).strip()).isEqualTo("404 404 404");
+            assertThat(JSON.readTree(shell(commands.get(7))).get("id").asLong()).isEqualTo(demo.exampleIds().orderId());
+            JsonNode staffList = JSON.readTree(shell(commands.get(8))).get("items");
+            assertThat(staffList).hasSize(3);
+            assertThat(staffList.findValues("customer").stream().map(c -> c.get("id").asLong()).distinct().count())
+                    .as("orders of several customers").isGreaterThan(1);
 
             // a rebuild, done by eu-west's running projector
             java.io.StringWriter rebuilt = new java.io.StringWriter();

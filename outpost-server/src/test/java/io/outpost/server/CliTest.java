@@ -49,29 +49,43 @@ class CliTest {
                 .as("the demo is not in the production command line").doesNotContain("demo");
     }
 
+    /** The example configuration with the secrets it takes from the environment written in, as a file. */
+    private static String example(Path dir) throws IOException {
+        Path file = dir.resolve("outpost-shop.yml");
+        Files.writeString(file, io.outpost.core.config.ConfigTemplate.render(
+                Files.readString(Path.of("../examples/outpost-shop.yml")),
+                java.util.Map.of("OUTPOST_SERVICE_TOKEN", "s".repeat(40), "OUTPOST_CURSOR_KEY", "c".repeat(40))));
+        return file.toString();
+    }
+
     @Test
-    void runRefusesRolesWithoutARegionAndAnUnknownRegionOrRoleSayingWhichThereAre() {
-        Run noRegion = run("run", "--config", "../examples/outpost-shop.yml", "--roles", "projector,gateway");
+    void runRefusesRolesWithoutARegionAndAnUnknownRegionOrRoleSayingWhichThereAre(@TempDir Path dir) throws IOException {
+        String example = example(dir);
+        Run noRegion = run("run", "--config", example, "--roles", "projector,gateway");
         assertThat(noRegion.exit()).isEqualTo(1);
         assertThat(noRegion.err()).startsWith("outpost run did not start: the roles projector, gateway need --region "
                 + "(regions: us-east, eu-west, ap-south)");
 
-        Run unknown = run("run", "--config", "../examples/outpost-shop.yml", "--region", "mars");
+        Run unknown = run("run", "--config", example, "--region", "mars");
         assertThat(unknown.exit()).isEqualTo(1);
         assertThat(unknown.err()).startsWith("outpost run did not start: there is no region mars in the configuration "
                 + "(regions: us-east, eu-west, ap-south)");
 
-        Run badRole = run("run", "--config", "../examples/outpost-shop.yml", "--region", "eu-west", "--roles", "gateway,cook");
+        Run badRole = run("run", "--config", example, "--region", "eu-west", "--roles", "gateway,cook");
         assertThat(badRole.exit()).isEqualTo(2);
         assertThat(badRole.err()).contains("--roles", "cook", "CAPTURE, PROJECTOR, GATEWAY, MONITOR");
     }
 
     @Test
-    void validatePrintsOkForTheExampleConfiguration() {
-        Run run = run("validate", "--config", "../examples/outpost-shop.yml");
+    void validatePrintsOkForTheExampleConfigurationWithItsSecretsAndNamesTheMissingOnes(@TempDir Path dir) throws IOException {
+        Run run = run("validate", "--config", example(dir));
 
         assertThat(run.exit()).isZero();
         assertThat(run.out()).isEqualTo("ok" + System.lineSeparator());
+
+        Run without = run("validate", "--config", "../examples/outpost-shop.yml");
+        assertThat(without.exit()).isEqualTo(1);
+        assertThat(without.out()).contains("auth.service-token: refers to the environment variable OUTPOST_SERVICE_TOKEN");
     }
 
     @Test

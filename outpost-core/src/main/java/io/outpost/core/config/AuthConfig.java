@@ -246,12 +246,12 @@ public record AuthConfig(Mode mode, Jwt jwt, Forward forward, String adminScope,
                     + "mode: forward or remove it");
         }
         if (mode != null && mode != Mode.NONE) {
-            if (serviceToken == null || serviceToken.length() < MIN_SECRET) {
+            if ((serviceToken == null || serviceToken.length() < MIN_SECRET) && !c.problemAt(SERVICE_TOKEN.key())) {
                 c.problem(SERVICE_TOKEN.key(), (serviceToken == null ? "is required" : "is too short (" + serviceToken.length()
                         + " characters)") + " when mode is " + modeName + ": set a secret of at least " + MIN_SECRET
                         + " random characters, the same in every region, from the environment (${OUTPOST_SERVICE_TOKEN})");
             }
-            if (cursorKeys.isEmpty()) {
+            if (cursorKeys.isEmpty() && !c.problemAt(CURSOR_KEYS.key())) {
                 c.problem(CURSOR_KEYS.key(), "is required when mode is " + modeName + ": list a secret of at least " + MIN_SECRET
                         + " random characters, the same in every region, from the environment (${OUTPOST_CURSOR_KEY})");
             }

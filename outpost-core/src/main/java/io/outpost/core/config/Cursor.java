@@ -65,6 +65,12 @@ final class Cursor {
         problems.add(new ConfigProblem(pathOf(key), message));
     }
 
+    /** Whether a problem was already reported at {@code key} or inside it (by {@code ${ENV}} substitution, say). */
+    boolean problemAt(String key) {
+        String at = pathOf(key);
+        return problems.stream().anyMatch(p -> p.path().equals(at) || p.path().startsWith(at + "[") || p.path().startsWith(at + "."));
+    }
+
     /** Whether the key is present (and not null) in this mapping. */
     boolean has(String key) {
         JsonNode value = node.get(key);

@@ -42,7 +42,8 @@ class OutpostConfigTest {
     void parsesTheExampleShopConfiguration() throws IOException {
         String yaml = Files.readString(Path.of("..", "examples", "outpost-shop.yml"));
 
-        OutpostConfig config = OutpostConfig.parse(yaml, Map.of("KAFKA_BOOTSTRAP", "broker:9092")::get);
+        OutpostConfig config = OutpostConfig.parse(yaml, Map.of("KAFKA_BOOTSTRAP", "broker:9092",
+                "OUTPOST_SERVICE_TOKEN", "s".repeat(40), "OUTPOST_CURSOR_KEY", "c".repeat(40))::get);
 
         assertThat(config.source().tables())
                 .containsExactly("public.customers", "public.products", "public.orders", "public.order_lines");
@@ -61,6 +62,12 @@ class OutpostConfigTest {
                 .isInstanceOf(ChangeMapping.KeyQuery.class);
         assertThat(config.routes()).extracting(RouteConfig::view).containsExactly("orders", "products", "customer_orders");
         assertThat(config.health().failuresToDown()).isEqualTo(3);
+        assertThat(config.auth().mode()).isEqualTo(AuthConfig.Mode.JWT);
+        assertThat(config.auth().jwt().keyFile()).isEqualTo("/etc/outpost/shop-issuer.jwks.json");
+        assertThat(config.views().get("products").read().isPublic()).isTrue();
+        assertThat(config.views().get("customer_orders").read().rules().get(1).rows().getFirst().onKey()).isTrue();
+        assertThat(problemsOf(yaml, Map.of("KAFKA_BOOTSTRAP", "broker:9092")))
+                .as("the secrets must come from the environment").hasSize(2);
     }
 
     @Test

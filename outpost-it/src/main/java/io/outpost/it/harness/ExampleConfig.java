@@ -8,7 +8,10 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 
-/** The example configuration ({@code examples/outpost-shop.yml}), with addresses from a map instead of the environment. */
+/**
+ * The example configuration ({@code examples/outpost-shop.yml}), with addresses from a map instead of
+ * the environment, and without authentication (see {@link #withoutAuthentication}).
+ */
 public final class ExampleConfig {
 
     private ExampleConfig() {
@@ -42,9 +45,24 @@ public final class ExampleConfig {
         return ConfigTemplate.render(named(name), variables);
     }
 
-    /** The text with a slot and a topic prefix of its own. */
+    /**
+     * The text without authentication: {@code auth.mode: none} and no read rules (the harnesses and
+     * benchmarks read as anyone; SecurityIT puts authentication back its own way).
+     */
+    public static String withoutAuthentication(String text) {
+        String open = text.replaceAll("(?m)^auth:\n(  .*\n)+", "auth:\n  mode: none\n")
+                .replaceAll("(?m)^    read:\n(      - .*\n)+", "")
+                .replaceAll("(?m)^    read: public\n", "");
+        if (open.contains("\n    read:") || !open.contains("auth:\n  mode: none\n")) {
+            throw new IllegalStateException("the example configuration's auth section or read rules changed shape; "
+                    + "adjust ExampleConfig.withoutAuthentication");
+        }
+        return open;
+    }
+
+    /** The text with a slot and a topic prefix of its own, without authentication. */
     private static String named(String name) {
-        return text()
+        return withoutAuthentication(text())
                 .replace("  heartbeat-interval: 1s", "  heartbeat-interval: 1s\n  slot: outpost_" + name)
                 .replace("  bootstrap-servers: ${KAFKA_BOOTSTRAP:-localhost:9092}",
                         "  bootstrap-servers: ${KAFKA_BOOTSTRAP:-localhost:9092}\n  topic-prefix: " + name);
