@@ -13,6 +13,14 @@ import io.outpost.examples.shop.ShopServer;
 import io.outpost.gateway.Gateway;
 import io.outpost.gateway.GatewaySettings;
 import io.outpost.it.harness.ExampleConfig;
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.crypto.RSASSASigner;
+import com.nimbusds.jose.jwk.JWKSet;
+import com.nimbusds.jose.jwk.RSAKey;
+import com.nimbusds.jose.jwk.gen.RSAKeyGenerator;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.SignedJWT;
 import io.outpost.projector.Projector;
 import io.outpost.projector.ProjectorSettings;
 import java.io.IOException;
@@ -51,7 +59,11 @@ import picocli.CommandLine.Option;
  *       when it was due, so a stall counts for every request it delays);</li>
  *   <li>a command (place an order) sent to the shop directly, through the home region (us-east:
  *       monolith route, fence, token) and through a secondary region (eu-west → us-east → shop):
- *       p50/p99 and what each adds to the direct call.</li>
+ *       p50/p99 and what each adds to the direct call;</li>
+ *   <li>order-by-id, throughput and latency, through a second us-east gateway with the example's
+ *       authentication and read rules on: each request carries the JWT (RS256) of the order's
+ *       customer, so the row rule {@code customer.id = {claims.sub}} is checked on every answer —
+ *       beside the same load on the gateway without authentication.</li>
  * </ol>
  * The load generator runs in the same JVM, on the same two cores, as everything else.
  */
@@ -76,6 +88,8 @@ final class GatewayBenchmark implements Callable<Integer> {
 
     @Option(names = "--out", defaultValue = "target/bench/gateway.json", description = "Where the JSON report goes (default: ${DEFAULT-VALUE}).")
     Path out;
+
+    private RSAKey issuer;
 
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .executor(Executors.newVirtualThreadPerTaskExecutor()).connectTimeout(Duration.ofSeconds(5)).build();
@@ -112,6 +126,9 @@ final class GatewayBenchmark implements Callable<Integer> {
                 gateways.put(region, gateway);
             }
             ProjectorBenchmark.awaitCaughtUp(shopDb, projectors, Duration.ofSeconds(120));
+            Gateway secured = securedGateway(variables, postgres);
+            parts.add(secured);
+            String[] ownersTokens = ownersTokens(shopDb);
             String home = gateways.get("us-east").url();
             String secondary = gateways.get("eu-west").url();
 
@@ -122,6 +139,7 @@ final class GatewayBenchmark implements Callable<Integer> {
             System.out.println("warming up…");
             throughput(shop.url(), orderById, 3);
             throughput(home, orderById, 3);
+            throughput(secured.url(), orderById, i -> ownersTokens[i % 1000], 3);
             throughput(home, gatewayList, 2);
             throughput(shop.url(), shopList, 2);
 
@@ -139,7 +157,13 @@ final class GatewayBenchmark implements Callable<Integer> {
             Latencies direct = placed.get(0);
             Latencies viaHome = placed.get(1);
             Latencies viaSecondary = placed.get(2);
+            System.out.printf("authentication: order by id with the owner's JWT and the row rule, beside none, %d s each…%n", seconds);
+            Throughput openById = throughput(home, orderById, null, seconds);
+            Throughput authById = throughput(secured.url(), orderById, i -> ownersTokens[i % 1000], seconds);
+            Latencies openLatency = openLoop(home, orderById, null, seconds);
+            Latencies authLatency = openLoop(secured.url(), orderById, i -> ownersTokens[i % 1000], seconds);
             report(shopById, gatewayById, shopLists, gatewayLists, shopLatency, gatewayLatency, direct, viaHome, viaSecondary);
+            reportAuthentication(openById, authById, openLatency, authLatency);
         } finally {
             for (int i = parts.size() - 1; i >= 0; i--) {
                 parts.get(i).close();
@@ -153,6 +177,57 @@ final class GatewayBenchmark implements Callable<Integer> {
     }
 
     private Throughput throughput(String base, IntFunction<String> path, int phaseSeconds) throws InterruptedException {
+        return throughput(base, path, null, phaseSeconds);
+    }
+
+    /**
+     * A second gateway of us-east, on the same store, with the example configuration as written:
+     * authentication on (keys from a file made here) and the views' read rules.
+     */
+    private Gateway securedGateway(Map<String, String> variables, EmbeddedPostgres postgres) throws Exception {
+        issuer = new RSAKeyGenerator(2048).keyID("bench").generate();
+        Path keys = Files.createTempFile("outpost-bench-issuer", ".jwks.json");
+        keys.toFile().deleteOnExit();
+        Files.writeString(keys, new JWKSet(issuer.toPublicJWK()).toString(true));
+        Map<String, String> secured = new HashMap<>(variables);
+        secured.put("OUTPOST_SERVICE_TOKEN", "bench-service-token-0123456789abcdef");
+        secured.put("OUTPOST_CURSOR_KEY", "bench-cursor-key-0123456789abcdefghij");
+        secured.put("OUTPOST_JWT_KEYS", keys.toString());
+        OutpostConfig config = ExampleConfig.withAuthentication("bench_gateway", secured);
+        return Gateway.start(GatewaySettings.of(config, "us-east").withHost("localhost").withPort(0));
+    }
+
+    /** For orders 1…1000 (index {@code id - 1}), {@code Bearer <JWT>} of the order's customer, scope orders:read. */
+    private String[] ownersTokens(String shopDb) throws Exception {
+        Map<Long, String> byCustomer = new HashMap<>();
+        String[] tokens = new String[1000];
+        try (java.sql.Connection c = java.sql.DriverManager.getConnection(shopDb);
+             java.sql.ResultSet rs = c.createStatement().executeQuery("SELECT id, customer_id FROM orders WHERE id <= 1000")) {
+            while (rs.next()) {
+                long customer = rs.getLong(2);
+                String token = byCustomer.computeIfAbsent(customer, this::token);
+                // orderById asks for order 1 + i % 1000, so token i serves order i + 1
+                tokens[(int) rs.getLong(1) - 1] = token;
+            }
+        }
+        return tokens;
+    }
+
+    private String token(long customer) {
+        try {
+            SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.RS256).keyID(issuer.getKeyID()).build(),
+                    new JWTClaimsSet.Builder().subject(Long.toString(customer)).issuer("https://shop.example.com/")
+                            .audience("shop").claim("scope", "orders:read")
+                            .expirationTime(java.util.Date.from(java.time.Instant.now().plus(Duration.ofHours(1)))).build());
+            jwt.sign(new RSASSASigner(issuer));
+            return "Bearer " + jwt.serialize();
+        } catch (com.nimbusds.jose.JOSEException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private Throughput throughput(String base, IntFunction<String> path, IntFunction<String> authorization, int phaseSeconds)
+            throws InterruptedException {
         AtomicLong done = new AtomicLong();
         AtomicLong errors = new AtomicLong();
         long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(phaseSeconds);
@@ -170,7 +245,7 @@ final class GatewayBenchmark implements Callable<Integer> {
                             int i = ThreadLocalRandom.current().nextInt(1_000_000);
                             int status;
                             try {
-                                status = connection.get(path.apply(i));
+                                status = connection.get(path.apply(i), authorization == null ? null : authorization.apply(i));
                             } catch (IOException e) {
                                 connection.close();
                                 connection = null;
@@ -196,6 +271,11 @@ final class GatewayBenchmark implements Callable<Integer> {
     }
 
     private Latencies openLoop(String base, IntFunction<String> path, int phaseSeconds) throws InterruptedException {
+        return openLoop(base, path, null, phaseSeconds);
+    }
+
+    private Latencies openLoop(String base, IntFunction<String> path, IntFunction<String> authorization, int phaseSeconds)
+            throws InterruptedException {
         Latencies latencies = new Latencies();
         AtomicLong errors = new AtomicLong();
         long interval = TimeUnit.SECONDS.toNanos(1) / rate;
@@ -207,7 +287,7 @@ final class GatewayBenchmark implements Callable<Integer> {
                 Pacing.awaitDue(due);
                 int i = (int) (n % 1_000_000);
                 requests.submit(() -> {
-                    if (get(base + path.apply(i)) != 200) {
+                    if (get(base + path.apply(i), authorization == null ? null : authorization.apply(i)) != 200) {
                         errors.incrementAndGet();
                     }
                     latencies.recordNanos(System.nanoTime() - due);
@@ -251,16 +331,45 @@ final class GatewayBenchmark implements Callable<Integer> {
         return latencies;
     }
 
-    private int get(String url) {
+    private int get(String url, String authorization) {
         try {
-            return http.send(HttpRequest.newBuilder(URI.create(url)).GET().timeout(Duration.ofSeconds(10)).build(),
-                    HttpResponse.BodyHandlers.discarding()).statusCode();
+            HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url)).GET().timeout(Duration.ofSeconds(10));
+            if (authorization != null) {
+                request.header("Authorization", authorization);
+            }
+            return http.send(request.build(), HttpResponse.BodyHandlers.discarding()).statusCode();
         } catch (IOException e) {
             return -1;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return -1;
         }
+    }
+
+    /** The authenticated gateway beside the open one: targets ≥ 0.8× the throughput, p99 within 1 ms. */
+    private void reportAuthentication(Throughput open, Throughput authenticated, Latencies openLatency,
+                                      Latencies authLatency) throws IOException {
+        double ratio = authenticated.perSecond() / open.perSecond();
+        double addedP99 = authLatency.p99() - openLatency.p99();
+        boolean throughputMet = ratio >= 0.8;
+        boolean latencyMet = addedP99 <= 1;
+        System.out.println();
+        System.out.printf("%-42s %12s %12s %8s   %s%n", "order by id, us-east", "JWT + rule", "no auth", "ratio", "target");
+        System.out.printf("%-42s %,12.0f %,12.0f %8.2f   %s%n", "requests/s (" + clients + " clients)", authenticated.perSecond(),
+                open.perSecond(), ratio, "≥ 0.8× " + (throughputMet ? "(met)" : "(NOT met)"));
+        System.out.printf("%-42s %12.2f %12.2f %8.2f%n", "at " + rate + "/s, p50 ms", authLatency.p50(), openLatency.p50(),
+                authLatency.p50() / openLatency.p50());
+        System.out.printf("%-42s %12.2f %12.2f %8.2f   %s%n", "at " + rate + "/s, p99 ms", authLatency.p99(), openLatency.p99(),
+                authLatency.p99() / openLatency.p99(), "≤ +1 ms " + (latencyMet ? "(met)" : "(NOT met)"));
+        System.out.printf("%-42s %12.2f %12.2f%n", "at " + rate + "/s, max ms", authLatency.max(), openLatency.max());
+        System.out.printf("(errors: with JWT %d, without %d; each request carries its order's customer's token, RS256)%n",
+                authenticated.errors(), open.errors());
+        Map<String, Object> json = new ObjectMapper().readValue(out.toFile(), new com.fasterxml.jackson.core.type.TypeReference<>() { });
+        json.put("order_by_id_authenticated", Map.of("jwt_rps", Math.round(authenticated.perSecond()), "open_rps",
+                Math.round(open.perSecond()), "ratio", Latencies.round(ratio), "rate_per_s", rate, "jwt_latency",
+                authLatency.json(), "open_latency", openLatency.json(), "added_p99_ms", Latencies.round(addedP99),
+                "throughput_met", throughputMet, "latency_met", latencyMet));
+        new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(out.toFile(), json);
     }
 
     private void report(Throughput shopById, Throughput gatewayById, Throughput shopLists, Throughput gatewayLists,

@@ -31,7 +31,13 @@ final class RawHttp implements AutoCloseable {
 
     /** Sends {@code GET path}, reads the whole response; returns its status. */
     int get(String path) throws IOException {
-        out.write(("GET " + path + " HTTP/1.1\r\nHost: " + host + "\r\nAccept: application/json\r\n\r\n")
+        return get(path, null);
+    }
+
+    /** Sends {@code GET path} with {@code Authorization: authorization} (none when null); returns the status. */
+    int get(String path, String authorization) throws IOException {
+        out.write(("GET " + path + " HTTP/1.1\r\nHost: " + host + "\r\nAccept: application/json\r\n"
+                + (authorization == null ? "" : "Authorization: " + authorization + "\r\n") + "\r\n")
                 .getBytes(StandardCharsets.US_ASCII));
         out.flush();
         String statusLine = line();

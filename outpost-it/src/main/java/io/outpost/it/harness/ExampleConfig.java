@@ -46,6 +46,18 @@ public final class ExampleConfig {
     }
 
     /**
+     * The example configuration as written — authentication on, the views' read rules — with
+     * {@code variables} (its secrets and key file among them) in place of the environment, its own
+     * slot and topic prefix.
+     */
+    public static OutpostConfig withAuthentication(String name, Map<String, String> variables) {
+        return OutpostConfig.parse(text()
+                .replace("  heartbeat-interval: 1s", "  heartbeat-interval: 1s\n  slot: outpost_" + name)
+                .replace("  bootstrap-servers: ${KAFKA_BOOTSTRAP:-localhost:9092}",
+                        "  bootstrap-servers: ${KAFKA_BOOTSTRAP:-localhost:9092}\n  topic-prefix: " + name), variables::get);
+    }
+
+    /**
      * The text without authentication: {@code auth.mode: none} and no read rules (the harnesses and
      * benchmarks read as anyone; SecurityIT puts authentication back its own way).
      */
