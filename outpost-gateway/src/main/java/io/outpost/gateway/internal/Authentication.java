@@ -161,12 +161,28 @@ final class Authentication implements Authenticator {
         return new Caller(subject, scopes, values);
     }
 
-    static String sha256(String text) {
+    /** A SHA-256 to clone: cheaper than looking the algorithm up among the providers on every request. */
+    private static final MessageDigest SHA_256;
+
+    static {
         try {
-            return java.util.HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
-                    .digest(text.getBytes(StandardCharsets.UTF_8)));
+            SHA_256 = MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("every JDK has SHA-256", e);
         }
+    }
+
+    static String sha256(String text) {
+        MessageDigest digest;
+        try {
+            digest = (MessageDigest) SHA_256.clone();
+        } catch (CloneNotSupportedException e) {
+            try {
+                digest = MessageDigest.getInstance("SHA-256");
+            } catch (NoSuchAlgorithmException impossible) {
+                throw new IllegalStateException("every JDK has SHA-256", impossible);
+            }
+        }
+        return java.util.HexFormat.of().formatHex(digest.digest(text.getBytes(StandardCharsets.UTF_8)));
     }
 }

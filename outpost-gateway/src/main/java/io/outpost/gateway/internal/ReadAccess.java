@@ -35,6 +35,14 @@ public final class ReadAccess {
     private final Map<String, ReadRules> rules = new HashMap<>();
     private final byte[] serviceToken;
     private final GatewayMetrics metrics;
+    /**
+     * Decisions per caller and view: a caller is the same object for as long as its token (or
+     * credential) is remembered, so the rules are compiled for it once, not per request. Weak keys:
+     * by identity, and gone with the caller.
+     */
+    private final com.github.benmanes.caffeine.cache.Cache<Caller, Map<String, ReadRules.Decision>> decisions =
+            com.github.benmanes.caffeine.cache.Caffeine.newBuilder().weakKeys().maximumSize(100_000)
+                    .executor(Runnable::run).build();
 
     ReadAccess(String region, AuthConfig auth, Authenticator authentication, Map<String, ViewDefinition> views,
                GatewayMetrics metrics) {
@@ -89,7 +97,8 @@ public final class ReadAccess {
             return Visibility.ALL;
         }
         Caller caller = caller(ctx, view, key);
-        ReadRules.Decision decision = viewRules.visibility(caller);
+        ReadRules.Decision decision = decisions.get(caller, c -> new java.util.concurrent.ConcurrentHashMap<>())
+                .computeIfAbsent(view, v -> viewRules.visibility(caller));
         if (decision.refusal() == ReadRules.Refusal.UNAUTHENTICATED) {
             throw unauthenticated(ctx, view, key, "no credential");
         }

@@ -37,11 +37,16 @@ final class ReadRules {
 
     private final ViewDefinition view;
     private final ReadPolicy policy;
+    /** The values every rule of the view compares, kept per document for every caller. */
+    private final DocumentFields fields;
 
     /** @param enforced whether authentication is on (without it every view is public) */
     ReadRules(ViewDefinition view, boolean enforced) {
         this.view = view;
         this.policy = enforced && view.read() != null ? view.read() : ReadPolicy.PUBLIC;
+        java.util.Set<String> paths = new java.util.HashSet<>();
+        policy.rules().forEach(rule -> rule.rows().forEach(condition -> paths.add(condition.field())));
+        this.fields = DocumentFields.kept(paths);
     }
 
     /** Whether anyone may read every row: no credential needs checking. */
@@ -93,7 +98,7 @@ final class ReadRules {
                 groups.add(new Visibility.Group(conditions, rule.hide()));
             }
         }
-        return new Decision(Visibility.of(groups, view.key()), null);
+        return new Decision(Visibility.of(groups, view.key(), fields), null);
     }
 
     /** The JSON values a claim may equal; none for a missing, null or structured claim. */

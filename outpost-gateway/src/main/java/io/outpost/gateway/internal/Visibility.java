@@ -1,6 +1,7 @@
 package io.outpost.gateway.internal;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import java.util.Map;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -52,12 +53,14 @@ final class Visibility {
     private final List<Group> groups;
     private final String keyColumn;
     private final List<List<JsonNode>> parsed;
+    /** Reads the conditions' values out of documents. */
+    private final DocumentFields fields;
 
     private Visibility(List<Group> groups) {
-        this(groups, null);
+        this(groups, null, null);
     }
 
-    private Visibility(List<Group> groups, String keyColumn) {
+    private Visibility(List<Group> groups, String keyColumn, DocumentFields fields) {
         this.groups = groups == null ? null : List.copyOf(groups);
         this.keyColumn = keyColumn;
         this.parsed = new ArrayList<>();
@@ -70,11 +73,21 @@ final class Visibility {
                 }
             }
         }
+        Set<String> paths = new HashSet<>();
+        if (groups != null) {
+            groups.forEach(group -> group.conditions().forEach(condition -> paths.add(path(condition))));
+        }
+        this.fields = fields != null && paths.stream().allMatch(fields::covers) ? fields : DocumentFields.read(paths);
     }
 
     /** The rows {@code groups} allow (none when there are none), in a view whose key column is {@code keyColumn}. */
     static Visibility of(List<Group> groups, String keyColumn) {
-        return new Visibility(groups, keyColumn);
+        return new Visibility(groups, keyColumn, null);
+    }
+
+    /** The same, reading documents' values through {@code fields} (which keeps them per document). */
+    static Visibility of(List<Group> groups, String keyColumn, DocumentFields fields) {
+        return new Visibility(groups, keyColumn, fields);
     }
 
     boolean everything() {
@@ -110,7 +123,7 @@ final class Visibility {
 
     /** Whether {@code doc} (a view document's JSON text) is visible. */
     boolean allows(String doc) {
-        return groups == null || !allowing(read(doc)).isEmpty();
+        return groups == null || !allowing(fields.of(doc)::get).isEmpty();
     }
 
     /**
@@ -121,14 +134,13 @@ final class Visibility {
         if (groups == null) {
             return doc;
         }
-        boolean hides = hides();
+        if (!hides()) { // only the conditions' values are needed, not the whole document
+            return allowing(fields.of(doc)::get).isEmpty() ? null : doc;
+        }
         JsonNode node = read(doc);
-        List<Group> allowing = allowing(node);
+        List<Group> allowing = allowing(path -> at(node, path));
         if (allowing.isEmpty()) {
             return null;
-        }
-        if (!hides) {
-            return doc;
         }
         Set<String> hidden = new HashSet<>(allowing.getFirst().hide());
         allowing.forEach(group -> hidden.retainAll(group.hide()));
@@ -139,7 +151,11 @@ final class Visibility {
         return node.toString();
     }
 
-    private List<Group> allowing(JsonNode doc) {
+    private String path(Condition condition) {
+        return condition.field() == null ? keyColumn : condition.field();
+    }
+
+    private List<Group> allowing(java.util.function.Function<String, JsonNode> valueAt) {
         List<Group> allowing = new ArrayList<>();
         int index = 0;
         for (Group group : groups) {
@@ -147,7 +163,7 @@ final class Visibility {
             for (Condition condition : group.conditions()) {
                 List<JsonNode> values = parsed.get(index++);
                 if (holds) {
-                    JsonNode value = condition.field() == null ? doc.get(keyColumn) : at(doc, condition.field());
+                    JsonNode value = valueAt.apply(path(condition));
                     holds = value != null && values.stream().anyMatch(candidate -> equal(value, candidate));
                 }
             }
