@@ -19,6 +19,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "outpost", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Read-local, write-global regions in front of a relational monolith.",
         subcommands = {RunCommand.class, StatusCommand.class, RebuildCommand.class, TailCommand.class, ValidateCommand.class,
+            InitSourceCommand.class,
             ConfigReferenceCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 

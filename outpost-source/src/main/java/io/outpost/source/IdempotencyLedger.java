@@ -33,7 +33,6 @@ public final class IdempotencyLedger {
     public static final Duration RETENTION = Duration.ofHours(24);
 
     private static final String SCHEMA = """
-            CREATE SCHEMA IF NOT EXISTS outpost;
             CREATE TABLE IF NOT EXISTS outpost.idempotency (
                 key           text PRIMARY KEY,
                 request_hash  text NOT NULL,
@@ -184,6 +183,14 @@ public final class IdempotencyLedger {
             // concurrent CREATE IF NOT EXISTS can still collide in the catalog: serialize them
             s.execute("SELECT pg_advisory_lock(hashtextextended('outpost-idempotency-schema', 0))");
             try {
+                // CREATE SCHEMA IF NOT EXISTS needs CREATE on the database even when the schema exists: only when missing
+                // (outpost init-source makes it, owned by the configured user, which then needs no more)
+                try (ResultSet rs = s.executeQuery("SELECT to_regnamespace('outpost') IS NULL")) {
+                    rs.next();
+                    if (rs.getBoolean(1)) {
+                        s.execute("CREATE SCHEMA IF NOT EXISTS outpost");
+                    }
+                }
                 s.execute(SCHEMA);
             } finally {
                 s.execute("SELECT pg_advisory_unlock(hashtextextended('outpost-idempotency-schema', 0))");
@@ -192,7 +199,7 @@ public final class IdempotencyLedger {
             if ("42501".equals(e.getSQLState())) {
                 throw new OutpostException("the idempotency ledger needs schema outpost in source " + sourceName
                         + " and the configured user may not create it: " + e.getMessage() + ". Run, as the database owner: "
-                        + "CREATE SCHEMA outpost AUTHORIZATION <outpost user>;", e);
+                        + "CREATE SCHEMA outpost AUTHORIZATION <outpost user>; (outpost init-source prints it)", e);
             }
             throw e;
         }

@@ -36,12 +36,27 @@ public final class SourceChecks {
             problems.add("the user " + user + " may not use logical replication; run ALTER ROLE " + user + " WITH REPLICATION");
         }
         for (String table : source.tables()) {
-            problems.addAll(tableProblems(c, table, user, superuser));
+            problems.addAll(tableProblems(c, table, user, superuser || published(c, source.publication(), table)));
         }
         return problems;
     }
 
-    private static List<String> tableProblems(Connection c, String table, String user, boolean superuser)
+    /** Whether {@code publication} exists and holds {@code table} (made by its owner, as outpost init-source does). */
+    private static boolean published(Connection c, String publication, String table) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement("SELECT EXISTS (SELECT 1 FROM pg_publication_tables WHERE pubname = ? "
+                + "AND schemaname = ? AND tablename = ?)")) {
+            String[] parts = table.split("\\.", 2);
+            s.setString(1, publication);
+            s.setString(2, parts[0]);
+            s.setString(3, parts[1]);
+            try (ResultSet rs = s.executeQuery()) {
+                return rs.next() && rs.getBoolean(1);
+            }
+        }
+    }
+
+    /** @param mayPublish whether the table needs no owner to be published (a superuser, or already published) */
+    private static List<String> tableProblems(Connection c, String table, String user, boolean mayPublish)
             throws SQLException {
         List<String> problems = new ArrayList<>();
         try (PreparedStatement s = c.prepareStatement("""
@@ -70,9 +85,10 @@ public final class SourceChecks {
                     problems.add("the user " + user + " may not read " + table + "; run GRANT SELECT ON " + table
                             + " TO " + user);
                 }
-                if (!superuser && !user.equals(rs.getString(4))) {
+                if (!mayPublish && !user.equals(rs.getString(4))) {
                     problems.add("the user " + user + " does not own " + table + ", so it cannot add it to the "
-                            + "publication; create the publication as the owner, or make " + user + " the owner");
+                            + "publication; create the publication as the owner (outpost init-source prints the SQL), or "
+                            + "make " + user + " the owner");
                 }
             }
         }

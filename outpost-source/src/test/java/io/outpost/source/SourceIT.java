@@ -111,7 +111,7 @@ class SourceIT {
                 "the user reader may not use logical replication; run ALTER ROLE reader WITH REPLICATION",
                 "the user reader may not read public.orders; run GRANT SELECT ON public.orders TO reader",
                 "the user reader does not own public.orders, so it cannot add it to the publication; create the "
-                        + "publication as the owner, or make reader the owner");
+                        + "publication as the owner (outpost init-source prints the SQL), or make reader the owner");
     }
 
     @Test
