@@ -66,15 +66,19 @@ public final class Monitor implements AutoCloseable {
     private volatile String serviceToken;
 
     private Monitor(String name, Map<String, URI> gateways, HealthConfig health, Consumer<Observation> publish,
-                    InstantSource clock) {
+                    InstantSource clock, javax.net.ssl.SSLContext tls) {
         this.name = Objects.requireNonNull(name, "name");
         this.health = Objects.requireNonNull(health, "health");
         this.publish = Objects.requireNonNull(publish, "publish");
         this.clock = Objects.requireNonNull(clock, "clock");
         gateways.forEach((region, url) -> targets.put(region, new Target(region, healthUri(url),
                 new Hysteresis(health.failuresToDown(), health.successesToUp()))));
-        this.http = HttpClient.newBuilder().connectTimeout(health.probeTimeout())
-                .executor(Executors.newVirtualThreadPerTaskExecutor()).build();
+        HttpClient.Builder client = HttpClient.newBuilder().connectTimeout(health.probeTimeout())
+                .executor(Executors.newVirtualThreadPerTaskExecutor());
+        if (tls != null) {
+            client.sslContext(tls);
+        }
+        this.http = client.build();
         this.timer = Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().daemon()
                 .name("outpost-monitor-" + name).unstarted(r));
     }
@@ -88,7 +92,7 @@ public final class Monitor implements AutoCloseable {
      */
     public static Monitor start(String name, Map<String, URI> gateways, HealthConfig health,
                                 Consumer<Observation> publish, InstantSource clock) {
-        return start(name, gateways, health, null, publish, clock);
+        return start(name, gateways, health, null, null, publish, clock);
     }
 
     /**
@@ -96,10 +100,12 @@ public final class Monitor implements AutoCloseable {
      * {@link io.outpost.core.config.AuthConfig#SERVICE_TOKEN_HEADER}), so health shows them its details.
      *
      * @param serviceToken {@code auth.service-token}; null without authentication
+     * @param tls          how gateways' certificates are verified (and this monitor's presented), from
+     *                     {@code tls}; null for the JDK's default
      */
     public static Monitor start(String name, Map<String, URI> gateways, HealthConfig health, String serviceToken,
-                                Consumer<Observation> publish, InstantSource clock) {
-        Monitor monitor = new Monitor(name, gateways, health, publish, clock);
+                                javax.net.ssl.SSLContext tls, Consumer<Observation> publish, InstantSource clock) {
+        Monitor monitor = new Monitor(name, gateways, health, publish, clock, tls);
         monitor.serviceToken = serviceToken;
         long interval = health.probeInterval().toMillis();
         monitor.timer.scheduleAtFixedRate(monitor::probeAll, 0, interval, TimeUnit.MILLISECONDS);

@@ -83,8 +83,13 @@ public final class Gateway implements AutoCloseable {
         String sourceName = config.source().name();
         this.store = RegionStore.open(region.store(), "gateway " + region.name(), region.store().poolSize());
         this.watcher = WatermarkWatcher.start(region.store(), sourceName, region.name());
-        this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(2))
-                .executor(background).build();
+        HttpClient.Builder client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(Duration.ofSeconds(2)).executor(background);
+        javax.net.ssl.SSLContext tls = Tls.clientContext(config.tls());
+        if (tls != null) {
+            client.sslContext(tls); // other regions' gateways are verified against tls.trust-store
+        }
+        this.http = client.build();
         ViewRegistry views = new ViewRegistry(config.views(), store, ticker, background);
         this.metrics = new GatewayMetrics(region.name());
         this.access = ReadAccess.of(region.name(), config.auth(), config.views(), metrics, http, ticker, settings.clock(),
@@ -130,10 +135,27 @@ public final class Gateway implements AutoCloseable {
             javalin.http.maxRequestSize = MAX_BODY_BYTES;
             javalin.jetty.host = settings.host();
             javalin.jetty.port = settings.port();
+            if (config.tls().serves()) {
+                javalin.jetty.addConnector((server, http) -> httpsConnector(server, http, config.tls()));
+            }
             // what Jetty refuses before Javalin sees it (headers over 8 KiB: 431) is a problem too
             javalin.jetty.modifyServer(server -> server.setErrorHandler(new JettyProblems(MAX_BODY_BYTES)));
             routes(javalin.routes, config);
         });
+    }
+
+    /** The only connector of a gateway that serves HTTPS (Javalin adds its plain one only when none is given). */
+    private org.eclipse.jetty.server.ServerConnector httpsConnector(org.eclipse.jetty.server.Server server,
+                                                                     org.eclipse.jetty.server.HttpConfiguration http,
+                                                                     io.outpost.core.config.TlsConfig tls) {
+        org.eclipse.jetty.server.HttpConfiguration https = new org.eclipse.jetty.server.HttpConfiguration(http);
+        https.addCustomizer(new org.eclipse.jetty.server.SecureRequestCustomizer());
+        org.eclipse.jetty.server.ServerConnector connector = new org.eclipse.jetty.server.ServerConnector(server,
+                new org.eclipse.jetty.server.SslConnectionFactory(Tls.serverContext(tls), "http/1.1"),
+                new org.eclipse.jetty.server.HttpConnectionFactory(https));
+        connector.setHost(settings.host());
+        connector.setPort(settings.port());
+        return connector;
     }
 
     /**
@@ -150,17 +172,14 @@ public final class Gateway implements AutoCloseable {
                     + settings.port() + ": " + e.getMessage() + "; free the port or set regions." + settings.region().name()
                     + ".gateway.port", e);
         }
-        LOG.info("gateway of region {} listening on {}", settings.region().name(), url(settings.host(), gateway.app.port()));
+        LOG.info("gateway of region {} listening on {}", settings.region().name(), gateway.url());
         return gateway;
     }
 
-    private static String url(String host, int port) {
-        return "http://" + ("0.0.0.0".equals(host) ? "localhost" : host) + ":" + port;
-    }
-
-    /** The address it listens on, e.g. {@code http://localhost:7001}. */
+    /** The address it listens on, e.g. {@code http://localhost:7001} ({@code https://} when it serves TLS). */
     public String url() {
-        return url(settings.host(), app.port());
+        return (settings.config().tls().serves() ? "https://" : "http://")
+                + ("0.0.0.0".equals(settings.host()) ? "localhost" : settings.host()) + ":" + app.port();
     }
 
     public int port() {

@@ -94,7 +94,7 @@ class GatewayIT {
         HealthConfig patient = new HealthConfig(Duration.ofSeconds(1), Duration.ofSeconds(1), 5, 2, Duration.ofSeconds(5),
                 List.of(), example.health().maxLag());
         config = new OutpostConfig(example.source(), example.log(), example.monolith(), example.regions(), example.commands(),
-                example.views(), example.routes(), patient, example.projector(), example.auth(), example.hash());
+                example.views(), example.routes(), patient, example.projector(), example.auth(), example.tls(), example.hash());
         capture = Capture.start(CaptureSettings.of(config));
         String bootstrap = config.log().bootstrapServers();
         RegionStateTopic.ensure(bootstrap);

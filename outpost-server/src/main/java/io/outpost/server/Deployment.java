@@ -122,8 +122,8 @@ public final class Deployment implements AutoCloseable {
             for (RegionConfig r : config.regions().values()) {
                 probed.put(r.name(), URI.create(r.gateway().url()));
             }
-            parts.push(Monitor.start(region, probed, config.health(), config.auth().serviceToken(), publisher::publish,
-                    InstantSource.system()));
+            parts.push(Monitor.start(region, probed, config.health(), config.auth().serviceToken(),
+                    io.outpost.gateway.Tls.clientContext(config.tls()), publisher::publish, InstantSource.system()));
             started.add("monitor");
         }
     }

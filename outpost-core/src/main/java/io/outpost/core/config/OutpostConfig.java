@@ -24,11 +24,11 @@ import java.util.function.Function;
 public record OutpostConfig(SourceConfig source, LogConfig log, MonolithConfig monolith,
                             Map<String, RegionConfig> regions, CommandsConfig commands,
                             Map<String, ViewDefinition> views, List<RouteConfig> routes, HealthConfig health,
-                            ProjectorConfig projector, AuthConfig auth, String hash) {
+                            ProjectorConfig projector, AuthConfig auth, TlsConfig tls, String hash) {
 
     static final Def.Section ROOT = Def.Section.of("", true, "The Outpost configuration.",
             SourceConfig.DEF, LogConfig.DEF, MonolithConfig.DEF, RegionConfig.DEF, CommandsConfig.DEF,
-            ViewDefinition.DEF, RouteConfig.DEF, HealthConfig.DEF, ProjectorConfig.DEF, AuthConfig.DEF);
+            ViewDefinition.DEF, RouteConfig.DEF, HealthConfig.DEF, ProjectorConfig.DEF, AuthConfig.DEF, TlsConfig.DEF);
 
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
 
@@ -43,6 +43,7 @@ public record OutpostConfig(SourceConfig source, LogConfig log, MonolithConfig m
         Objects.requireNonNull(health, "health");
         Objects.requireNonNull(projector, "projector");
         Objects.requireNonNull(auth, "auth");
+        Objects.requireNonNull(tls, "tls");
         Objects.requireNonNull(hash, "hash");
     }
 
@@ -126,11 +127,12 @@ public record OutpostConfig(SourceConfig source, LogConfig log, MonolithConfig m
         if (auth != null) {
             checkReadPolicies(auth, views, root);
         }
+        TlsConfig tls = TlsConfig.read(root.section(TlsConfig.DEF), regions.values());
 
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
         }
-        return new OutpostConfig(source, log, monolith, regions, commands, views, routes, health, projector, auth, hash);
+        return new OutpostConfig(source, log, monolith, regions, commands, views, routes, health, projector, auth, tls, hash);
     }
 
     /**

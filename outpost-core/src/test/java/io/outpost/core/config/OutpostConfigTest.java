@@ -146,7 +146,7 @@ class OutpostConfigTest {
                 "source.heartbeat-intervall: is not a known setting; did you mean 'heartbeat-interval'? (known here: "
                         + "name, kind, url, user, password, tables, slot, publication, heartbeat-interval)",
                 "helth: is not a known setting; did you mean 'health'? (known here: "
-                        + "source, log, monolith, regions, commands, views, routes, health, projector, auth)");
+                        + "source, log, monolith, regions, commands, views, routes, health, projector, auth, tls)");
     }
 
     @Test
@@ -347,5 +347,23 @@ class OutpostConfigTest {
         assertThat(rendered(problemsOf(SECURED.replace("audience: shop }", "audience: shop, algorithms: [HS256] }"),
                 SECRETS))).containsExactly("auth.jwt.algorithms: item 1 must be one of: RS256, RS384, RS512, PS256, PS384, "
                 + "PS512, ES256, ES384, ES512, but was \"HS256\"");
+    }
+
+    @Test
+    void tlsProblemsNameTheGatewaysAndTheSettingsThatDisagree() {
+        String https = MINIMAL.replace("http://us.example.com:7001", "https://us.example.com:7001");
+        assertThat(rendered(problemsOf(https, Map.of()))).containsExactly(
+                "tls.key-store: is required: the gateways of [us-east] have https:// URLs, so they serve HTTPS with the "
+                        + "certificate in this key store");
+        assertThat(rendered(problemsOf(MINIMAL + "tls: { key-store: /etc/outpost/gateway.p12 }\n", Map.of())))
+                .containsExactly("tls.key-store: is set, so every gateway serves HTTPS, but the gateway URLs of [us-east] are "
+                        + "http://; make them https://");
+        assertThat(rendered(problemsOf(https + "tls: { key-store: /etc/outpost/gateway.p12, client-auth: need }\n", Map.of())))
+                .containsExactly("tls.client-auth: is need, which needs key-store (the certificate Outpost's clients present) "
+                        + "and trust-store (the authority that signs it)");
+        OutpostConfig served = OutpostConfig.parse(https + "tls: { key-store: /etc/outpost/gateway.p12, key-store-password: x }\n",
+                Map.<String, String>of()::get);
+        assertThat(served.tls().serves()).isTrue();
+        assertThat(OutpostConfig.parse(MINIMAL, Map.<String, String>of()::get).tls()).isEqualTo(TlsConfig.none());
     }
 }
