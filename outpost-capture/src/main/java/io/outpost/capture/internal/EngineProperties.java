@@ -12,6 +12,10 @@ public final class EngineProperties {
     /** The most events the engine hands over at once: a batch this large means more are waiting. */
     public static final int MAX_BATCH_SIZE = 2048;
 
+    /** The JDBC URL's TLS settings that Debezium's PostgreSQL connector takes as {@code database.<name>}. */
+    static final java.util.List<String> SSL_SETTINGS = java.util.List.of("sslmode", "sslrootcert", "sslcert", "sslkey",
+            "sslpassword", "sslfactory");
+
     private EngineProperties() {
     }
 
@@ -35,6 +39,13 @@ public final class EngineProperties {
         p.setProperty("database.dbname", url.getProperty("PGDBNAME"));
         p.setProperty("database.user", source.user());
         p.setProperty("database.password", source.password());
+        // Debezium takes the server's address, not the URL: the URL's TLS settings go along as its own
+        for (String tls : SSL_SETTINGS) {
+            String value = url.getProperty(tls);
+            if (value != null) {
+                p.setProperty("database." + tls, value);
+            }
+        }
         p.setProperty("plugin.name", "pgoutput");
         p.setProperty("slot.name", source.slot());
         p.setProperty("publication.name", source.publication());
