@@ -81,8 +81,9 @@ public final class Gateway implements AutoCloseable {
         OutpostConfig config = settings.config();
         RegionConfig region = settings.region();
         String sourceName = config.source().name();
-        this.store = RegionStore.open(region.store(), "gateway " + region.name(), region.store().poolSize());
-        this.watcher = WatermarkWatcher.start(region.store(), sourceName, region.name());
+        // the gateway only reads the store: as store.read-user, when there is one
+        this.store = RegionStore.open(region.store().reader(), "gateway " + region.name(), region.store().poolSize());
+        this.watcher = WatermarkWatcher.start(region.store().reader(), sourceName, region.name());
         HttpClient.Builder client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(Duration.ofSeconds(2)).executor(background);
         javax.net.ssl.SSLContext tls = Tls.clientContext(config.tls());

@@ -61,8 +61,11 @@ public final class RegionStore implements AutoCloseable {
 
     private final String description;
     private final HikariDataSource pool;
+    /** The role gateways read as, granted SELECT by {@link #migrate}; null when they read as the pool's user. */
+    private final String readUser;
 
-    private RegionStore(String description, HikariDataSource pool) {
+    private RegionStore(String description, HikariDataSource pool, String readUser) {
+        this.readUser = readUser;
         this.description = description;
         this.pool = pool;
     }
@@ -86,7 +89,7 @@ public final class RegionStore implements AutoCloseable {
         config.setPoolName("outpost-store-" + purpose);
         config.addDataSourceProperty("ApplicationName", "outpost " + purpose);
         config.addDataSourceProperty("reWriteBatchedInserts", "true");
-        return new RegionStore(description(store.url()), new HikariDataSource(config));
+        return new RegionStore(description(store.url()), new HikariDataSource(config), store.readUser());
     }
 
     /** A store's JDBC URL for messages, a password in it masked. */
@@ -118,12 +121,33 @@ public final class RegionStore implements AutoCloseable {
         }
     }
 
-    /** Creates Outpost's bookkeeping tables and the {@code views} schema where missing. */
+    /**
+     * Creates Outpost's bookkeeping tables and the {@code views} schema where missing; with a
+     * {@code read-user}, grants it SELECT on them and on every table this role creates in
+     * {@code views} from now on (and nothing else).
+     *
+     * @throws OutpostException when the read-user does not exist
+     */
     public void migrate(Connection connection) throws SQLException {
         try (Statement s = connection.createStatement()) {
             // concurrent CREATE IF NOT EXISTS can still collide in the catalog: serialize them
             s.execute("SELECT pg_advisory_xact_lock(hashtextextended('outpost-store-migrate', 0))");
             s.execute(BOOKKEEPING);
+            if (readUser != null) {
+                String reader = StoreLayout.quote(readUser);
+                try {
+                    s.execute("GRANT USAGE ON SCHEMA views TO " + reader);
+                    s.execute("GRANT SELECT ON ALL TABLES IN SCHEMA views TO " + reader);
+                    s.execute("GRANT SELECT ON public.outpost_watermark, public.outpost_views TO " + reader);
+                    s.execute("ALTER DEFAULT PRIVILEGES IN SCHEMA views GRANT SELECT ON TABLES TO " + reader);
+                } catch (SQLException e) {
+                    if ("42704".equals(e.getSQLState())) {
+                        throw new OutpostException("the store's read-user " + readUser + " does not exist in " + description
+                                + "; create it (CREATE ROLE " + reader + " LOGIN PASSWORD '…') or remove store.read-user", e);
+                    }
+                    throw e;
+                }
+            }
         }
     }
 

@@ -17,8 +17,14 @@ import java.util.Objects;
 public record RegionConfig(String name, Store store, String logBootstrapServers, Gateway gateway,
                            boolean monolithRoute) {
 
-    /** The region's PostgreSQL store. */
-    public record Store(String url, String user, String password, int poolSize) {
+    /**
+     * The region's PostgreSQL store.
+     *
+     * @param readUser     the role gateways read the store as (SELECT only, granted by the projector); null:
+     *                     {@code user}
+     * @param readPassword its password
+     */
+    public record Store(String url, String user, String password, int poolSize, String readUser, String readPassword) {
 
         static final Def.Setting<String> URL = required("url", Type.JDBC_POSTGRES,
                 "JDBC URL of the region's store database.");
@@ -27,13 +33,30 @@ public record RegionConfig(String name, Store store, String logBootstrapServers,
                 "Store database password; use ${ENV_VAR}.");
         static final Def.Setting<Integer> POOL_SIZE = optional("pool-size", Type.integer(1, 200), 10,
                 "Connections each Outpost process keeps open to the store.");
+        static final Def.Setting<String> READ_USER = optional("read-user", Type.string(
+                "a role name of letters, digits and '_'", java.util.regex.Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,62}")), null,
+                "The role gateways read the store as: the projector (as user) grants it SELECT on Outpost's tables and on "
+                        + "every view table it creates, and nothing else. Default: user (gateways read as the projector's role).");
+        static final Def.Setting<String> READ_PASSWORD = optional("read-password", Type.TEXT, "",
+                "The read-user's password; use ${ENV_VAR}.");
         static final Def.Section DEF = Def.Section.of("store", true, "The region's PostgreSQL store.",
-                URL, USER, PASSWORD, POOL_SIZE);
+                URL, USER, PASSWORD, POOL_SIZE, READ_USER, READ_PASSWORD);
 
         public Store {
             Objects.requireNonNull(url, "url");
             Objects.requireNonNull(user, "user");
             Objects.requireNonNull(password, "password");
+            Objects.requireNonNull(readPassword, "readPassword");
+        }
+
+        /** A store read and written as {@code user}. */
+        public Store(String url, String user, String password, int poolSize) {
+            this(url, user, password, poolSize, null, "");
+        }
+
+        /** The same store as the gateways read it: as {@code read-user} when there is one. */
+        public Store reader() {
+            return readUser == null ? this : new Store(url, readUser, readPassword, poolSize, null, "");
         }
 
         static Store read(Cursor c) {
@@ -42,7 +65,12 @@ public record RegionConfig(String name, Store store, String logBootstrapServers,
             String user = c.get(USER);
             String password = c.get(PASSWORD);
             int poolSize = c.get(POOL_SIZE);
-            return c.failedSince(before) ? null : new Store(url, user, password, poolSize);
+            String readUser = c.get(READ_USER);
+            String readPassword = c.get(READ_PASSWORD);
+            if (readUser != null && readUser.equals(user)) {
+                readUser = null;
+            }
+            return c.failedSince(before) ? null : new Store(url, user, password, poolSize, readUser, readPassword);
         }
     }
 
