@@ -439,6 +439,34 @@ class SecurityIT {
     }
 
     @Test
+    void everyRefusedReadIsOneAuditLineNamingWhoWhatAndWhyButNeverTheToken() throws Exception {
+        ch.qos.logback.classic.Logger audit = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger("io.outpost.audit");
+        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> lines =
+                new ch.qos.logback.core.read.ListAppender<>();
+        lines.start();
+        audit.addAppender(lines);
+        try {
+            String bob = bob();
+            assertThat(get("us-east", "/orders/" + alicesOrder, "Authorization", bob).statusCode()).isEqualTo(404);
+            assertThat(get("us-east", "/outpost/v1/views/orders", "Authorization", token("9", "profile")).statusCode())
+                    .isEqualTo(403);
+            assertThat(get("us-east", "/orders/" + alicesOrder, "Authorization", bob.substring(0, 50)).statusCode())
+                    .isEqualTo(401);
+            List<String> messages = lines.list.stream().map(ch.qos.logback.classic.spi.ILoggingEvent::getFormattedMessage)
+                    .toList();
+            assertThat(messages).hasSize(3);
+            assertThat(messages.get(0)).contains("region=us-east", "outcome=hidden", "subject=2", "view=orders",
+                    "key=" + alicesOrder);
+            assertThat(messages.get(1)).contains("outcome=forbidden", "subject=9", "view=orders", "key=-", "orders:read");
+            assertThat(messages.get(2)).contains("outcome=unauthenticated", "view=orders");
+            String signature = bob.substring(bob.lastIndexOf('.') + 1);
+            assertThat(messages).noneMatch(line -> line.contains(signature) || line.contains(bob.substring(7, 40)));
+        } finally {
+            audit.detachAppender(lines);
+        }
+    }
+
+    @Test
     void withoutSigningKeysAtAColdStartReadsAre503AndSayWhen() throws Exception {
         int dead = Ports.free();
         String text = securedConfig(ExampleConfig.render("security_it", Map.of()), "http://127.0.0.1:" + dead + "/jwks.json");
