@@ -23,8 +23,9 @@ import org.postgresql.ds.PGSimpleDataSource;
 /**
  * Capture with the least a source grants it: a role made by {@link SourceSetup}'s statements —
  * REPLICATION, SELECT on the captured tables, its own schema {@code outpost} — captures the snapshot
- * and later changes, and the gateways' fences and idempotency ledger work with it, while it cannot
- * write the monolith's tables or read one it does not capture.
+ * and later changes while it cannot write the monolith's tables or read one it does not capture; and
+ * the gateways' role ({@code source.gateway-user}) writes fences and the idempotency ledger and can
+ * do nothing else.
  */
 class LeastPrivilegeIT {
 
@@ -38,15 +39,16 @@ class LeastPrivilegeIT {
                 "INSERT INTO customers VALUES (1, 'Ada'), (2, 'Grace')",
                 "INSERT INTO orders VALUES (10, 1, 'PLACED'), (11, 2, 'PAID')");
         String role = "outpost_capture_" + ProcessHandle.current().pid();
+        String gatewayRole = "outpost_gateway_" + ProcessHandle.current().pid();
         String url = admin.replace("?user=" + EmbeddedPostgres.SUPERUSER, "");
         assertThat(url).as("the URL names no user of its own").doesNotContain("user=");
         String yaml = """
-                source: { name: least, url: "%s", user: %s, tables: [customers, orders], heartbeat-interval: 200ms }
+                source: { name: least, url: "%s", user: %s, gateway-user: %s, tables: [customers, orders], heartbeat-interval: 200ms }
                 log: { bootstrap-servers: "%s", topic-prefix: least_privilege_it }
                 monolith: { url: "http://localhost:8080" }
                 regions: { us: { monolith-route: true, store: { url: "jdbc:postgresql://x/y", user: u }, gateway: { url: "http://localhost:7001" } } }
                 auth: { mode: none }
-                """.formatted(url, role, EmbeddedKafka.shared().bootstrapServers());
+                """.formatted(url, role, gatewayRole, EmbeddedKafka.shared().bootstrapServers());
         OutpostConfig config = OutpostConfig.parse(yaml, Map.<String, String>of()::get);
         CaptureIT.execute(admin, SourceSetup.statements(config.source()).toArray(String[]::new));
         CaptureIT.execute(admin, SourceSetup.statements(config.source()).toArray(String[]::new)); // again: no harm
@@ -69,12 +71,22 @@ class LeastPrivilegeIT {
             }
         }
 
+        // the gateways' role: fences and the ledger, and nothing of the monolith's
         PGSimpleDataSource gateway = new PGSimpleDataSource();
         gateway.setURL(url);
-        gateway.setUser(role);
+        gateway.setUser(config.source().gatewayUser());
         assertThat(new FenceWriter(gateway, "least").write("least privilege").position()).isNotNull();
         IdempotencyLedger ledger = new IdempotencyLedger(gateway, "least", Duration.ofSeconds(20));
-        assertThat(ledger.claim("k", IdempotencyLedger.requestHash("POST", "/orders", new byte[0]), "test"))
-                .isInstanceOf(IdempotencyLedger.Claimed.class);
+        String hash = IdempotencyLedger.requestHash("POST", "/orders", new byte[0]);
+        assertThat(ledger.claim("k", hash, "test")).isInstanceOf(IdempotencyLedger.Claimed.class);
+        ledger.complete("k", 201, "{}", new byte[0], null);
+        assertThat(ledger.claim("k", hash, "test")).isInstanceOf(IdempotencyLedger.Done.class);
+        try (Connection c = gateway.getConnection(); Statement s = c.createStatement()) {
+            for (String denied : List.of("SELECT * FROM orders", "INSERT INTO orders VALUES (98, 1, 'PLACED')",
+                    "CREATE TABLE outpost.mine (id int)", "DROP TABLE outpost.idempotency")) {
+                assertThatThrownBy(() -> s.execute(denied)).as(denied).isInstanceOfSatisfying(SQLException.class,
+                        e -> assertThat(e.getSQLState()).isEqualTo("42501"));
+            }
+        }
     }
 }

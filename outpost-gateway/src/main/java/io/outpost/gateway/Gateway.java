@@ -190,8 +190,8 @@ public final class Gateway implements AutoCloseable {
     private static HikariDataSource sourcePool(OutpostConfig config, String region) {
         HikariConfig pool = new HikariConfig();
         pool.setJdbcUrl(config.source().url());
-        pool.setUsername(config.source().user());
-        pool.setPassword(config.source().password());
+        pool.setUsername(config.source().gatewayUser()); // fences and the ledger only (outpost init-source)
+        pool.setPassword(config.source().gatewayPassword());
         pool.setMaximumPoolSize(4);
         pool.setMinimumIdle(0);
         pool.setInitializationFailTimeout(-1);

@@ -32,7 +32,8 @@ public final class IdempotencyLedger {
     /** How long completed keys are remembered. */
     public static final Duration RETENTION = Duration.ofHours(24);
 
-    private static final String SCHEMA = """
+    /** The ledger's table, for {@code outpost init-source} to make ahead of the gateways. */
+    public static final String SCHEMA = """
             CREATE TABLE IF NOT EXISTS outpost.idempotency (
                 key           text PRIMARY KEY,
                 request_hash  text NOT NULL,
@@ -185,13 +186,22 @@ public final class IdempotencyLedger {
             try {
                 // CREATE SCHEMA IF NOT EXISTS needs CREATE on the database even when the schema exists: only when missing
                 // (outpost init-source makes it, owned by the configured user, which then needs no more)
-                try (ResultSet rs = s.executeQuery("SELECT to_regnamespace('outpost') IS NULL")) {
+                // and CREATE TABLE IF NOT EXISTS needs CREATE on the schema: a gateway-user that may only write the
+                // ledger finds it made by outpost init-source
+                boolean noSchema;
+                boolean noTable;
+                try (ResultSet rs = s.executeQuery("SELECT to_regnamespace('outpost') IS NULL, "
+                        + "to_regclass('outpost.idempotency') IS NULL")) {
                     rs.next();
-                    if (rs.getBoolean(1)) {
-                        s.execute("CREATE SCHEMA IF NOT EXISTS outpost");
-                    }
+                    noSchema = rs.getBoolean(1);
+                    noTable = rs.getBoolean(2);
                 }
-                s.execute(SCHEMA);
+                if (noSchema) {
+                    s.execute("CREATE SCHEMA IF NOT EXISTS outpost");
+                }
+                if (noTable) {
+                    s.execute(SCHEMA);
+                }
             } finally {
                 s.execute("SELECT pg_advisory_unlock(hashtextextended('outpost-idempotency-schema', 0))");
             }

@@ -13,7 +13,10 @@ import java.util.List;
  *   <li>the publication {@code source.publication} of exactly the captured tables, created here by
  *       the owner (a role that owns no table cannot create it, and capture then finds it made);</li>
  *   <li>the schema {@code outpost}, owned by that role: the idempotency ledger's table, which the
- *       gateways of regions with a route to the monolith create and write there.</li>
+ *       gateways of regions with a route to the monolith create and write there;</li>
+ *   <li>with a {@code source.gateway-user} of its own: that role (LOGIN, nothing more), the ledger's
+ *       table made ahead, and the right to read and write that table only — fences are logical-decoding
+ *       messages, which need no grant.</li>
  * </ul>
  * Every statement can run again: roles and the publication are created only when missing, grants
  * repeat harmlessly. Passwords are not set here (they do not belong in a printed script): set them
@@ -40,6 +43,20 @@ public final class SourceSetup {
                 + "; END IF; END $$");
         sql.add("CREATE SCHEMA IF NOT EXISTS outpost AUTHORIZATION " + role);
         sql.add("ALTER SCHEMA outpost OWNER TO " + role);
+        if (!source.gatewayUser().equals(source.user())) {
+            String gateway = identifier(source.gatewayUser());
+            sql.add("DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = " + literal(source.gatewayUser())
+                    + ") THEN CREATE ROLE " + gateway + " LOGIN; END IF; END $$");
+            sql.add("ALTER ROLE " + gateway + " WITH LOGIN NOREPLICATION NOSUPERUSER NOCREATEDB NOCREATEROLE");
+            for (String statement : IdempotencyLedger.SCHEMA.split(";")) {
+                if (!statement.isBlank()) {
+                    sql.add(statement.strip());
+                }
+            }
+            sql.add("ALTER TABLE outpost.idempotency OWNER TO " + role);
+            sql.add("GRANT USAGE ON SCHEMA outpost TO " + gateway);
+            sql.add("GRANT SELECT, INSERT, UPDATE, DELETE ON outpost.idempotency TO " + gateway);
+        }
         return sql;
     }
 
@@ -56,7 +73,12 @@ public final class SourceSetup {
         out.append("\n-- the publication of exactly the captured tables (capture's role owns none, so it cannot make it)\n");
         out.append(sql.get(4)).append(";\n");
         out.append("\n-- schema outpost, the role's own: the idempotency ledger that gateways with a route to the monolith keep\n");
-        sql.subList(5, sql.size()).forEach(statement -> out.append(statement).append(";\n"));
+        sql.subList(5, 7).forEach(statement -> out.append(statement).append(";\n"));
+        if (sql.size() > 7) {
+            out.append("\n-- the gateways' role (source.gateway-user): fences and the idempotency ledger, nothing else\n");
+            sql.subList(7, sql.size()).forEach(statement -> out.append(statement).append(";\n"));
+            out.append("-- then set its password: ALTER ROLE ").append(identifier(source.gatewayUser())).append(" PASSWORD '…';\n");
+        }
         return out.toString();
     }
 

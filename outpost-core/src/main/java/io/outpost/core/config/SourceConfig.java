@@ -16,9 +16,13 @@ import java.util.Objects;
  * @param slot              the logical replication slot capture owns
  * @param publication       the publication over {@code tables}
  * @param heartbeatInterval how often a heartbeat moves the watermark while the source is idle
+ * @param gatewayUser       the role the gateways of regions with a route to the monolith write fences and the
+ *                          idempotency ledger as
+ * @param gatewayPassword   its password
  */
 public record SourceConfig(String name, SourceKind kind, String url, String user, String password,
-                           List<String> tables, String slot, String publication, Duration heartbeatInterval) {
+                           List<String> tables, String slot, String publication, Duration heartbeatInterval,
+                           String gatewayUser, String gatewayPassword) {
 
     static final Def.Setting<String> NAME = required("name", Type.NAME,
             "The source's name; it names the change log topic (<log.topic-prefix>.<name>.changes).");
@@ -40,9 +44,16 @@ public record SourceConfig(String name, SourceKind kind, String url, String user
             Duration.ofSeconds(1), "How often a heartbeat is written to the source's WAL, so that watermarks "
                     + "advance while it is idle and the slot never pins WAL.");
 
+    static final Def.Setting<String> GATEWAY_USER = derived("gateway-user", Type.string(
+            "a role name of letters, digits and '_'", java.util.regex.Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,62}")),
+            "source.user", "The role the gateways of regions with a route to the monolith use in this database: they "
+                    + "write fences and the idempotency ledger, nothing else (outpost init-source grants just that).");
+    static final Def.Setting<String> GATEWAY_PASSWORD = derived("gateway-password", Type.TEXT, "source.password",
+            "Password of the gateway-user; use ${ENV_VAR}.");
+
     static final Def.Section DEF = Def.Section.of("source", true,
             "The monolith's database, whose committed transactions are captured.",
-            NAME, KIND, URL, USER, PASSWORD, TABLES, SLOT, PUBLICATION, HEARTBEAT_INTERVAL);
+            NAME, KIND, URL, USER, PASSWORD, TABLES, SLOT, PUBLICATION, HEARTBEAT_INTERVAL, GATEWAY_USER, GATEWAY_PASSWORD);
 
     public SourceConfig {
         Objects.requireNonNull(name, "name");
@@ -53,6 +64,8 @@ public record SourceConfig(String name, SourceKind kind, String url, String user
         tables = List.copyOf(tables);
         Objects.requireNonNull(slot, "slot");
         Objects.requireNonNull(publication, "publication");
+        Objects.requireNonNull(gatewayUser, "gatewayUser");
+        Objects.requireNonNull(gatewayPassword, "gatewayPassword");
         if (heartbeatInterval.isZero() || heartbeatInterval.isNegative()) {
             throw new IllegalArgumentException("heartbeatInterval must be positive, but was " + heartbeatInterval);
         }
@@ -79,10 +92,13 @@ public record SourceConfig(String name, SourceKind kind, String url, String user
         if (heartbeat.isZero()) {
             c.problem(HEARTBEAT_INTERVAL.key(), "must be longer than 0, but was 0");
         }
+        String gatewayUser = c.has(GATEWAY_USER.key()) ? c.get(GATEWAY_USER) : user;
+        String gatewayPassword = c.has(GATEWAY_PASSWORD.key()) ? c.get(GATEWAY_PASSWORD) : password;
         if (c.failedSince(before)) {
             return null;
         }
-        return new SourceConfig(name, kind, url, user, password, qualified, slot, publication, heartbeat);
+        return new SourceConfig(name, kind, url, user, password, qualified, slot, publication, heartbeat, gatewayUser,
+                gatewayPassword);
     }
 
     /** {@code orders} → {@code public.orders}; {@code sales.orders} stays. */

@@ -144,7 +144,7 @@ class OutpostConfigTest {
 
         assertThat(problems).containsExactlyInAnyOrder(
                 "source.heartbeat-intervall: is not a known setting; did you mean 'heartbeat-interval'? (known here: "
-                        + "name, kind, url, user, password, tables, slot, publication, heartbeat-interval)",
+                        + "name, kind, url, user, password, tables, slot, publication, heartbeat-interval, gateway-user, gateway-password)",
                 "helth: is not a known setting; did you mean 'health'? (known here: "
                         + "source, log, monolith, regions, commands, views, routes, health, projector, auth, tls)");
     }
