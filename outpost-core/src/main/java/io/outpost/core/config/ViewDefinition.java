@@ -48,7 +48,7 @@ public record ViewDefinition(String name, String key, String sql, Map<String, Ch
 
     static final Def.Setting<com.fasterxml.jackson.databind.JsonNode> READ = optional("read", Type.raw(ReadPolicy.RULE),
             null, "Who may read the view's documents when auth.mode is not none (then required): public, or rules; "
-                    + "a caller sees a row when a rule whose scope it has allows it. See the README's security section.");
+                    + "a caller sees a row when a rule whose scope it has allows it. See docs/security.md.");
 
     static final Def.MapOf DEF = new Def.MapOf("views", "view", Type.NAME, false,
             Def.Section.of("view", true, "One view.", KEY, SQL, CHANGES, FIELDS, SEARCH, READ),
