@@ -44,8 +44,7 @@ public final class ShopServer implements AutoCloseable {
 
     private final HikariDataSource dataSource;
     private final Javalin app;
-    /** null: everyone may do everything. */
-    private final ShopAuth auth;
+    private final ShopAccess access;
 
     /**
      * Where the shop's database is and where it listens.
@@ -75,7 +74,7 @@ public final class ShopServer implements AutoCloseable {
 
     private ShopServer(HikariDataSource dataSource, Settings settings) {
         this.dataSource = dataSource;
-        this.auth = settings.auth();
+        this.access = new ShopAccess(settings.auth());
         this.app = Javalin.create(config -> {
             config.startup.showJavalinBanner = false;
             config.startup.showOldJavalinVersionWarning = false;
@@ -140,7 +139,7 @@ public final class ShopServer implements AutoCloseable {
         routes.get("/health", ctx -> ctx.json(java.util.Map.of("status", "UP")));
         // who the caller is, for Outpost's auth.mode: forward (401 without a valid credential)
         routes.get("/me", ctx -> {
-            ShopAuth.Caller caller = caller(ctx);
+            ShopAuth.Caller caller = access.caller(ctx);
             if (caller == null) {
                 throw new Problem(404, "not-found", "Not found", "the shop checks no credentials, so nobody is signed in");
             }
@@ -150,11 +149,11 @@ public final class ShopServer implements AutoCloseable {
 
         routes.post("/customers", ctx -> command(ctx, Set.of("name", "email"), staffOnly(ctx, Commands::createCustomer)));
         routes.patch("/customers/{id}", ctx -> command(ctx, Set.of("name", "email"), (c, body) -> {
-            customer(ctx, id(ctx));
+            access.customer(ctx, id(ctx));
             return Commands.updateCustomer(c, id(ctx), body);
         }));
         routes.get("/customers/{id}", ctx -> {
-            customer(ctx, id(ctx));
+            access.customer(ctx, id(ctx));
             query(ctx, c -> Queries.customer(c, id(ctx)));
         });
 
@@ -178,36 +177,25 @@ public final class ShopServer implements AutoCloseable {
         });
 
         routes.post("/orders", ctx -> command(ctx, Set.of("customer_id", "lines"), (c, body) -> {
-            ShopAuth.Caller caller = caller(ctx);
-            if (caller != null && !caller.staff() && !caller.isCustomer(body.id("customer_id"))) {
-                throw new Problem(403, "forbidden", "Not allowed", "a customer places orders for itself only");
-            }
+            access.placing(ctx, body.id("customer_id"));
             return Commands.placeOrder(c, body);
         }));
         routes.post("/orders/{id}/pay", ctx -> command(ctx, Set.of(), (c, body) -> {
-            ownOrder(ctx, c, id(ctx));
+            access.order(ctx, c, id(ctx));
             return Commands.pay(c, id(ctx));
         }));
         routes.post("/orders/{id}/ship", ctx -> command(ctx, Set.of(), staffOnly(ctx, (c, body) -> Commands.ship(c, id(ctx)))));
         routes.post("/orders/{id}/cancel", ctx -> command(ctx, Set.of(), (c, body) -> {
-            ownOrder(ctx, c, id(ctx));
+            access.order(ctx, c, id(ctx));
             return Commands.cancel(c, id(ctx));
         }));
         routes.get("/orders/{id}", ctx -> query(ctx, c -> {
-            ownOrder(ctx, c, id(ctx));
+            access.order(ctx, c, id(ctx));
             return Queries.order(c, id(ctx));
         }));
         routes.get("/orders", ctx -> {
-            Long customer = ctx.queryParam("customer_id") == null ? null : longParam(ctx, "customer_id", 0);
-            ShopAuth.Caller caller = caller(ctx);
-            if (caller != null && !caller.staff()) {
-                long own = ownId(caller);
-                if (customer != null && customer != own) {
-                    throw new Problem(403, "forbidden", "Not allowed", "a customer lists its own orders only");
-                }
-                customer = own;
-            }
-            Long forCustomer = customer;
+            Long forCustomer = access.listing(ctx, ctx.queryParam("customer_id") == null ? null
+                    : longParam(ctx, "customer_id", 0));
             String status = ctx.queryParam("status");
             if (status != null && !STATUSES.contains(status.toUpperCase(Locale.ROOT))) {
                 throw Problem.badRequest("'status' must be one of " + STATUSES.stream().sorted().toList()
@@ -230,51 +218,12 @@ public final class ShopServer implements AutoCloseable {
         });
     }
 
-    /** The verified caller; null when the shop checks nobody. @throws Problem 401 without a valid token */
-    private ShopAuth.Caller caller(Context ctx) {
-        return auth == null ? null : auth.caller(ctx.header("Authorization"));
-    }
-
-    private static long ownId(ShopAuth.Caller caller) {
-        try {
-            return Long.parseLong(caller.subject());
-        } catch (NumberFormatException e) {
-            throw new Problem(403, "forbidden", "Not allowed", "the caller is neither staff nor a customer");
-        }
-    }
-
+    /** {@code command}, run only for staff. */
     private Command staffOnly(Context ctx, Command command) {
         return (c, body) -> {
-            ShopAuth.Caller caller = caller(ctx);
-            if (caller != null && !caller.staff()) {
-                throw new Problem(403, "forbidden", "Not allowed", "only staff may do this");
-            }
+            access.staff(ctx);
             return command.run(c, body);
         };
-    }
-
-    /** Refuses a caller that is neither staff nor customer {@code id}: as if there were no such customer. */
-    private void customer(Context ctx, long id) {
-        ShopAuth.Caller caller = caller(ctx);
-        if (caller != null && !caller.staff() && !caller.isCustomer(id)) {
-            throw Problem.notFound("customer", id);
-        }
-    }
-
-    /** Refuses a caller that is neither staff nor the order's customer: as if there were no such order. */
-    private void ownOrder(Context ctx, Connection c, long id) throws SQLException {
-        ShopAuth.Caller caller = caller(ctx);
-        if (caller == null || caller.staff()) {
-            return;
-        }
-        try (PreparedStatement s = c.prepareStatement("SELECT customer_id FROM orders WHERE id = ?")) {
-            s.setLong(1, id);
-            try (var rs = s.executeQuery()) {
-                if (!rs.next() || !caller.isCustomer(rs.getLong(1))) {
-                    throw Problem.notFound("order", id);
-                }
-            }
-        }
     }
 
     @FunctionalInterface
@@ -295,22 +244,14 @@ public final class ShopServer implements AutoCloseable {
 
     /**
      * The key as the shop stores it: the caller's own, so that another caller sending the same key
-     * never receives this one's answer. The shop does not verify credentials yet, so the caller is its
-     * {@code Authorization} header as sent (a hash of it, never the credential itself); without one,
-     * the key alone.
+     * never receives this one's answer. The caller is its {@code Authorization} header as sent (a hash
+     * of it, never the credential itself), whether or not the shop verifies it; without one, the key
+     * alone.
      */
     static String callersKey(Context ctx, String key) {
         String authorization = ctx.header("Authorization");
-        if (authorization == null) {
-            return key;
-        }
-        try {
-            byte[] digest = java.security.MessageDigest.getInstance("SHA-256")
-                    .digest((authorization + "\n" + key).getBytes(StandardCharsets.UTF_8));
-            return "caller:" + java.util.HexFormat.of().formatHex(digest);
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every JDK has SHA-256", e);
-        }
+        return authorization == null ? key
+                : "caller:" + hash(authorization + "\n", key.getBytes(StandardCharsets.UTF_8));
     }
 
     /** Runs a command in one transaction, honouring Idempotency-Key, retrying on deadlock or serialization failure. */
