@@ -51,10 +51,7 @@ public final class ExampleConfig {
      * slot and topic prefix.
      */
     public static OutpostConfig withAuthentication(String name, Map<String, String> variables) {
-        return OutpostConfig.parse(text()
-                .replace("  heartbeat-interval: 1s", "  heartbeat-interval: 1s\n  slot: outpost_" + name)
-                .replace("  bootstrap-servers: ${KAFKA_BOOTSTRAP:-localhost:9092}",
-                        "  bootstrap-servers: ${KAFKA_BOOTSTRAP:-localhost:9092}\n  topic-prefix: " + name), variables::get);
+        return OutpostConfig.parse(named(text(), name), variables::get);
     }
 
     /**
@@ -74,7 +71,12 @@ public final class ExampleConfig {
 
     /** The text with a slot and a topic prefix of its own, without authentication. */
     private static String named(String name) {
-        return withoutAuthentication(text())
+        return named(withoutAuthentication(text()), name);
+    }
+
+    /** {@code text} with a slot and a topic prefix named {@code name}. */
+    private static String named(String text, String name) {
+        return text
                 .replace("  heartbeat-interval: 1s", "  heartbeat-interval: 1s\n  slot: outpost_" + name)
                 .replace("  bootstrap-servers: ${KAFKA_BOOTSTRAP:-localhost:9092}",
                         "  bootstrap-servers: ${KAFKA_BOOTSTRAP:-localhost:9092}\n  topic-prefix: " + name);
