@@ -55,6 +55,8 @@ final class Visibility {
     private final List<List<JsonNode>> parsed;
     /** Reads the conditions' values out of documents. */
     private final DocumentFields fields;
+    /** The groups as the list query's filters; made once, as a visibility serves every list its caller asks for. */
+    private final List<List<ViewReads.Filter>> filters;
 
     private Visibility(List<Group> groups) {
         this(groups, null, null);
@@ -78,6 +80,9 @@ final class Visibility {
             groups.forEach(group -> group.conditions().forEach(condition -> paths.add(path(condition))));
         }
         this.fields = fields != null && paths.stream().allMatch(fields::covers) ? fields : DocumentFields.read(paths);
+        this.filters = groups == null ? null : groups.stream().map(group -> group.conditions().stream()
+                .map(condition -> new ViewReads.Filter(condition.field() == null ? ViewReads.KEY : condition.field(),
+                        ViewReads.Operator.EQ, condition.values())).toList()).toList();
     }
 
     /** The rows {@code groups} allow (none when there are none), in a view whose key column is {@code keyColumn}. */
@@ -106,19 +111,7 @@ final class Visibility {
 
     /** The groups, for the list's SQL; null when every row is visible. */
     List<List<ViewReads.Filter>> filters() {
-        if (groups == null) {
-            return null;
-        }
-        List<List<ViewReads.Filter>> result = new ArrayList<>();
-        for (Group group : groups) {
-            List<ViewReads.Filter> filters = new ArrayList<>();
-            for (Condition condition : group.conditions()) {
-                filters.add(new ViewReads.Filter(condition.field() == null ? ViewReads.KEY : condition.field(),
-                        ViewReads.Operator.EQ, condition.values()));
-            }
-            result.add(filters);
-        }
-        return result;
+        return filters;
     }
 
     /** Whether {@code doc} (a view document's JSON text) is visible. */
