@@ -120,13 +120,13 @@ public final class Capture implements AutoCloseable {
         String name = settings.source().name();
         KafkaChangeLog log;
         try {
-            log = KafkaChangeLog.open(settings.bootstrapServers(), settings.changesTopic(), settings.retention());
+            log = KafkaChangeLog.open(settings.kafka(), settings.changesTopic(), settings.retention());
         } catch (OutpostException e) {
             throw retriable(e);
         }
         try (log) {
             awaitSlotReleased(run);
-            SourcePosition completeUpTo = ChangeLogReader.completeUpTo(settings.bootstrapServers(), settings.changesTopic());
+            SourcePosition completeUpTo = ChangeLogReader.completeUpTo(settings.kafka(), settings.changesTopic());
             CommitPolicy commits = new CommitPolicy(Duration.ofSeconds(1));
             TransactionAssembler next = new TransactionAssembler(name, EngineProperties.topicPrefix(settings), log,
                     settings.memoryLimit(), settings.spillDirectory(), completeUpTo, commits, this::announceSchemas);

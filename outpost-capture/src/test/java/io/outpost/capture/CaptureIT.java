@@ -13,6 +13,7 @@ import io.outpost.core.change.Operation;
 import io.outpost.core.change.RowChange;
 import io.outpost.core.change.TableSchema;
 import io.outpost.core.change.TransactionEnd;
+import io.outpost.core.config.KafkaAccess;
 import io.outpost.core.config.OutpostConfig;
 import io.outpost.embedded.EmbeddedKafka;
 import io.outpost.embedded.EmbeddedPostgres;
@@ -80,7 +81,7 @@ class CaptureIT {
     static List<ChangeRecord> readUntil(String topic, java.util.function.Predicate<List<ChangeRecord>> done) {
         List<ChangeRecord> read = new ArrayList<>();
         List<ChangeRecord> rows = new ArrayList<>();
-        try (ChangeLogReader reader = ChangeLogReader.open(EmbeddedKafka.shared().bootstrapServers(), topic, true)) {
+        try (ChangeLogReader reader = ChangeLogReader.open(KafkaAccess.plaintext(EmbeddedKafka.shared().bootstrapServers()), topic, true)) {
             await().alias("the change log " + topic + " has what the test waits for").atMost(Duration.ofSeconds(60))
                     .pollInterval(Duration.ofMillis(50)).until(() -> {
                         reader.poll(Duration.ofMillis(100)).forEach(e -> read.add(e.record()));
@@ -139,7 +140,7 @@ class CaptureIT {
 
         try (Capture capture = Capture.start(settings)) {
             List<ChangeRecord> read = new ArrayList<>();
-            try (ChangeLogReader reader = ChangeLogReader.open(EmbeddedKafka.shared().bootstrapServers(),
+            try (ChangeLogReader reader = ChangeLogReader.open(KafkaAccess.plaintext(EmbeddedKafka.shared().bootstrapServers()),
                     settings.changesTopic(), true)) {
                 await().alias("the announcement is in the log").atMost(Duration.ofSeconds(60)).until(() -> {
                     reader.poll(Duration.ofMillis(100)).forEach(e -> read.add(e.record()));

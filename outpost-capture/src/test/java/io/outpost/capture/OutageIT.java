@@ -68,7 +68,7 @@ class OutageIT {
     void retriesWhileTheBrokerIsUnreachable() throws Exception {
         String url = database("outage_broker");
         CaptureSettings reachable = settings("broker_down", url);
-        CaptureSettings settings = new CaptureSettings(reachable.source(), "localhost:1", reachable.changesTopic(),
+        CaptureSettings settings = new CaptureSettings(reachable.source(), reachable.kafka().at("localhost:1"), reachable.changesTopic(),
                 reachable.retention(), reachable.offsetsTopic(), reachable.pollInterval(), reachable.memoryLimit(),
                 reachable.spillDirectory());
         try (Capture capture = Capture.start(settings)) {

@@ -2,12 +2,12 @@ package io.outpost.control;
 
 import io.outpost.control.internal.ObservationCodec;
 import io.outpost.core.OutpostException;
+import io.outpost.core.config.KafkaAccess;
 import io.outpost.core.region.Observation;
 import io.outpost.core.region.RegionHealth;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.Collection;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -57,32 +57,33 @@ public final class RegionStateTopic {
      *
      * @throws OutpostException.Retriable when Kafka cannot be reached
      */
-    public static void ensure(String bootstrapServers) {
-        try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrapServers,
-                "request.timeout.ms", (int) ADMIN_TIMEOUT.toMillis(),
-                "default.api.timeout.ms", (int) ADMIN_TIMEOUT.toMillis()))) {
+    public static void ensure(KafkaAccess kafka) {
+        Map<String, Object> adminConfig = kafka.clientConfig();
+        adminConfig.put("request.timeout.ms", (int) ADMIN_TIMEOUT.toMillis());
+        adminConfig.put("default.api.timeout.ms", (int) ADMIN_TIMEOUT.toMillis());
+        try (Admin admin = Admin.create(adminConfig)) {
             // compacted: the latest observation per key stays; a segment rolls every 10 minutes so
             // that old ones go instead of piling up in the active segment (which is never compacted)
             Map<String, String> configs = Map.of("cleanup.policy", "compact", "segment.ms", "600000",
                     "min.cleanable.dirty.ratio", "0.5");
             admin.createTopics(List.of(new NewTopic(NAME, Optional.of(1), Optional.empty()).configs(configs)))
                     .all().get(ADMIN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-            LOG.info("created the region-state topic {} on {}", NAME, bootstrapServers);
+            LOG.info("created the region-state topic {} on {}", NAME, kafka);
         } catch (ExecutionException e) {
             if (!(e.getCause() instanceof TopicExistsException)) {
-                throw unreachable(bootstrapServers, e.getCause());
+                throw unreachable(kafka, e.getCause());
             }
         } catch (TimeoutException e) {
-            throw unreachable(bootstrapServers, e);
+            throw unreachable(kafka, e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new OutpostException("interrupted while preparing the region-state topic " + NAME, e);
         }
     }
 
-    private static OutpostException unreachable(String bootstrapServers, Throwable cause) {
+    private static OutpostException unreachable(KafkaAccess kafka, Throwable cause) {
         return new OutpostException.Retriable("cannot prepare the region-state topic " + NAME + " on Kafka at "
-                + bootstrapServers + " within " + ADMIN_TIMEOUT.toSeconds() + " s"
+                + kafka + " within " + ADMIN_TIMEOUT.toSeconds() + " s"
                 + (cause.getMessage() == null ? "" : ": " + cause.getMessage()), cause);
     }
 
@@ -92,11 +93,11 @@ public final class RegionStateTopic {
      *
      * @throws OutpostException.Retriable when Kafka cannot be reached within {@code timeout}
      */
-    public static Map<String, RegionHealth> current(String bootstrapServers, Collection<String> regions,
+    public static Map<String, RegionHealth> current(KafkaAccess kafka, Collection<String> regions,
                                                     Duration observationTtl, Duration timeout, InstantSource clock) {
         RegionStates states = new RegionStates(regions, observationTtl);
         long deadline = System.nanoTime() + timeout.toNanos();
-        try (KafkaConsumer<String, byte[]> consumer = fromBeginning(bootstrapServers, "outpost-status")) {
+        try (KafkaConsumer<String, byte[]> consumer = fromBeginning(kafka, "outpost-status")) {
             long end = consumer.endOffsets(List.of(PARTITION), timeout).getOrDefault(PARTITION, 0L);
             while (consumer.position(PARTITION, timeout) < end) {
                 if (System.nanoTime() > deadline) {
@@ -112,7 +113,7 @@ public final class RegionStateTopic {
             }
         } catch (KafkaException e) {
             throw new OutpostException.Retriable("cannot read the region-state topic " + NAME + " on Kafka at "
-                    + bootstrapServers + ": " + e.getMessage(), e);
+                    + kafka + ": " + e.getMessage(), e);
         }
         states.evaluate(clock.instant());
         return states.effective();
@@ -121,9 +122,8 @@ public final class RegionStateTopic {
     private static final TopicPartition PARTITION = new TopicPartition(NAME, 0);
 
     /** A consumer of the topic's one partition, placed at its beginning. */
-    private static KafkaConsumer<String, byte[]> fromBeginning(String bootstrapServers, String clientId) {
-        Map<String, Object> config = new HashMap<>();
-        config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    private static KafkaConsumer<String, byte[]> fromBeginning(KafkaAccess kafka, String clientId) {
+        Map<String, Object> config = kafka.clientConfig();
         config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         config.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId);
@@ -156,12 +156,11 @@ public final class RegionStateTopic {
     public static final class Publisher implements AutoCloseable {
 
         private final KafkaProducer<String, byte[]> producer;
-        private final String bootstrapServers;
+        private final KafkaAccess kafka;
 
-        private Publisher(String bootstrapServers, String clientId) {
-            this.bootstrapServers = bootstrapServers;
-            Map<String, Object> config = new HashMap<>();
-            config.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        private Publisher(KafkaAccess kafka, String clientId) {
+            this.kafka = kafka;
+            Map<String, Object> config = kafka.clientConfig();
             config.put(ProducerConfig.ACKS_CONFIG, "all");
             config.put(ProducerConfig.LINGER_MS_CONFIG, 0);
             // an observation older than a few probe intervals is worthless: do not retry for minutes
@@ -172,8 +171,8 @@ public final class RegionStateTopic {
             this.producer = new KafkaProducer<>(config, new StringSerializer(), new ByteArraySerializer());
         }
 
-        public static Publisher open(String bootstrapServers, String clientId) {
-            return new Publisher(bootstrapServers, clientId);
+        public static Publisher open(KafkaAccess kafka, String clientId) {
+            return new Publisher(kafka, clientId);
         }
 
         /** Sends {@code observation}; failures are logged, once per failed send. */
@@ -184,12 +183,12 @@ public final class RegionStateTopic {
                             if (e != null) {
                                 LOG.warn("could not publish the observation {} = {} to {} on {}: {}; the next probe "
                                         + "publishes a fresh one", observation.key(), observation.health(), NAME,
-                                        bootstrapServers, e.getMessage());
+                                        kafka, e.getMessage());
                             }
                         });
             } catch (KafkaException e) {
                 LOG.warn("could not publish the observation {} = {} to {} on {}: {}; the next probe publishes a "
-                        + "fresh one", observation.key(), observation.health(), NAME, bootstrapServers, e.getMessage());
+                        + "fresh one", observation.key(), observation.health(), NAME, kafka, e.getMessage());
             }
         }
 
@@ -210,13 +209,13 @@ public final class RegionStateTopic {
         private final Thread thread;
         private volatile boolean closing;
 
-        private Reader(String bootstrapServers, String clientId, Consumer<Observation> sink) {
-            this.consumer = fromBeginning(bootstrapServers, clientId);
+        private Reader(KafkaAccess kafka, String clientId, Consumer<Observation> sink) {
+            this.consumer = fromBeginning(kafka, clientId);
             this.thread = Thread.ofPlatform().daemon().name(clientId).unstarted(() -> run(sink));
         }
 
-        public static Reader start(String bootstrapServers, String clientId, Consumer<Observation> sink) {
-            Reader reader = new Reader(bootstrapServers, clientId, sink);
+        public static Reader start(KafkaAccess kafka, String clientId, Consumer<Observation> sink) {
+            Reader reader = new Reader(kafka, clientId, sink);
             reader.thread.start();
             return reader;
         }

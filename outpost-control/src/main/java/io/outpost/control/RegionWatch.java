@@ -1,6 +1,7 @@
 package io.outpost.control;
 
 import io.outpost.core.config.HealthConfig;
+import io.outpost.core.config.KafkaAccess;
 import io.outpost.core.region.Observation;
 import io.outpost.core.region.RegionHealth;
 import io.outpost.core.region.RegionStateChange;
@@ -50,10 +51,10 @@ public final class RegionWatch implements RegionStateFeed, AutoCloseable {
      * @param observer the region this watch runs in
      * @param regions  every configured region
      */
-    public static RegionWatch start(String bootstrapServers, String observer, Collection<String> regions,
+    public static RegionWatch start(KafkaAccess kafka, String observer, Collection<String> regions,
                                     HealthConfig health, InstantSource clock) {
         RegionWatch watch = new RegionWatch(observer, regions, health, clock);
-        watch.reader = RegionStateTopic.Reader.start(bootstrapServers, "outpost-region-watch-" + observer, o -> {
+        watch.reader = RegionStateTopic.Reader.start(kafka, "outpost-region-watch-" + observer, o -> {
             if (watch.states.record(o)) {
                 watch.timer.execute(watch::evaluate);
             }

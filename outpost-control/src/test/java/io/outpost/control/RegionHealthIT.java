@@ -12,6 +12,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
 import io.outpost.core.config.HealthConfig;
+import io.outpost.core.config.KafkaAccess;
 import io.outpost.core.region.Observation;
 import io.outpost.core.region.RegionHealth;
 import io.outpost.embedded.EmbeddedKafka;
@@ -92,7 +93,7 @@ class RegionHealthIT {
     @Test
     @DisplayName("every region's watch agrees on each region's state from the monitors' majority, and each change is an alarm")
     void everyWatchFollowsTheMajority() throws Exception {
-        String bootstrap = EmbeddedKafka.shared().bootstrapServers();
+        KafkaAccess bootstrap = KafkaAccess.plaintext(EmbeddedKafka.shared().bootstrapServers());
         RegionStateTopic.ensure(bootstrap);
         HttpServer hook = webhook();
         HealthConfig health = new HealthConfig(Duration.ofMillis(300), Duration.ofMillis(250), 2, 2, Duration.ofSeconds(2),
@@ -168,7 +169,7 @@ class RegionHealthIT {
     @Test
     @DisplayName("a watch started later learns every region's state from the compacted topic's beginning")
     void aLateWatchCatchesUp() throws Exception {
-        String bootstrap = EmbeddedKafka.shared().bootstrapServers();
+        KafkaAccess bootstrap = KafkaAccess.plaintext(EmbeddedKafka.shared().bootstrapServers());
         RegionStateTopic.ensure(bootstrap);
         RegionStateTopic.ensure(bootstrap); // a second time: it exists, nothing happens
         HealthConfig health = new HealthConfig(Duration.ofMillis(300), Duration.ofMillis(250), 2, 2, Duration.ofSeconds(2),
@@ -198,7 +199,7 @@ class RegionHealthIT {
     @DisplayName("the current states cannot be read from an unreachable Kafka: a retriable error that names it")
     void currentStatesFromAnUnreachableKafkaSayWhere() {
         int closed = io.outpost.embedded.Ports.free();
-        assertThatThrownBy(() -> RegionStateTopic.current("localhost:" + closed, List.of("solo"), Duration.ofSeconds(5),
+        assertThatThrownBy(() -> RegionStateTopic.current(KafkaAccess.plaintext("localhost:" + closed), List.of("solo"), Duration.ofSeconds(5),
                 Duration.ofSeconds(1), Clock.systemUTC()))
                 .isInstanceOf(io.outpost.core.OutpostException.Retriable.class)
                 .hasMessageStartingWith("cannot read the region-state topic outpost.regions on Kafka at localhost:" + closed);

@@ -32,12 +32,14 @@ public final class EmbeddedKafka implements AutoCloseable {
     private final OwnedDirectory home;
     private final KafkaRaftServer server;
     private final int port;
+    private final int sslPort;
     private final Lifecycle lifecycle;
 
-    private EmbeddedKafka(OwnedDirectory home, KafkaRaftServer server, int port) {
+    private EmbeddedKafka(OwnedDirectory home, KafkaRaftServer server, int port, int sslPort) {
         this.home = home;
         this.server = server;
         this.port = port;
+        this.sslPort = sslPort;
         this.lifecycle = new Lifecycle("embedded-kafka", home, this::stop);
     }
 
@@ -76,6 +78,8 @@ public final class EmbeddedKafka implements AutoCloseable {
     public static final class Builder {
 
         private Path directory;
+        private Path sslKeyStore;
+        private String sslKeyStorePassword;
         private final Map<String, String> overrides = new LinkedHashMap<>();
 
         private Builder() {
@@ -96,6 +100,16 @@ public final class EmbeddedKafka implements AutoCloseable {
             return this;
         }
 
+        /**
+         * A second listener for clients, over TLS with the key and certificate of a PKCS#12 store
+         * ({@link #sslBootstrapServers()}); the broker's own traffic stays on the plain one.
+         */
+        public Builder sslListener(Path keyStore, String password) {
+            this.sslKeyStore = keyStore;
+            this.sslKeyStorePassword = password;
+            return this;
+        }
+
         public EmbeddedKafka start() {
             Path tmp = Path.of(System.getProperty("java.io.tmpdir"), "outpost-embedded");
             OwnedDirectory home = directory != null
@@ -104,12 +118,24 @@ public final class EmbeddedKafka implements AutoCloseable {
             try {
                 int brokerPort = Ports.free();
                 int controllerPort = Ports.free();
-                KafkaConfig config = new KafkaConfig(properties(home.path(), brokerPort, controllerPort, overrides), false);
+                int sslPort = sslKeyStore == null ? -1 : Ports.free();
+                Properties properties = properties(home.path(), brokerPort, controllerPort, overrides);
+                if (sslKeyStore != null) {
+                    properties.put("listeners", properties.get("listeners") + ",SSL://localhost:" + sslPort);
+                    properties.put("advertised.listeners", properties.get("advertised.listeners") + ",SSL://localhost:" + sslPort);
+                    properties.put("listener.security.protocol.map", properties.get("listener.security.protocol.map") + ",SSL:SSL");
+                    properties.put("listener.name.ssl.ssl.keystore.type", "PKCS12");
+                    properties.put("listener.name.ssl.ssl.keystore.location", sslKeyStore.toString());
+                    properties.put("listener.name.ssl.ssl.keystore.password", sslKeyStorePassword);
+                    properties.put("listener.name.ssl.ssl.key.password", sslKeyStorePassword);
+                }
+                KafkaConfig config = new KafkaConfig(properties, false);
                 format(config);
                 KafkaRaftServer server = new KafkaRaftServer(config, Time.SYSTEM);
                 server.startup();
-                LOG.info("embedded Kafka started on localhost:{} (data in {})", brokerPort, home.path());
-                return new EmbeddedKafka(home, server, brokerPort);
+                LOG.info("embedded Kafka started on localhost:{}{} (data in {})", brokerPort,
+                        sslPort < 0 ? "" : " and, over TLS, localhost:" + sslPort, home.path());
+                return new EmbeddedKafka(home, server, brokerPort, sslPort);
             } catch (Exception e) {
                 home.closeAndDelete();
                 throw new IllegalStateException("embedded Kafka did not start: " + e.getMessage(), e);
@@ -168,6 +194,18 @@ public final class EmbeddedKafka implements AutoCloseable {
     /** {@code localhost:<port>}, for {@code bootstrap.servers}. */
     public String bootstrapServers() {
         return "localhost:" + port;
+    }
+
+    /**
+     * {@code localhost:<port>} of the TLS listener.
+     *
+     * @throws IllegalStateException when the broker was started without {@link Builder#sslListener}
+     */
+    public String sslBootstrapServers() {
+        if (sslPort < 0) {
+            throw new IllegalStateException("this broker has no TLS listener; start it with builder().sslListener(…)");
+        }
+        return "localhost:" + sslPort;
     }
 
     /** The directory this broker owns. */

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.outpost.core.config.OutpostConfig;
+import io.outpost.embedded.CertificateAuthority;
 import io.outpost.embedded.EmbeddedPostgres;
 import io.outpost.embedded.Ports;
 import java.io.IOException;
@@ -11,12 +12,10 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLHandshakeException;
 import org.junit.jupiter.api.BeforeAll;
@@ -27,51 +26,23 @@ import org.junit.jupiter.api.io.TempDir;
  * Gateways serving HTTPS with certificates of a certificate authority made in the test (the JDK's
  * keytool), and Outpost's clients verifying them: a client of that authority gets through, a
  * gateway whose certificate another authority signed is refused, plain HTTP is not served, and with
- * {@code client-auth: need} only a client presenting a certificate of the authority is served.
+ * {@code client-auth: need} only a client presenting a certificate of the authority is served. The
+ * stores are PKCS#12 or PEM files.
  */
 class TlsIT {
 
-    private static final String PASSWORD = "changeit";
+    private static final String PASSWORD = CertificateAuthority.PASSWORD;
     @TempDir
     static Path dir;
     private static String store;
-
-    private static void keytool(String... args) throws Exception {
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "keytool").toString()));
-        command.addAll(List.of(args));
-        Process process = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).start();
-        String output = new String(process.getInputStream().readAllBytes());
-        assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        assertThat(process.exitValue()).as("keytool %s: %s", String.join(" ", args), output).isZero();
-    }
-
-    /** An authority {@code ca}.p12 (its certificate in {@code ca}.crt and the trust store {@code ca}-trust.p12). */
-    private static void authority(String ca) throws Exception {
-        keytool("-genkeypair", "-alias", ca, "-keyalg", "EC", "-groupname", "secp256r1", "-dname", "CN=" + ca,
-                "-ext", "bc:c", "-validity", "2", "-keystore", ca + ".p12", "-storetype", "PKCS12", "-storepass", PASSWORD);
-        keytool("-exportcert", "-alias", ca, "-keystore", ca + ".p12", "-storepass", PASSWORD, "-rfc", "-file", ca + ".crt");
-        keytool("-importcert", "-alias", ca, "-file", ca + ".crt", "-keystore", ca + "-trust.p12", "-storetype", "PKCS12",
-                "-storepass", PASSWORD, "-noprompt");
-    }
-
-    /** A key store {@code name}.p12 for localhost, signed by {@code ca}. */
-    private static void certificate(String name, String ca) throws Exception {
-        keytool("-genkeypair", "-alias", name, "-keyalg", "EC", "-groupname", "secp256r1", "-dname", "CN=localhost",
-                "-validity", "2", "-keystore", name + ".p12", "-storetype", "PKCS12", "-storepass", PASSWORD);
-        keytool("-certreq", "-alias", name, "-keystore", name + ".p12", "-storepass", PASSWORD, "-file", name + ".csr");
-        keytool("-gencert", "-alias", ca, "-keystore", ca + ".p12", "-storepass", PASSWORD, "-infile", name + ".csr",
-                "-outfile", name + ".crt", "-ext", "SAN=dns:localhost,ip:127.0.0.1", "-validity", "2", "-rfc");
-        keytool("-importcert", "-alias", ca, "-file", ca + ".crt", "-keystore", name + ".p12", "-storepass", PASSWORD,
-                "-noprompt");
-        keytool("-importcert", "-alias", name, "-file", name + ".crt", "-keystore", name + ".p12", "-storepass", PASSWORD);
-    }
+    private static CertificateAuthority.Issued gateway;
 
     @BeforeAll
-    static void authorities() throws Exception {
-        authority("outpost-ca");
-        authority("rogue-ca");
-        certificate("gateway", "outpost-ca");
-        certificate("rogue", "rogue-ca");
+    static void authorities() {
+        CertificateAuthority outpost = CertificateAuthority.create(dir, "outpost-ca");
+        CertificateAuthority rogue = CertificateAuthority.create(dir, "rogue-ca");
+        gateway = outpost.issue("gateway");
+        rogue.issue("rogue");
         store = EmbeddedPostgres.shared().createDatabase("tls_it");
     }
 
@@ -144,5 +115,45 @@ class TlsIT {
             assertThatThrownBy(() -> health(Tls.clientContext(rogueClient.tls()), gateway.url()))
                     .as("a client whose certificate another authority signed").isInstanceOf(IOException.class);
         }
+    }
+
+    @Test
+    void aGatewayServesFromPemFilesAndClientsTrustAPemAuthority() throws Exception {
+        Path chain = dir.resolve("gateway-chain.pem");
+        Files.writeString(chain, Files.readString(gateway.privateKey()) + Files.readString(gateway.certificate())
+                + Files.readString(dir.resolve("outpost-ca.crt")));
+        int port = Ports.free();
+        OutpostConfig config = OutpostConfig.parse("""
+                source: { name: shop, url: "jdbc:postgresql://localhost:1/shop", user: u, tables: [orders] }
+                log: { bootstrap-servers: "localhost:9092" }
+                monolith: { url: "http://localhost:8080" }
+                regions:
+                  us: { store: { url: "%s", user: postgres }, gateway: { url: "https://localhost:%d" } }
+                  eu: { monolith-route: true, store: { url: "%s", user: postgres }, gateway: { url: "https://localhost:%d" } }
+                auth: { mode: none }
+                tls: { key-store: "%s", trust-store: "%s", client-auth: need }
+                """.formatted(store, port, store, Ports.free(), chain, dir.resolve("outpost-ca.crt")),
+                Map.<String, String>of()::get);
+        try (Gateway served = start(config)) {
+            HttpResponse<String> answer = health(Tls.clientContext(config.tls()), served.url());
+            assertThat(answer.body()).contains("\"status\"");
+            assertThat(answer.sslSession()).hasValueSatisfying(session ->
+                    assertThat(session.getLocalCertificates()).as("the client presented the PEM key's certificate").isNotEmpty());
+        }
+
+        Path pkcs1 = dir.resolve("pkcs1.pem");
+        Files.writeString(pkcs1, "-----BEGIN EC PRIVATE KEY-----\nAAAA\n-----END EC PRIVATE KEY-----\n"
+                + Files.readString(gateway.certificate()));
+        OutpostConfig unreadable = OutpostConfig.parse("""
+                source: { name: shop, url: "jdbc:postgresql://localhost:1/shop", user: u, tables: [orders] }
+                log: { bootstrap-servers: "localhost:9092" }
+                monolith: { url: "http://localhost:8080" }
+                regions:
+                  us: { monolith-route: true, store: { url: "%s", user: postgres }, gateway: { url: "https://localhost:%d" } }
+                auth: { mode: none }
+                tls: { key-store: "%s" }
+                """.formatted(store, Ports.free(), pkcs1), Map.<String, String>of()::get);
+        assertThatThrownBy(() -> start(unreadable)).hasMessageContaining("holds a key as BEGIN EC PRIVATE KEY")
+                .hasMessageContaining("openssl pkcs8 -topk8 -nocrypt");
     }
 }

@@ -14,6 +14,7 @@ import io.outpost.control.RegionWatch;
 import io.outpost.core.ConsistencyToken;
 import io.outpost.core.SourcePosition;
 import io.outpost.core.config.HealthConfig;
+import io.outpost.core.config.KafkaAccess;
 import io.outpost.core.config.OutpostConfig;
 import io.outpost.core.region.RegionHealth;
 import io.outpost.embedded.EmbeddedPostgres;
@@ -96,7 +97,7 @@ class GatewayIT {
         config = new OutpostConfig(example.source(), example.log(), example.monolith(), example.regions(), example.commands(),
                 example.views(), example.routes(), patient, example.projector(), example.auth(), example.tls(), example.hash());
         capture = Capture.start(CaptureSettings.of(config));
-        String bootstrap = config.log().bootstrapServers();
+        KafkaAccess bootstrap = config.log().access();
         RegionStateTopic.ensure(bootstrap);
         for (String region : REGIONS) {
             PROJECTORS.put(region, Projector.start(ProjectorSettings.of(config, region)));

@@ -201,7 +201,7 @@ class ProjectionIT {
     /** Every record of the configuration's change log, up to its end now. */
     private static List<io.outpost.log.ChangeLogReader.Entry> readLog(OutpostConfig config) {
         List<io.outpost.log.ChangeLogReader.Entry> all = new ArrayList<>();
-        try (var reader = io.outpost.log.ChangeLogReader.open(config.log().bootstrapServers(), config.changesTopic(), true)) {
+        try (var reader = io.outpost.log.ChangeLogReader.open(config.log().access(), config.changesTopic(), true)) {
             long end = reader.endOffset(config.changesTopic());
             long next = 0;
             long deadline = System.nanoTime() + java.time.Duration.ofSeconds(60).toNanos();

@@ -2,9 +2,9 @@ package io.outpost.log;
 
 import io.outpost.core.SourcePosition;
 import io.outpost.core.change.ChangeRecord;
+import io.outpost.core.config.KafkaAccess;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -37,8 +37,8 @@ public final class ChangeLogReader implements AutoCloseable {
      * Opens a reader at {@code offset}; an offset below the log's start (retention removed it)
      * reads from the start.
      */
-    public static ChangeLogReader openAt(String bootstrapServers, String topic, long offset) {
-        ChangeLogReader reader = open(bootstrapServers, topic, true);
+    public static ChangeLogReader openAt(KafkaAccess kafka, String topic, long offset) {
+        ChangeLogReader reader = open(kafka, topic, true);
         reader.consumer.seek(new TopicPartition(topic, 0), offset);
         return reader;
     }
@@ -50,9 +50,8 @@ public final class ChangeLogReader implements AutoCloseable {
     }
 
     /** Opens a reader at the log's start ({@code fromBeginning}) or at its current end. */
-    public static ChangeLogReader open(String bootstrapServers, String topic, boolean fromBeginning) {
-        Map<String, Object> config = new HashMap<>();
-        config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    public static ChangeLogReader open(KafkaAccess kafka, String topic, boolean fromBeginning) {
+        Map<String, Object> config = kafka.clientConfig();
         config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         config.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, MAX_POLL_RECORDS);
@@ -76,8 +75,8 @@ public final class ChangeLogReader implements AutoCloseable {
      * into the log (its writer died); they will be written again, whole. {@link SourcePosition#ZERO}
      * for an empty log.
      */
-    public static SourcePosition completeUpTo(String bootstrapServers, String topic) {
-        try (ChangeLogReader reader = open(bootstrapServers, topic, false)) {
+    public static SourcePosition completeUpTo(KafkaAccess kafka, String topic) {
+        try (ChangeLogReader reader = open(kafka, topic, false)) {
             TopicPartition partition = new TopicPartition(topic, 0);
             long end = reader.consumer.position(partition);
             long window = 1000;

@@ -2,8 +2,8 @@ package io.outpost.log;
 
 import io.outpost.core.OutpostException;
 import io.outpost.core.change.ChangeRecord;
+import io.outpost.core.config.KafkaAccess;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -61,10 +61,9 @@ public final class KafkaChangeLog implements ChangeLog {
      * @throws OutpostException.Retriable when Kafka cannot be reached
      * @throws OutpostException when the topic exists with more than one partition
      */
-    public static KafkaChangeLog open(String bootstrapServers, String topic, Optional<Duration> retention) {
-        ensureTopic(bootstrapServers, topic, retention);
-        Map<String, Object> config = new HashMap<>();
-        config.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    public static KafkaChangeLog open(KafkaAccess kafka, String topic, Optional<Duration> retention) {
+        ensureTopic(kafka, topic, retention);
+        Map<String, Object> config = kafka.clientConfig();
         config.put(ProducerConfig.ACKS_CONFIG, "all");
         config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         config.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 5);
@@ -85,10 +84,11 @@ public final class KafkaChangeLog implements ChangeLog {
     }
 
     /** Creates {@code topic} (1 partition) when missing; checks it has one partition when present. */
-    public static void ensureTopic(String bootstrapServers, String topic, Optional<Duration> retention) {
-        try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrapServers,
-                "request.timeout.ms", (int) ADMIN_TIMEOUT.toMillis(),
-                "default.api.timeout.ms", (int) ADMIN_TIMEOUT.toMillis()))) {
+    public static void ensureTopic(KafkaAccess kafka, String topic, Optional<Duration> retention) {
+        Map<String, Object> adminConfig = kafka.clientConfig();
+        adminConfig.put("request.timeout.ms", (int) ADMIN_TIMEOUT.toMillis());
+        adminConfig.put("default.api.timeout.ms", (int) ADMIN_TIMEOUT.toMillis());
+        try (Admin admin = Admin.create(adminConfig)) {
             Map<String, String> configs = Map.of("retention.ms", Long.toString(retention.map(Duration::toMillis).orElse(-1L)),
                     "cleanup.policy", "delete", "max.message.bytes", Integer.toString(MAX_RECORD_BYTES));
             try {
@@ -107,10 +107,10 @@ public final class KafkaChangeLog implements ChangeLog {
         } catch (ExecutionException | TimeoutException e) {
             Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
             if (cause instanceof UnknownTopicOrPartitionException) {
-                throw new OutpostException("the change log topic " + topic + " could not be created on " + bootstrapServers
+                throw new OutpostException("the change log topic " + topic + " could not be created on " + kafka
                         + ": " + cause.getMessage(), cause);
             }
-            throw new OutpostException.Retriable("cannot reach the change log's Kafka at " + bootstrapServers + " within "
+            throw new OutpostException.Retriable("cannot reach the change log's Kafka at " + kafka + " within "
                     + ADMIN_TIMEOUT.toSeconds() + " s" + (cause.getMessage() == null ? "" : ": " + cause.getMessage()), cause);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

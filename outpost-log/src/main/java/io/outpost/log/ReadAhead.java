@@ -1,5 +1,6 @@
 package io.outpost.log;
 
+import io.outpost.core.config.KafkaAccess;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -42,8 +43,8 @@ public final class ReadAhead implements AutoCloseable {
     }
 
     /** Starts reading ahead at {@code offset} (as {@link ChangeLogReader#openAt}). */
-    public static ReadAhead openAt(String bootstrapServers, String topic, long offset, String threadName) {
-        return new ReadAhead(ChangeLogReader.openAt(bootstrapServers, topic, offset), threadName);
+    public static ReadAhead openAt(KafkaAccess kafka, String topic, long offset, String threadName) {
+        return new ReadAhead(ChangeLogReader.openAt(kafka, topic, offset), threadName);
     }
 
     private void read() {

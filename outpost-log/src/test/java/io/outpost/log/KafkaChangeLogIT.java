@@ -9,6 +9,7 @@ import io.outpost.core.change.ChangeRecord;
 import io.outpost.core.change.Operation;
 import io.outpost.core.change.RowChange;
 import io.outpost.core.change.TransactionEnd;
+import io.outpost.core.config.KafkaAccess;
 import io.outpost.embedded.EmbeddedKafka;
 import java.time.Duration;
 import java.time.Instant;
@@ -41,7 +42,7 @@ class KafkaChangeLogIT {
     /** What the topic holds, reading until {@code expected} records came or {@code patience} passed. */
     private static List<ChangeRecord> readAll(String topic, int expected, Duration patience) {
         List<ChangeRecord> read = new ArrayList<>();
-        try (ChangeLogReader reader = ChangeLogReader.open(EmbeddedKafka.shared().bootstrapServers(), topic, true)) {
+        try (ChangeLogReader reader = ChangeLogReader.open(KafkaAccess.plaintext(EmbeddedKafka.shared().bootstrapServers()), topic, true)) {
             long deadline = System.nanoTime() + patience.toNanos();
             while (read.size() < expected && System.nanoTime() < deadline) {
                 reader.poll(Duration.ofMillis(200)).forEach(e -> read.add(e.record()));
@@ -52,7 +53,7 @@ class KafkaChangeLogIT {
 
     @Test
     void appendsInOrderAndReadsBackEveryRecordExactly() {
-        String bootstrap = EmbeddedKafka.shared().bootstrapServers();
+        KafkaAccess bootstrap = KafkaAccess.plaintext(EmbeddedKafka.shared().bootstrapServers());
         List<ChangeRecord> written = new ArrayList<>();
         try (KafkaChangeLog log = KafkaChangeLog.open(bootstrap, "outpost.order_test.changes", Optional.empty())) {
             for (long tx = 1; tx <= 200; tx++) {
@@ -68,7 +69,7 @@ class KafkaChangeLogIT {
 
     @Test
     void flushReturnsOnceEverythingAppendedIsDurable() {
-        String bootstrap = EmbeddedKafka.shared().bootstrapServers();
+        KafkaAccess bootstrap = KafkaAccess.plaintext(EmbeddedKafka.shared().bootstrapServers());
         try (KafkaChangeLog log = KafkaChangeLog.open(bootstrap, "outpost.flush_test.changes", Optional.empty())) {
             var first = log.append(transaction(1, 3));
             var second = log.append(transaction(2, 2));
@@ -84,7 +85,7 @@ class KafkaChangeLogIT {
 
     @Test
     void sendNowReturnsAtOnceAndTheAppendsStillComplete() {
-        String bootstrap = EmbeddedKafka.shared().bootstrapServers();
+        KafkaAccess bootstrap = KafkaAccess.plaintext(EmbeddedKafka.shared().bootstrapServers());
         List<ChangeRecord> written = new ArrayList<>();
         try (KafkaChangeLog log = KafkaChangeLog.open(bootstrap, "outpost.send_now_test.changes", Optional.empty())) {
             List<java.util.concurrent.CompletableFuture<Void>> appends = new ArrayList<>();
@@ -106,7 +107,7 @@ class KafkaChangeLogIT {
 
     @Test
     void takesARowWithAValueOfSeveralMegabytes() {
-        String bootstrap = EmbeddedKafka.shared().bootstrapServers();
+        KafkaAccess bootstrap = KafkaAccess.plaintext(EmbeddedKafka.shared().bootstrapServers());
         RowChange large = rowWithText(1, "x".repeat(5 << 20));
         try (KafkaChangeLog log = KafkaChangeLog.open(bootstrap, "outpost.large_test.changes", Optional.empty())) {
             log.append(List.of(large)).join();
@@ -117,7 +118,7 @@ class KafkaChangeLogIT {
 
     @Test
     void sendsNothingMoreAfterARecordItRefusedSoTheLogHasNoGap() {
-        String bootstrap = EmbeddedKafka.shared().bootstrapServers();
+        KafkaAccess bootstrap = KafkaAccess.plaintext(EmbeddedKafka.shared().bootstrapServers());
         RowChange tooLarge = rowWithText(2, "x".repeat(KafkaChangeLog.MAX_RECORD_BYTES + 1));
         try (KafkaChangeLog log = KafkaChangeLog.open(bootstrap, "outpost.refused_test.changes", Optional.empty())) {
             log.append(transaction(1, 1)).join();
@@ -137,12 +138,12 @@ class KafkaChangeLogIT {
 
     @Test
     void createsItsTopicWithOnePartitionAndTheRetention() throws Exception {
-        String bootstrap = EmbeddedKafka.shared().bootstrapServers();
+        KafkaAccess bootstrap = KafkaAccess.plaintext(EmbeddedKafka.shared().bootstrapServers());
         try (KafkaChangeLog log = KafkaChangeLog.open(bootstrap, "outpost.retention_test.changes",
                 Optional.of(Duration.ofDays(7)))) {
             log.append(transaction(1, 1)).join();
         }
-        try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap.bootstrapServers()))) {
             var description = admin.describeTopics(List.of("outpost.retention_test.changes")).allTopicNames().get()
                     .get("outpost.retention_test.changes");
             assertThat(description.partitions()).hasSize(1);
@@ -154,8 +155,8 @@ class KafkaChangeLogIT {
 
     @Test
     void refusesATopicWithSeveralPartitionsBecauseItWouldLoseCommitOrder() throws Exception {
-        String bootstrap = EmbeddedKafka.shared().bootstrapServers();
-        try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
+        KafkaAccess bootstrap = KafkaAccess.plaintext(EmbeddedKafka.shared().bootstrapServers());
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap.bootstrapServers()))) {
             admin.createTopics(List.of(new NewTopic("outpost.split.changes", 3, (short) 1))).all().get();
         }
 
@@ -167,7 +168,7 @@ class KafkaChangeLogIT {
 
     @Test
     void knowsUpToWhereTheLogIsCompleteIgnoringATransactionCutShort() {
-        String bootstrap = EmbeddedKafka.shared().bootstrapServers();
+        KafkaAccess bootstrap = KafkaAccess.plaintext(EmbeddedKafka.shared().bootstrapServers());
         String topic = "outpost.complete_test.changes";
         assertThat(ChangeLogReader.completeUpTo(bootstrap, topic)).isEqualTo(SourcePosition.ZERO);
         try (KafkaChangeLog log = KafkaChangeLog.open(bootstrap, topic, Optional.empty())) {
@@ -181,7 +182,7 @@ class KafkaChangeLogIT {
 
     @Test
     void saysWhichKafkaItCannotReach() {
-        assertThatThrownBy(() -> KafkaChangeLog.ensureTopic("localhost:1", "outpost.nowhere.changes", Optional.empty()))
+        assertThatThrownBy(() -> KafkaChangeLog.ensureTopic(KafkaAccess.plaintext("localhost:1"), "outpost.nowhere.changes", Optional.empty()))
                 .isInstanceOf(OutpostException.Retriable.class)
                 .hasMessageContaining("cannot reach the change log's Kafka at localhost:1");
     }

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.outpost.core.SourcePosition;
 import io.outpost.core.change.ChangeRecord;
 import io.outpost.core.change.Heartbeat;
+import io.outpost.core.config.KafkaAccess;
 import io.outpost.embedded.EmbeddedKafka;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -23,7 +24,7 @@ import org.junit.jupiter.api.Test;
 
 class ReadAheadIT {
 
-    private static final String BOOTSTRAP = EmbeddedKafka.shared().bootstrapServers();
+    private static final KafkaAccess BOOTSTRAP = KafkaAccess.plaintext(EmbeddedKafka.shared().bootstrapServers());
 
     private static List<ChangeRecord> heartbeats(int from, int count) {
         List<ChangeRecord> records = new ArrayList<>();
@@ -70,7 +71,7 @@ class ReadAheadIT {
         try (KafkaChangeLog log = KafkaChangeLog.open(BOOTSTRAP, topic, Optional.empty())) {
             log.append(heartbeats(1, 3)).join();
         }
-        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, BOOTSTRAP),
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(BOOTSTRAP.clientConfig(),
                 new StringSerializer(), new ByteArraySerializer())) {
             producer.send(new ProducerRecord<>(topic, "x", "{not a change record".getBytes(StandardCharsets.UTF_8))).get();
         }

@@ -185,7 +185,7 @@ public final class Projector implements AutoCloseable {
             Applier applier = new Applier(c, settings.source(), settings.projector(), views, schemas,
                     stored.orElse(null), clock, ticker, careful);
             long offset = stored.map(Watermark::logOffset).orElse(0L);
-            try (ReadAhead reader = ReadAhead.openAt(settings.region().logBootstrapServers(), settings.changesTopic(), offset,
+            try (ReadAhead reader = ReadAhead.openAt(settings.region().log(), settings.changesTopic(), offset,
                     "outpost-projector-" + settings.region().name() + "-log")) {
                 run.running();
                 LOG.info("projector of region {} applies {} from offset {} (watermark {})", settings.region().name(),

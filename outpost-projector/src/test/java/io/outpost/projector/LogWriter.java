@@ -7,6 +7,7 @@ import io.outpost.core.change.Operation;
 import io.outpost.core.change.RowChange;
 import io.outpost.core.change.TableSchema;
 import io.outpost.core.change.TransactionEnd;
+import io.outpost.core.config.KafkaAccess;
 import io.outpost.embedded.EmbeddedKafka;
 import io.outpost.log.KafkaChangeLog;
 import java.time.Instant;
@@ -77,7 +78,7 @@ final class LogWriter implements AutoCloseable {
     private final KafkaChangeLog log;
 
     LogWriter(String topic) {
-        this.log = KafkaChangeLog.open(EmbeddedKafka.shared().bootstrapServers(), topic, Optional.empty());
+        this.log = KafkaChangeLog.open(KafkaAccess.plaintext(EmbeddedKafka.shared().bootstrapServers()), topic, Optional.empty());
     }
 
     void write(List<ChangeRecord> records) {

@@ -3,6 +3,7 @@ package io.outpost.projector;
 import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.outpost.core.config.KafkaAccess;
 import io.outpost.core.config.ProjectorConfig;
 import io.outpost.core.config.RegionConfig;
 import io.outpost.runtime.Sleeper;
@@ -22,7 +23,7 @@ class ProjectorTest {
     void closingInBackoffDoesNotWaitForIt() throws Exception {
         // a store nothing listens on: every attempt fails at once, and the projector backs off
         RegionConfig region = new RegionConfig("nowhere", new RegionConfig.Store("jdbc:postgresql://127.0.0.1:1/store",
-                "outpost", "", 2), "127.0.0.1:1", new RegionConfig.Gateway("http://localhost:1", 1, Duration.ofSeconds(2)),
+                "outpost", "", 2), KafkaAccess.plaintext("127.0.0.1:1"), new RegionConfig.Gateway("http://localhost:1", 1, Duration.ofSeconds(2)),
                 false);
         ProjectorSettings settings = new ProjectorSettings("shop", "outpost.shop.changes", region, List.of(),
                 ProjectorConfig.defaults());

@@ -6,6 +6,7 @@ import io.outpost.control.Monitor;
 import io.outpost.control.RegionStateTopic;
 import io.outpost.control.RegionWatch;
 import io.outpost.core.OutpostException;
+import io.outpost.core.config.KafkaAccess;
 import io.outpost.core.config.OutpostConfig;
 import io.outpost.core.config.RegionConfig;
 import io.outpost.gateway.Gateway;
@@ -98,17 +99,17 @@ public final class Deployment implements AutoCloseable {
             projector = parts.push(Projector.start(ProjectorSettings.of(config, region)));
             started.add("projector");
         }
-        String bootstrap = config.log().bootstrapServers();
+        KafkaAccess kafka = config.log().access();
         if (roles.contains(Role.GATEWAY) || roles.contains(Role.MONITOR)) {
             try {
-                RegionStateTopic.ensure(bootstrap);
+                RegionStateTopic.ensure(kafka);
             } catch (OutpostException.Retriable e) {
                 // the watch and the monitor retry by themselves; the topic is created on a later start
                 LOG.warn("{}; region states stay UNKNOWN (nothing forced) until the topic can be read", e.getMessage());
             }
         }
         if (roles.contains(Role.GATEWAY)) {
-            watch = RegionWatch.start(bootstrap, region, config.regions().keySet(), config.health(),
+            watch = RegionWatch.start(kafka, region, config.regions().keySet(), config.health(),
                     InstantSource.system());
             parts.push(watch);
             gateway = Gateway.start(GatewaySettings.of(config, region).withRegionStates(watch));
@@ -116,7 +117,7 @@ public final class Deployment implements AutoCloseable {
             started.add("gateway on " + gateway.url());
         }
         if (roles.contains(Role.MONITOR)) {
-            RegionStateTopic.Publisher publisher = RegionStateTopic.Publisher.open(bootstrap, "outpost-monitor-" + region);
+            RegionStateTopic.Publisher publisher = RegionStateTopic.Publisher.open(kafka, "outpost-monitor-" + region);
             parts.push(publisher);
             Map<String, URI> probed = new LinkedHashMap<>();
             for (RegionConfig r : config.regions().values()) {

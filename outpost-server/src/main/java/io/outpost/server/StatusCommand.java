@@ -28,7 +28,7 @@ final class StatusCommand extends ConfigCommand {
         List<RegionStatus> regions = RegionStatus.of(parsed, source, Instant.now());
         Map<String, RegionHealth> states;
         try {
-            states = RegionStateTopic.current(parsed.log().bootstrapServers(), parsed.regions().keySet(),
+            states = RegionStateTopic.current(parsed.log().access(), parsed.regions().keySet(),
                     parsed.health().observationTtl(), Duration.ofSeconds(5), InstantSource.system());
         } catch (OutpostException e) {
             out.println("region states unknown: " + e.getMessage());

@@ -7,6 +7,7 @@ import io.outpost.core.change.Heartbeat;
 import io.outpost.core.change.RowChange;
 import io.outpost.core.change.TableSchema;
 import io.outpost.core.change.TransactionEnd;
+import io.outpost.core.config.KafkaAccess;
 import io.outpost.core.config.OutpostConfig;
 import io.outpost.log.ChangeLogReader;
 import java.io.PrintWriter;
@@ -39,11 +40,11 @@ final class TailCommand extends ConfigCommand {
 
     @Override
     int run(OutpostConfig parsed, PrintWriter out, PrintWriter err) {
-        String bootstrap = parsed.log().bootstrapServers();
+        KafkaAccess kafka = parsed.log().access();
         String topic = parsed.changesTopic();
         long printed = 0;
         long idleSince = System.nanoTime();
-        try (ChangeLogReader reader = ChangeLogReader.open(bootstrap, topic, fromBeginning)) {
+        try (ChangeLogReader reader = ChangeLogReader.open(kafka, topic, fromBeginning)) {
             while (printed < limit) {
                 // idle means nothing printed: heartbeats arrive every second even when they are not shown
                 if (idleTimeout != null && System.nanoTime() - idleSince > idleTimeout.toNanos()) {
@@ -62,7 +63,7 @@ final class TailCommand extends ConfigCommand {
                 out.flush();
             }
         } catch (OutpostException | org.apache.kafka.common.KafkaException e) {
-            err.println("outpost: cannot read the change log " + topic + " at " + bootstrap + ": " + e.getMessage());
+            err.println("outpost: cannot read the change log " + topic + " at " + kafka + ": " + e.getMessage());
             return 1;
         }
         return 0;

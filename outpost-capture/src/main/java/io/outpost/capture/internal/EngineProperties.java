@@ -82,7 +82,10 @@ public final class EngineProperties {
         // Outpost's CommitPolicy decides when offsets are committed (once a second, and at once
         // where a missing offset would force a new snapshot); this is the interval it uses.
         p.setProperty("offset.flush.interval.ms", "1000");
-        p.setProperty("bootstrap.servers", settings.bootstrapServers());
+        // Kafka Connect's offset store hands these properties to its producer, consumer and admin
+        // client, so the change log's TLS and SASL settings reach them too.
+        settings.kafka().security().forEach(p::setProperty);
+        p.setProperty("bootstrap.servers", settings.kafka().bootstrapServers());
         // Kafka Connect's offset store builds its producer from these properties: without this it
         // lingers 5 ms (Kafka 4's default) on every commit, and the engine waits for the commit
         // between two batches (a commit took 7-9 ms, 2-4 ms with it)

@@ -11,13 +11,17 @@ import org.junit.jupiter.api.Test;
 class EnginePropertiesTest {
 
     private static Properties of(String url) {
+        return of(url, "");
+    }
+
+    private static Properties of(String url, String logSecurity) {
         String yaml = """
                 source: { name: shop, url: "%s", user: outpost, tables: [orders] }
-                log: { bootstrap-servers: "localhost:9092" }
+                log: { bootstrap-servers: "localhost:9092"%s }
                 monolith: { url: "http://localhost:8080" }
                 regions: { us: { monolith-route: true, store: { url: "jdbc:postgresql://x/y", user: u }, gateway: { url: "http://localhost:7001" } } }
                 auth: { mode: none }
-                """.formatted(url);
+                """.formatted(url, logSecurity);
         return EngineProperties.of(CaptureSettings.of(OutpostConfig.parse(yaml, Map.<String, String>of()::get)));
     }
 
@@ -32,5 +36,18 @@ class EnginePropertiesTest {
                 .containsEntry("database.sslkey", "/etc/outpost/capture.pk8");
 
         assertThat(of("jdbc:postgresql://db.internal/shop").stringPropertyNames()).noneMatch(name -> name.contains("ssl"));
+    }
+
+    @Test
+    void theChangeLogsKafkaSecurityReachesTheOffsetStoresClients() {
+        Properties tls = of("jdbc:postgresql://db.internal/shop", ", security: { security.protocol: SSL, "
+                + "ssl.truststore.location: /etc/outpost/kafka-ca.p12, ssl.truststore.password: secret }");
+        // Kafka Connect's offset store builds its producer, consumer and admin client from the engine's properties
+        assertThat(tls).containsEntry("security.protocol", "SSL")
+                .containsEntry("ssl.truststore.location", "/etc/outpost/kafka-ca.p12")
+                .containsEntry("ssl.truststore.password", "secret")
+                .containsEntry("bootstrap.servers", "localhost:9092");
+
+        assertThat(of("jdbc:postgresql://db.internal/shop").stringPropertyNames()).doesNotContain("security.protocol");
     }
 }

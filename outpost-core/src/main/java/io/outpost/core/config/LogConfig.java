@@ -4,15 +4,22 @@ import static io.outpost.core.config.Def.Setting.optional;
 import static io.outpost.core.config.Def.Setting.required;
 
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.regex.Pattern;
 
 /**
  * The durable change log (Kafka).
  *
  * @param retention how long change records are kept; empty means forever
+ * @param security  Kafka client settings for TLS and SASL that every Kafka client of Outpost gets
  */
-public record LogConfig(String bootstrapServers, String topicPrefix, Optional<Duration> retention) {
+public record LogConfig(String bootstrapServers, String topicPrefix, Optional<Duration> retention,
+                        Map<String, String> security) {
+
+    private static final List<String> PROTOCOLS = List.of("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL");
 
     static final Def.Setting<String> BOOTSTRAP_SERVERS = required("bootstrap-servers", Type.HOST_PORTS,
             "The Kafka cluster that holds the change log and the region-state topic.");
@@ -21,13 +28,26 @@ public record LogConfig(String bootstrapServers, String topicPrefix, Optional<Du
     static final Def.Setting<Duration> RETENTION = optional("retention", Type.DURATION_OR_FOREVER, null,
             "How long change records are kept (default forever); a new region replays the log from its start.");
 
+    static final Def.Setting<Map<String, String>> SECURITY = optional("security", Type.mapOf(
+                    Type.string("a Kafka client setting named security.protocol, ssl.* or sasl.*",
+                            Pattern.compile("security\\.protocol|ssl\\.[a-z0-9.]+|sasl\\.[a-z0-9.]+")), Type.TEXT), Map.of(),
+            "Kafka client settings for TLS and SASL given to every Kafka client Outpost makes (capture, projectors, "
+                    + "monitors, gateways, Debezium's offsets), e.g. security.protocol: SSL and ssl.truststore.location; "
+                    + "use ${ENV} for passwords.");
+
     static final Def.Section DEF = Def.Section.of("log", true, "The durable change log (Kafka).",
-            BOOTSTRAP_SERVERS, TOPIC_PREFIX, RETENTION);
+            BOOTSTRAP_SERVERS, TOPIC_PREFIX, RETENTION, SECURITY);
 
     public LogConfig {
         Objects.requireNonNull(bootstrapServers, "bootstrapServers");
         Objects.requireNonNull(topicPrefix, "topicPrefix");
         Objects.requireNonNull(retention, "retention");
+        security = Map.copyOf(security);
+    }
+
+    /** How Outpost's Kafka clients reach this cluster. */
+    public KafkaAccess access() {
+        return new KafkaAccess(bootstrapServers, security);
     }
 
     static LogConfig read(Cursor c) {
@@ -35,6 +55,17 @@ public record LogConfig(String bootstrapServers, String topicPrefix, Optional<Du
         String servers = c.get(BOOTSTRAP_SERVERS);
         String prefix = c.get(TOPIC_PREFIX);
         Duration retention = c.get(RETENTION);
-        return c.failedSince(before) ? null : new LogConfig(servers, prefix, Optional.ofNullable(retention));
+        Map<String, String> security = c.get(SECURITY);
+        String protocol = security == null ? null : security.get("security.protocol");
+        if (protocol != null && !PROTOCOLS.contains(protocol)) {
+            c.problem(SECURITY.key() + ".security.protocol", "must be one of " + String.join(", ", PROTOCOLS)
+                    + ", but was \"" + protocol + "\"");
+        }
+        if (security != null && protocol == null && !security.isEmpty()) {
+            c.problem(SECURITY.key(), "sets " + String.join(", ", security.keySet()) + " but not security.protocol, so "
+                    + "Kafka would ignore them and connect in plain text; add security.protocol: SSL (or SASL_SSL)");
+        }
+        return c.failedSince(before) ? null
+                : new LogConfig(servers, prefix, Optional.ofNullable(retention), security);
     }
 }

@@ -11,10 +11,11 @@ import java.util.Objects;
 /**
  * One region: its store, its gateway, and whether it has a route to the monolith.
  *
- * @param logBootstrapServers the Kafka bootstrap this region's projector and monitor use
+ * @param log                 the Kafka cluster this region's projector and monitor use (its bootstrap and
+ *                            {@code log.security})
  * @param monolithRoute       whether this region can send commands to the monolith directly
  */
-public record RegionConfig(String name, Store store, String logBootstrapServers, Gateway gateway,
+public record RegionConfig(String name, Store store, KafkaAccess log, Gateway gateway,
                            boolean monolithRoute) {
 
     /**
@@ -124,7 +125,7 @@ public record RegionConfig(String name, Store store, String logBootstrapServers,
     public RegionConfig {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(store, "store");
-        Objects.requireNonNull(logBootstrapServers, "logBootstrapServers");
+        Objects.requireNonNull(log, "log");
         Objects.requireNonNull(gateway, "gateway");
     }
 
@@ -133,11 +134,12 @@ public record RegionConfig(String name, Store store, String logBootstrapServers,
         Store store = Store.read(c.section(Store.DEF));
         String bootstrap = c.has(LOG_BOOTSTRAP_SERVERS.key()) ? c.get(LOG_BOOTSTRAP_SERVERS)
                 : log == null ? null : log.bootstrapServers();
+        KafkaAccess access = bootstrap == null || log == null ? null : log.access().at(bootstrap);
         Gateway gateway = Gateway.read(c.section(Gateway.DEF));
         boolean route = c.get(MONOLITH_ROUTE);
-        if (c.failedSince(before) || bootstrap == null) {
+        if (c.failedSince(before) || access == null) {
             return null;
         }
-        return new RegionConfig(name, store, bootstrap, gateway, route);
+        return new RegionConfig(name, store, access, gateway, route);
     }
 }

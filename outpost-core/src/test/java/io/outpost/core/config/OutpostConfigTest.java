@@ -52,7 +52,7 @@ class OutpostConfigTest {
         assertThat(config.log().bootstrapServers()).isEqualTo("broker:9092");
         assertThat(config.regions()).containsOnlyKeys("us-east", "eu-west", "ap-south");
         assertThat(config.regions().get("eu-west").gateway().port()).isEqualTo(7002);
-        assertThat(config.regions().get("eu-west").logBootstrapServers()).isEqualTo("broker:9092");
+        assertThat(config.regions().get("eu-west").log().bootstrapServers()).isEqualTo("broker:9092");
         assertThat(config.commands().route()).containsExactly("us-east", "eu-west");
         assertThat(config.views()).containsOnlyKeys("orders", "products", "customer_orders");
         assertThat(config.views().get("orders").changes()).containsKeys("orders", "order_lines", "customers");
@@ -365,5 +365,35 @@ class OutpostConfigTest {
                 Map.<String, String>of()::get);
         assertThat(served.tls().serves()).isTrue();
         assertThat(OutpostConfig.parse(MINIMAL, Map.<String, String>of()::get).tls()).isEqualTo(TlsConfig.none());
+    }
+
+    @Test
+    void kafkaSecuritySettingsReachEveryRegionsAccessAndNeverItsText() {
+        String ssl = MINIMAL.replace("log: { bootstrap-servers: \"kafka:9092\" }", """
+                log:
+                  bootstrap-servers: "kafka:9093"
+                  security: { security.protocol: SSL, ssl.truststore.location: /etc/outpost/kafka-ca.p12,
+                              ssl.truststore.password: "${KAFKA_TRUST}" }
+                """);
+        OutpostConfig config = OutpostConfig.parse(ssl, Map.of("KAFKA_TRUST", "s3cret")::get);
+        Map<String, String> expected = Map.of("security.protocol", "SSL",
+                "ssl.truststore.location", "/etc/outpost/kafka-ca.p12", "ssl.truststore.password", "s3cret");
+        assertThat(config.log().access().security()).isEqualTo(expected);
+        assertThat(config.regions().get("us-east").log().security()).isEqualTo(expected);
+        assertThat(config.log().access().clientConfig()).containsEntry("bootstrap.servers", "kafka:9093")
+                .containsEntry("security.protocol", "SSL");
+        assertThat(config.log().access()).hasToString("kafka:9093 (SSL)").asString().doesNotContain("s3cret");
+
+        assertThat(rendered(problemsOf(ssl.replace("security.protocol: SSL", "security.protocol: TLS")
+                .replace("ssl.truststore.password", "acks"), Map.of("KAFKA_TRUST", "x")))).containsExactly(
+                "log.security: key \"acks\" must be a Kafka client setting named security.protocol, ssl.* or sasl.*, "
+                        + "but was \"acks\"");
+        assertThat(rendered(problemsOf(ssl.replace("security.protocol: SSL", "security.protocol: TLS"),
+                Map.of("KAFKA_TRUST", "x")))).containsExactly(
+                "log.security.security.protocol: must be one of PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL, but was \"TLS\"");
+        assertThat(rendered(problemsOf(ssl.replace("security.protocol: SSL, ", ""), Map.of("KAFKA_TRUST", "x"))))
+                .containsExactly("log.security: sets ssl.truststore.location, ssl.truststore.password but not "
+                        + "security.protocol, so Kafka would ignore them and connect in plain text; add "
+                        + "security.protocol: SSL (or SASL_SSL)");
     }
 }

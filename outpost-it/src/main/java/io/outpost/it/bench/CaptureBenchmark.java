@@ -303,7 +303,7 @@ final class CaptureBenchmark implements Callable<Integer> {
             AtomicBoolean done = new AtomicBoolean();
             AtomicLong seen = new AtomicLong();
             Thread reader = new Thread(() -> {
-                try (ChangeLogReader log = ChangeLogReader.open(kafka.bootstrapServers(), settings.changesTopic(), false)) {
+                try (ChangeLogReader log = ChangeLogReader.open(settings.kafka(), settings.changesTopic(), false)) {
                     while (!done.get()) {
                         for (ChangeLogReader.Entry entry : log.poll(Duration.ofMillis(100))) {
                             long now = System.nanoTime();

@@ -211,7 +211,7 @@ final class ProjectorBenchmark implements Callable<Integer> {
                 threads.add(listener);
             }
             Thread reader = new Thread(() -> {
-                try (ChangeLogReader log = ChangeLogReader.open(kafka.bootstrapServers(), config.changesTopic(), false)) {
+                try (ChangeLogReader log = ChangeLogReader.open(config.log().access(), config.changesTopic(), false)) {
                     while (running.get()) {
                         for (ChangeLogReader.Entry entry : log.poll(Duration.ofMillis(50))) {
                             long now = System.nanoTime();
