@@ -28,7 +28,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Commands (POST, PATCH) run in one database transaction each and honour {@code Idempotency-Key}:
  * the same key with the same request returns the first response and has no second effect; the
- * same key with a different request is a 422. Keys are the caller's own (by its {@code Authorization}).
+ * same key with a different request is a 422. Keys are the caller's own (by its token's subject).
  *
  * <p>With {@link ShopAuth} (as the demo runs it) every request but products and health needs a bearer
  * token: customers read and change their own orders and record, staff everything; what a caller
@@ -244,11 +244,16 @@ public final class ShopServer implements AutoCloseable {
 
     /**
      * The key as the shop stores it: the caller's own, so that another caller sending the same key
-     * never receives this one's answer. The caller is its {@code Authorization} header as sent (a hash
-     * of it, never the credential itself), whether or not the shop verifies it; without one, the key
-     * alone.
+     * never receives this one's answer. The caller is the subject of its verified token, so a retry
+     * with a refreshed token is still the same caller's; where the shop checks no tokens, its
+     * {@code Authorization} header as sent (a hash of it, never the credential); without either, the
+     * key alone.
      */
-    static String callersKey(Context ctx, String key) {
+    private String callersKey(Context ctx, String key) {
+        ShopAuth.Caller caller = access.caller(ctx);
+        if (caller != null) {
+            return "subject:" + hash(caller.subject() + "\n", key.getBytes(StandardCharsets.UTF_8));
+        }
         String authorization = ctx.header("Authorization");
         return authorization == null ? key
                 : "caller:" + hash(authorization + "\n", key.getBytes(StandardCharsets.UTF_8));

@@ -64,19 +64,31 @@ class ShopAuthIT {
     }
 
     private static String token(String subject, String scope) throws Exception {
+        return token(subject, scope, 600);
+    }
+
+    private static String token(String subject, String scope, long validSeconds) throws Exception {
         SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.RS256).keyID(key.getKeyID()).build(),
                 new JWTClaimsSet.Builder().subject(subject).issuer("https://shop.test/").audience("shop")
-                        .expirationTime(Date.from(Instant.now().plusSeconds(600))).claim("scope", scope).build());
+                        .expirationTime(Date.from(Instant.now().plusSeconds(validSeconds))).claim("scope", scope).build());
         jwt.sign(new RSASSASigner(key));
         return "Bearer " + jwt.serialize();
     }
 
     private static HttpResponse<String> send(String method, String path, String body, String authorization) throws Exception {
+        return send(method, path, body, authorization, null);
+    }
+
+    private static HttpResponse<String> send(String method, String path, String body, String authorization,
+                                             String idempotencyKey) throws Exception {
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(shop.url() + path))
                 .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body))
                 .header("Content-Type", "application/json");
         if (authorization != null) {
             request.header("Authorization", authorization);
+        }
+        if (idempotencyKey != null) {
+            request.header("Idempotency-Key", idempotencyKey);
         }
         return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
     }
@@ -118,5 +130,26 @@ class ShopAuthIT {
                 .statusCode()).isEqualTo(401);
         assertThat(send("GET", "/products/1", null, null).statusCode()).isEqualTo(200);
         assertThat(send("GET", "/me", null, null).statusCode()).isEqualTo(401);
+    }
+
+    @Test
+    void idempotencyKeysAreEachCallersOwnAndOutliveATokenRefresh() throws Exception {
+        String key = "order-" + System.nanoTime();
+        String alicesBody = "{\"customer_id\": 1, \"lines\": [{\"product_id\": 1, \"qty\": 2}]}";
+        HttpResponse<String> placed = send("POST", "/orders", alicesBody, token("1", "orders:read"), key);
+        assertThat(placed.statusCode()).as(placed.body()).isEqualTo(201);
+        long id = json(placed).path("id").asLong();
+
+        HttpResponse<String> bobs = send("POST", "/orders", "{\"customer_id\": 2, \"lines\": [{\"product_id\": 1, \"qty\": 2}]}",
+                token("2", "orders:read"), key);
+        assertThat(bobs.statusCode()).as("another caller's key space: a new order of its own").isEqualTo(201);
+        assertThat(json(bobs).path("id").asLong()).isNotEqualTo(id);
+
+        String refreshed = token("1", "orders:read", 900);
+        assertThat(refreshed).isNotEqualTo(token("1", "orders:read"));
+        HttpResponse<String> retried = send("POST", "/orders", alicesBody, refreshed, key);
+        assertThat(retried.statusCode()).isEqualTo(201);
+        assertThat(json(retried).path("id").asLong()).as("the same caller with a refreshed token: the first answer")
+                .isEqualTo(id);
     }
 }
