@@ -81,9 +81,7 @@ public final class Gateway implements AutoCloseable {
         OutpostConfig config = settings.config();
         RegionConfig region = settings.region();
         String sourceName = config.source().name();
-        // the gateway only reads the store: as store.read-user, when there is one
-        this.store = RegionStore.open(region.store().reader(), "gateway " + region.name(), region.store().poolSize());
-        this.watcher = WatermarkWatcher.start(region.store().reader(), sourceName, region.name());
+        // what a wrong file can make fail (TLS stores, a key file) comes before anything that needs closing
         HttpClient.Builder client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(Duration.ofSeconds(2)).executor(background);
         javax.net.ssl.SSLContext tls = Tls.clientContext(config.tls());
@@ -91,10 +89,13 @@ public final class Gateway implements AutoCloseable {
             client.sslContext(tls); // other regions' gateways are verified against tls.trust-store
         }
         this.http = client.build();
-        ViewRegistry views = new ViewRegistry(config.views(), store, ticker, background);
         this.metrics = new GatewayMetrics(region.name());
         this.access = ReadAccess.of(region.name(), config.auth(), config.views(), metrics, http, ticker, settings.clock(),
                 background);
+        // the gateway only reads the store: as store.read-user, when there is one
+        this.store = RegionStore.open(region.store().reader(), "gateway " + region.name(), region.store().poolSize());
+        this.watcher = WatermarkWatcher.start(region.store().reader(), sourceName, region.name());
+        ViewRegistry views = new ViewRegistry(config.views(), store, ticker, background);
         List<Forwarding.Peer> peers = new ArrayList<>();
         config.regions().values().stream().filter(r -> !r.name().equals(region.name()))
                 .forEach(r -> peers.add(new Forwarding.Peer(r.name(), URI.create(r.gateway().url()))));

@@ -173,25 +173,30 @@ public final class ReadAccess {
      * @throws Problem 503 when the signing keys cannot be had, so the key cannot be scoped
      */
     String principal(Context ctx) {
-        if (authentication == null) {
-            return null;
-        }
-        try {
-            return authentication.caller(ctx::header).subject();
-        } catch (Authenticator.Rejected e) {
-            return null;
-        } catch (Authenticator.Unavailable e) {
-            throw unavailable(e);
-        }
+        Caller caller = verified(ctx, true);
+        return caller == null ? null : caller.subject();
     }
 
     private Caller callerIfKnown(Context ctx) {
+        return verified(ctx, false);
+    }
+
+    /**
+     * The verified caller of {@code ctx}, or null: without authentication, for a credential that does
+     * not verify, and (unless {@code unavailableFails}) when credentials cannot be checked now.
+     */
+    private Caller verified(Context ctx, boolean unavailableFails) {
         if (authentication == null) {
             return null;
         }
         try {
             return authentication.caller(ctx::header);
-        } catch (Authenticator.Rejected | Authenticator.Unavailable e) {
+        } catch (Authenticator.Rejected e) {
+            return null;
+        } catch (Authenticator.Unavailable e) {
+            if (unavailableFails) {
+                throw unavailable(e);
+            }
             return null;
         }
     }
