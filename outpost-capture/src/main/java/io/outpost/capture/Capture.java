@@ -12,6 +12,7 @@ import io.outpost.core.OutpostException;
 import io.outpost.core.SourcePosition;
 import io.outpost.log.ChangeLogReader;
 import io.outpost.log.KafkaChangeLog;
+import io.outpost.log.Topics;
 import io.outpost.runtime.AdvisoryLock;
 import io.outpost.runtime.Supervisor;
 import io.outpost.source.SourceChecks;
@@ -20,6 +21,7 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -120,6 +122,9 @@ public final class Capture implements AutoCloseable {
         String name = settings.source().name();
         KafkaChangeLog log;
         try {
+            // Debezium's offsets: made here, compacted and replicated like the log, before Kafka
+            // Connect would make it with the broker's defaults
+            Topics.ensure(settings.kafka(), settings.offsetsTopic(), Map.of("cleanup.policy", "compact"), "capture's offsets");
             log = KafkaChangeLog.open(settings.kafka(), settings.changesTopic(), settings.retention());
         } catch (OutpostException e) {
             throw retriable(e);

@@ -3,20 +3,16 @@ package io.outpost.control;
 import io.outpost.control.internal.ObservationCodec;
 import io.outpost.core.OutpostException;
 import io.outpost.core.config.KafkaAccess;
+import io.outpost.core.region.Drain;
 import io.outpost.core.region.Observation;
 import io.outpost.core.region.RegionHealth;
+import io.outpost.log.Topics;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -26,7 +22,6 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -47,55 +42,48 @@ public final class RegionStateTopic {
     public static final String NAME = "outpost.regions";
 
     private static final Logger LOG = LoggerFactory.getLogger(RegionStateTopic.class);
-    private static final Duration ADMIN_TIMEOUT = Duration.ofSeconds(15);
 
     private RegionStateTopic() {
     }
 
     /**
-     * Creates the topic when missing.
+     * Creates the topic when missing (replicated as {@code log.replication-factor} says), or checks it.
      *
      * @throws OutpostException.Retriable when Kafka cannot be reached
      */
     public static void ensure(KafkaAccess kafka) {
-        Map<String, Object> adminConfig = kafka.clientConfig();
-        adminConfig.put("request.timeout.ms", (int) ADMIN_TIMEOUT.toMillis());
-        adminConfig.put("default.api.timeout.ms", (int) ADMIN_TIMEOUT.toMillis());
-        try (Admin admin = Admin.create(adminConfig)) {
-            // compacted: the latest observation per key stays; a segment rolls every 10 minutes so
-            // that old ones go instead of piling up in the active segment (which is never compacted)
-            Map<String, String> configs = Map.of("cleanup.policy", "compact", "segment.ms", "600000",
-                    "min.cleanable.dirty.ratio", "0.5");
-            admin.createTopics(List.of(new NewTopic(NAME, Optional.of(1), Optional.empty()).configs(configs)))
-                    .all().get(ADMIN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-            LOG.info("created the region-state topic {} on {}", NAME, kafka);
-        } catch (ExecutionException e) {
-            if (!(e.getCause() instanceof TopicExistsException)) {
-                throw unreachable(kafka, e.getCause());
-            }
-        } catch (TimeoutException e) {
-            throw unreachable(kafka, e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new OutpostException("interrupted while preparing the region-state topic " + NAME, e);
-        }
-    }
-
-    private static OutpostException unreachable(KafkaAccess kafka, Throwable cause) {
-        return new OutpostException.Retriable("cannot prepare the region-state topic " + NAME + " on Kafka at "
-                + kafka + " within " + ADMIN_TIMEOUT.toSeconds() + " s"
-                + (cause.getMessage() == null ? "" : ": " + cause.getMessage()), cause);
+        // compacted: the latest observation per key stays; a segment rolls every 10 minutes so
+        // that old ones go instead of piling up in the active segment (which is never compacted)
+        Topics.ensure(kafka, NAME, Map.of("cleanup.policy", "compact", "segment.ms", "600000",
+                "min.cleanable.dirty.ratio", "0.5"), "the region-state topic");
     }
 
     /**
-     * Every region's effective state now, from what the topic holds (read to its end once): what
-     * {@code outpost status} shows.
+     * Every region's effective state now, from what the topic holds (read to its end once).
      *
      * @throws OutpostException.Retriable when Kafka cannot be reached within {@code timeout}
      */
     public static Map<String, RegionHealth> current(KafkaAccess kafka, Collection<String> regions,
                                                     Duration observationTtl, Duration timeout, InstantSource clock) {
+        return snapshot(kafka, regions, observationTtl, timeout, clock).states();
+    }
+
+    /**
+     * What the topic holds now (read to its end once): every region's effective state and the
+     * operators' drains, by region — what {@code outpost status} shows.
+     */
+    public record Snapshot(Map<String, RegionHealth> states, Map<String, Drain> drains) {
+    }
+
+    /**
+     * Reads the topic to its end once.
+     *
+     * @throws OutpostException.Retriable when Kafka cannot be reached within {@code timeout}
+     */
+    public static Snapshot snapshot(KafkaAccess kafka, Collection<String> regions, Duration observationTtl,
+                                    Duration timeout, InstantSource clock) {
         RegionStates states = new RegionStates(regions, observationTtl);
+        Map<String, Drain> drains = new java.util.TreeMap<>();
         long deadline = System.nanoTime() + timeout.toNanos();
         try (KafkaConsumer<String, byte[]> consumer = fromBeginning(kafka, "outpost-status")) {
             long end = consumer.endOffsets(List.of(PARTITION), timeout).getOrDefault(PARTITION, 0L);
@@ -105,6 +93,13 @@ public final class RegionStateTopic {
                             + consumer.position(PARTITION) + " of " + end);
                 }
                 for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(200))) {
+                    if (isDrain(record)) {
+                        Drain drain = drain(record);
+                        if (drain != null) {
+                            drains.put(drain.region(), drain);
+                        }
+                        continue;
+                    }
                     Observation observation = observation(record);
                     if (observation != null) {
                         states.record(observation);
@@ -116,7 +111,7 @@ public final class RegionStateTopic {
                     + kafka + ": " + e.getMessage(), e);
         }
         states.evaluate(clock.instant());
-        return states.effective();
+        return new Snapshot(states.effective(), drains);
     }
 
     private static final TopicPartition PARTITION = new TopicPartition(NAME, 0);
@@ -152,7 +147,28 @@ public final class RegionStateTopic {
         }
     }
 
-    /** Publishes observations; a send that fails is logged and dropped (the next probe publishes afresh). */
+    private static boolean isDrain(ConsumerRecord<String, byte[]> record) {
+        return record.key() != null && record.key().startsWith(Drain.KEY_PREFIX);
+    }
+
+    /** The drain in {@code record}; null for one that does not decode, which is logged and skipped. */
+    private static Drain drain(ConsumerRecord<String, byte[]> record) {
+        if (record.value() == null) {
+            return null;
+        }
+        try {
+            return ObservationCodec.decodeDrain(record.value());
+        } catch (IllegalArgumentException e) {
+            LOG.warn("skipped record {} at offset {} of {}: it is not a drain ({})", record.key(), record.offset(), NAME,
+                    e.getMessage());
+            return null;
+        }
+    }
+
+    /**
+     * Publishes observations — a send that fails is logged and dropped (the next probe publishes
+     * afresh) — and drains, which are waited for.
+     */
     public static final class Publisher implements AutoCloseable {
 
         private final KafkaProducer<String, byte[]> producer;
@@ -192,6 +208,26 @@ public final class RegionStateTopic {
             }
         }
 
+        /**
+         * Publishes {@code drain} and waits until the cluster has it.
+         *
+         * @throws OutpostException.Retriable when it is not acknowledged within 10 s
+         */
+        public void publish(Drain drain) {
+            try {
+                producer.send(new ProducerRecord<>(NAME, drain.key(), ObservationCodec.encode(drain)))
+                        .get(10, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException | KafkaException e) {
+                Throwable cause = e instanceof java.util.concurrent.ExecutionException ? e.getCause() : e;
+                throw new OutpostException.Retriable("the " + (drain.drained() ? "drain" : "undrain") + " of region "
+                        + drain.region() + " could not be published to " + NAME + " on Kafka at " + kafka + ": "
+                        + cause.getMessage() + "; nothing changed, try again", cause);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new OutpostException("interrupted while publishing the drain of region " + drain.region(), e);
+            }
+        }
+
         @Override
         public void close() {
             producer.close(Duration.ofSeconds(2));
@@ -209,18 +245,24 @@ public final class RegionStateTopic {
         private final Thread thread;
         private volatile boolean closing;
 
-        private Reader(KafkaAccess kafka, String clientId, Consumer<Observation> sink) {
+        private Reader(KafkaAccess kafka, String clientId, Consumer<Observation> sink, Consumer<Drain> drains) {
             this.consumer = fromBeginning(kafka, clientId);
-            this.thread = Thread.ofPlatform().daemon().name(clientId).unstarted(() -> run(sink));
+            this.thread = Thread.ofPlatform().daemon().name(clientId).unstarted(() -> run(sink, drains));
         }
 
+        /** Starts reading observations; drains are skipped. */
         public static Reader start(KafkaAccess kafka, String clientId, Consumer<Observation> sink) {
-            Reader reader = new Reader(kafka, clientId, sink);
+            return start(kafka, clientId, sink, drain -> { });
+        }
+
+        /** Starts reading observations into {@code sink} and drains into {@code drains}. */
+        public static Reader start(KafkaAccess kafka, String clientId, Consumer<Observation> sink, Consumer<Drain> drains) {
+            Reader reader = new Reader(kafka, clientId, sink, drains);
             reader.thread.start();
             return reader;
         }
 
-        private void run(Consumer<Observation> sink) {
+        private void run(Consumer<Observation> sink, Consumer<Drain> drains) {
             try {
                 while (!closing) {
                     ConsumerRecords<String, byte[]> records;
@@ -234,6 +276,13 @@ public final class RegionStateTopic {
                         continue;
                     }
                     for (ConsumerRecord<String, byte[]> record : records) {
+                        if (isDrain(record)) {
+                            Drain drain = drain(record);
+                            if (drain != null) {
+                                drains.accept(drain);
+                            }
+                            continue;
+                        }
                         Observation observation = observation(record);
                         if (observation == null) {
                             continue;

@@ -2,6 +2,7 @@ package io.outpost.control;
 
 import io.outpost.core.config.HealthConfig;
 import io.outpost.core.config.KafkaAccess;
+import io.outpost.core.region.Drain;
 import io.outpost.core.region.Observation;
 import io.outpost.core.region.RegionHealth;
 import io.outpost.core.region.RegionStateChange;
@@ -10,6 +11,9 @@ import java.time.InstantSource;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -33,6 +37,7 @@ public final class RegionWatch implements RegionStateFeed, AutoCloseable {
     private final Alarms alarms;
     private final InstantSource clock;
     private final List<Consumer<RegionStateChange>> listeners = new CopyOnWriteArrayList<>();
+    private final Map<String, Drain> drains = new ConcurrentHashMap<>();
     private final ScheduledExecutorService timer;
     private RegionStateTopic.Reader reader;
 
@@ -58,7 +63,7 @@ public final class RegionWatch implements RegionStateFeed, AutoCloseable {
             if (watch.states.record(o)) {
                 watch.timer.execute(watch::evaluate);
             }
-        });
+        }, watch::drain);
         long interval = health.probeInterval().toMillis();
         watch.timer.scheduleAtFixedRate(watch::evaluate, interval, interval, TimeUnit.MILLISECONDS);
         return watch;
@@ -69,6 +74,24 @@ public final class RegionWatch implements RegionStateFeed, AutoCloseable {
     public Subscription onChange(Consumer<RegionStateChange> listener) {
         listeners.add(listener);
         return () -> listeners.remove(listener);
+    }
+
+    /** Takes in an operator's drain or undrain of a region (on the reader's thread). */
+    private void drain(Drain drain) {
+        Drain before = drains.put(drain.region(), drain);
+        if (before == null ? drain.drained() : before.drained() != drain.drained()) {
+            LOG.info("region watch {}: region {} is {} by {} at {}{}", observer, drain.region(),
+                    drain.drained() ? "drained (no commands go through it; it still answers queries)" : "undrained",
+                    drain.by(), drain.at(), drain.reason().isEmpty() ? "" : ": " + drain.reason());
+        }
+    }
+
+    /** The regions an operator drained, as the topic last said. */
+    @Override
+    public Set<String> drained() {
+        Set<String> drained = new TreeSet<>();
+        drains.values().stream().filter(Drain::drained).forEach(d -> drained.add(d.region()));
+        return drained;
     }
 
     /** Only the timer thread decides, so changes reach listeners in order. */

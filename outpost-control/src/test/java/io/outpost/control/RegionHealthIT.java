@@ -13,6 +13,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
 import io.outpost.core.config.HealthConfig;
 import io.outpost.core.config.KafkaAccess;
+import io.outpost.core.region.Drain;
 import io.outpost.core.region.Observation;
 import io.outpost.core.region.RegionHealth;
 import io.outpost.embedded.EmbeddedKafka;
@@ -23,10 +24,12 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
@@ -88,6 +91,39 @@ class RegionHealthIT {
         server.start();
         open.add(() -> server.stop(0));
         return server;
+    }
+
+    @Test
+    @DisplayName("an operator's drain reaches every watch, a watch started later included (it outlives restarts), "
+            + "and outpost status's snapshot; an undrain lifts it")
+    void aDrainReachesEveryWatchAndOutlivesRestarts() throws Exception {
+        KafkaAccess bootstrap = KafkaAccess.plaintext(EmbeddedKafka.shared().bootstrapServers());
+        RegionStateTopic.ensure(bootstrap);
+        HealthConfig health = new HealthConfig(Duration.ofMillis(300), Duration.ofMillis(250), 2, 2, Duration.ofSeconds(2),
+                List.of(), Duration.ofSeconds(30));
+        List<String> regions = List.of("drill-a", "drill-b");
+        RegionWatch early = RegionWatch.start(bootstrap, "drill-a", regions, health, Clock.systemUTC());
+        open.add(early);
+        try (RegionStateTopic.Publisher publisher = RegionStateTopic.Publisher.open(bootstrap, "region-health-it-drain")) {
+            publisher.publish(new Drain("drill-b", true, Instant.now(), "ops@test", "maintenance"));
+            await().alias("the running watch sees the drain").atMost(10, SECONDS)
+                    .until(() -> early.drained().equals(Set.of("drill-b")));
+            RegionWatch late = RegionWatch.start(bootstrap, "drill-b", regions, health, Clock.systemUTC());
+            open.add(late);
+            await().alias("a watch started after it sees it too").atMost(10, SECONDS)
+                    .until(() -> late.drained().equals(Set.of("drill-b")));
+            RegionStateTopic.Snapshot snapshot = RegionStateTopic.snapshot(bootstrap, regions, health.observationTtl(),
+                    Duration.ofSeconds(10), Clock.systemUTC());
+            assertThat(snapshot.drains().get("drill-b")).satisfies(drain -> {
+                assertThat(drain.drained()).isTrue();
+                assertThat(drain.by()).isEqualTo("ops@test");
+                assertThat(drain.reason()).isEqualTo("maintenance");
+            });
+
+            publisher.publish(new Drain("drill-b", false, Instant.now(), "ops@test", ""));
+            await().alias("the undrain reaches both").atMost(10, SECONDS)
+                    .until(() -> early.drained().isEmpty() && late.drained().isEmpty());
+        }
     }
 
     @Test

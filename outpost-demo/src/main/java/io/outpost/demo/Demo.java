@@ -266,6 +266,8 @@ public final class Demo implements AutoCloseable {
                 "SHOP_DB_URL", shopJdbcUrl,
                 "SHOP_URL", shop.url(),
                 "KAFKA_BOOTSTRAP", kafka.bootstrapServers(),
+                // one in-process broker: a topic can keep one copy only (a real cluster keeps 3)
+                "KAFKA_REPLICATION_FACTOR", "1",
                 "OUTPOST_SERVICE_TOKEN", secret(),
                 "OUTPOST_CURSOR_KEY", secret(),
                 "OUTPOST_OLD_CURSOR_KEY", "",

@@ -123,7 +123,7 @@ public final class Gateway implements AutoCloseable {
             }
         }
         this.dispatcher = new Dispatcher(region.name(), targets, fences, ledger, config.commands().timeout(),
-                config.commands().maxHops(), http, ticker, access);
+                config.commands().maxHops(), http, ticker, access, settings.regions());
         this.reports = new RegionReports(region.name(), sourceName, config.hash(), config.health().maxLag(), watcher, views,
                 targets, settings.clock());
         metrics.watermark(watcher, settings.clock());
@@ -302,10 +302,12 @@ public final class Gateway implements AutoCloseable {
     private RegionReport.Regions regions() {
         List<RegionReport.Region> regions = new ArrayList<>();
         String here = settings.region().name();
+        java.util.Set<String> drained = settings.regions().drained();
         for (RegionConfig region : settings.config().regions().values()) {
             boolean self = region.name().equals(here);
             regions.add(new RegionReport.Region(region.name(), region.gateway().url(), region.monolithRoute(),
                     settings.regions().states().getOrDefault(region.name(), RegionHealth.UNKNOWN),
+                    drained.contains(region.name()),
                     self ? settings.config().hash() : settings.regions().configHashes().get(region.name()), self));
         }
         return new RegionReport.Regions(regions, settings.config().commands().route());

@@ -16,6 +16,7 @@ import io.outpost.core.SourcePosition;
 import io.outpost.core.config.HealthConfig;
 import io.outpost.core.config.KafkaAccess;
 import io.outpost.core.config.OutpostConfig;
+import io.outpost.core.region.Drain;
 import io.outpost.core.region.RegionHealth;
 import io.outpost.embedded.EmbeddedPostgres;
 import io.outpost.embedded.Ports;
@@ -40,6 +41,7 @@ import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -490,10 +492,14 @@ class GatewayIT {
     }
 
     @Test
-    @DisplayName("a region its monitors find DOWN has its breaker forced open in every other region, commands fail fast naming it, and it comes back")
+    @DisplayName("a home region its monitors find DOWN is routed around: commands go through the backup route, saying "
+            + "which route served them, and come back to the home route once it is UP again (failback)")
     void aRegionTheMonitorsFindDownIsRoutedAroundAndComesBack() throws Exception {
+        HttpResponse<String> home = post("eu-west", "/orders", order(1, 1));
+        assertThat(home.statusCode()).as(home.body()).isEqualTo(201);
+        assertThat(home.headers().firstValue("Outpost-Route")).as("eu-west has no link: us-east's sent it").hasValue("us-east");
         // every gateway sees every region UP (everyRegionServes) when the home region's gateway goes away
-        GATEWAYS.remove("us-east").close(); // the home region's gateway goes away
+        GATEWAYS.remove("us-east").close();
         try {
             await().alias("ap-south and eu-west see us-east DOWN and force its breaker open").atMost(30, SECONDS)
                     .pollInterval(Duration.ofMillis(250)).untilAsserted(() -> {
@@ -505,24 +511,56 @@ class GatewayIT {
                                     .isEqualTo("forced_open");
                         }
                     });
-            assertThat(get("ap-south", "/orders/1").statusCode()).as("ap-south answers queries").isEqualTo(200);
-            HttpResponse<String> refused = post("ap-south", "/orders", order(1, 1));
-            assertProblem(refused, 503, "no-route");
-            assertThat(json(refused).path("detail").asText())
-                    .as("ap-south refused us-east itself and eu-west said why it could not dispatch either")
-                    .contains("us-east: DOWN by its monitors' majority")
-                    .contains("eu-west could not dispatch either");
-            assertThat(get("ap-south", "/outpost/metrics").body())
-                    .contains("outpost_region_state{of=\"us-east\",region=\"ap-south\"} 2.0");
+            assertThat(get("eu-west", "/orders/1").statusCode()).as("eu-west answers queries").isEqualTo(200);
+            HttpResponse<String> backup = post("eu-west", "/orders", order(1, 2), "Idempotency-Key", "failover-" + System.nanoTime());
+            assertThat(backup.statusCode()).as(backup.body()).isEqualTo(201);
+            assertThat(backup.headers().firstValue("Outpost-Route")).as("the backup route").hasValue("ap-south");
+            assertThat(backup.headers().firstValue("Outpost-Token")).as("the backup writes the fence").isPresent();
+            assertThat(get("eu-west", "/outpost/metrics").body())
+                    .contains("outpost_region_state{of=\"us-east\",region=\"eu-west\"} 2.0");
         } finally {
             GATEWAYS.put("us-east", Gateway.start(gatewaySettings("us-east")));
         }
-        await().alias("us-east is UP again everywhere and commands through ap-south reach the monolith").atMost(30, SECONDS)
-                .pollInterval(Duration.ofMillis(500))
-                .until(() -> post("ap-south", "/orders", order(1, 2)).statusCode() == 201);
+        await().alias("us-east UP again by majority: eu-west's commands go home again").atMost(30, SECONDS)
+                .pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
+                    HttpResponse<String> placed = post("eu-west", "/orders", order(1, 2));
+                    assertThat(placed.statusCode()).as(placed.body()).isEqualTo(201);
+                    assertThat(placed.headers().firstValue("Outpost-Route")).hasValue("us-east");
+                });
         assertThat(json(get("eu-west", "/outpost/v1/status")).path("command_targets").path("us-east").asText())
-                .isNotEqualTo("forced_open");
-        assertThat(WATCHES.get("ap-south").alarmsRaised()).as("us-east down, then up again").isGreaterThanOrEqualTo(2);
+                .isEqualTo("closed");
+        assertThat(WATCHES.get("eu-west").alarmsRaised()).as("us-east down, then up again").isGreaterThanOrEqualTo(2);
+    }
+
+    @Test
+    @DisplayName("an operator drains the home region: commands go through the backup, its own link included, reads go "
+            + "on there, every gateway shows it; undrained, commands go home again")
+    void aDrainedRegionTakesNoCommandsButServesReads() throws Exception {
+        try (RegionStateTopic.Publisher operator = RegionStateTopic.Publisher.open(config.log().access(), "gateway-it-operator")) {
+            operator.publish(new Drain("us-east", true, Instant.now(), "ops@gateway-it", "maintenance"));
+            try {
+                await().alias("every gateway shows us-east drained").atMost(10, SECONDS).pollInterval(Duration.ofMillis(100))
+                        .untilAsserted(() -> {
+                            for (String region : REGIONS) {
+                                JsonNode first = json(get(region, "/outpost/v1/regions")).path("regions").get(0);
+                                assertThat(first.path("name").asText()).isEqualTo("us-east");
+                                assertThat(first.path("drained").asBoolean()).as(region).isTrue();
+                            }
+                        });
+                for (String region : List.of("eu-west", "us-east")) {
+                    HttpResponse<String> placed = post(region, "/orders", order(2, 3));
+                    assertThat(placed.statusCode()).as(region + ": " + placed.body()).isEqualTo(201);
+                    assertThat(placed.headers().firstValue("Outpost-Route")).as("sent through " + region)
+                            .hasValue("ap-south");
+                }
+                assertThat(get("us-east", "/orders/1").statusCode()).as("a drained region answers queries").isEqualTo(200);
+            } finally {
+                operator.publish(new Drain("us-east", false, Instant.now(), "ops@gateway-it", ""));
+            }
+        }
+        await().alias("undrained: commands go home again").atMost(10, SECONDS).pollInterval(Duration.ofMillis(100))
+                .untilAsserted(() -> assertThat(post("eu-west", "/orders", order(2, 3)).headers().firstValue("Outpost-Route"))
+                        .hasValue("us-east"));
     }
 
     @Test

@@ -8,20 +8,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.errors.TopicExistsException;
-import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
@@ -32,7 +24,6 @@ import org.apache.kafka.common.serialization.StringSerializer;
  */
 public final class KafkaChangeLog implements ChangeLog {
 
-    private static final Duration ADMIN_TIMEOUT = Duration.ofSeconds(15);
     /** A row change can carry large values (text, bytea, json up to 1 GB in PostgreSQL): 64 MiB a record. */
     static final int MAX_RECORD_BYTES = 64 << 20;
 
@@ -83,58 +74,18 @@ public final class KafkaChangeLog implements ChangeLog {
         return new KafkaChangeLog(topic, new KafkaProducer<>(config, new StringSerializer(), new ByteArraySerializer()));
     }
 
-    /** Creates {@code topic} (1 partition) when missing; checks it has one partition when present. */
-    public static void ensureTopic(KafkaAccess kafka, String topic, Optional<Duration> retention) {
-        Map<String, Object> adminConfig = kafka.clientConfig();
-        adminConfig.put("request.timeout.ms", (int) ADMIN_TIMEOUT.toMillis());
-        adminConfig.put("default.api.timeout.ms", (int) ADMIN_TIMEOUT.toMillis());
-        try (Admin admin = Admin.create(adminConfig)) {
-            Map<String, String> configs = Map.of("retention.ms", Long.toString(retention.map(Duration::toMillis).orElse(-1L)),
-                    "cleanup.policy", "delete", "max.message.bytes", Integer.toString(MAX_RECORD_BYTES));
-            try {
-                admin.createTopics(List.of(new NewTopic(topic, Optional.of(1), Optional.empty()).configs(configs)))
-                        .all().get(ADMIN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-            } catch (ExecutionException e) {
-                if (!(e.getCause() instanceof TopicExistsException)) {
-                    throw e;
-                }
-            }
-            TopicDescription description = describe(admin, topic);
-            if (description.partitions().size() != 1) {
-                throw new OutpostException("the change log topic " + topic + " has " + description.partitions().size()
-                        + " partitions; it must have exactly 1 so that it keeps commit order. Recreate it with 1 partition");
-            }
-        } catch (ExecutionException | TimeoutException e) {
-            Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
-            if (cause instanceof UnknownTopicOrPartitionException) {
-                throw new OutpostException("the change log topic " + topic + " could not be created on " + kafka
-                        + ": " + cause.getMessage(), cause);
-            }
-            throw new OutpostException.Retriable("cannot reach the change log's Kafka at " + kafka + " within "
-                    + ADMIN_TIMEOUT.toSeconds() + " s" + (cause.getMessage() == null ? "" : ": " + cause.getMessage()), cause);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new OutpostException("interrupted while preparing the change log topic " + topic, e);
-        }
-    }
-
     /**
-     * Describes {@code topic}, waiting out the moment after its creation when the broker answering
-     * has not yet learnt of it from the controller (it then reports the topic unknown).
+     * Creates {@code topic} (1 partition, replicated as {@code log.replication-factor} says) when
+     * missing; checks it has one partition when present ({@link Topics}).
      */
-    private static TopicDescription describe(Admin admin, String topic)
-            throws ExecutionException, TimeoutException, InterruptedException {
-        long deadline = System.nanoTime() + ADMIN_TIMEOUT.toNanos();
-        while (true) {
-            try {
-                return admin.describeTopics(List.of(topic)).allTopicNames()
-                        .get(ADMIN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS).get(topic);
-            } catch (ExecutionException e) {
-                if (!(e.getCause() instanceof UnknownTopicOrPartitionException) || System.nanoTime() > deadline) {
-                    throw e;
-                }
-                Thread.sleep(50);
-            }
+    public static void ensureTopic(KafkaAccess kafka, String topic, Optional<Duration> retention) {
+        Map<String, String> configs = Map.of("retention.ms", Long.toString(retention.map(Duration::toMillis).orElse(-1L)),
+                "cleanup.policy", "delete", "max.message.bytes", Integer.toString(MAX_RECORD_BYTES));
+        Topics.Outcome outcome = Topics.ensure(kafka, topic, configs, "the change log");
+        int partitions = outcome.description().partitions().size();
+        if (partitions != 1) {
+            throw new OutpostException("the change log topic " + topic + " has " + partitions
+                    + " partitions; it must have exactly 1 so that it keeps commit order. Recreate it with 1 partition");
         }
     }
 

@@ -18,8 +18,8 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "outpost", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Read-local, write-global regions in front of a relational monolith.",
-        subcommands = {RunCommand.class, StatusCommand.class, RebuildCommand.class, TailCommand.class, ValidateCommand.class,
-            InitSourceCommand.class,
+        subcommands = {RunCommand.class, StatusCommand.class, RegionCommand.class, RebuildCommand.class, TailCommand.class,
+            ValidateCommand.class, InitSourceCommand.class,
             ConfigReferenceCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
@@ -42,12 +42,14 @@ public final class Main implements Runnable {
 
     /**
      * Runs {@code cli} with {@code args} as a process's command line and exits with its code; the
-     * log file is {@code <tmp>/outpost/outpost.log} unless {@code -Doutpost.log.file} says otherwise.
+     * log file is {@code <tmp>/outpost/outpost.log} unless {@code -Doutpost.log.file} says otherwise
+     * ({@code outpost run} then moves to a file of its own beside it, {@link ProcessLog}).
      */
     public static void exit(CommandLine cli, String[] args) {
         if (System.getProperty("outpost.log.file") == null) {
             System.setProperty("outpost.log.file",
                     Path.of(System.getProperty("java.io.tmpdir"), "outpost", "outpost.log").toString());
+            System.setProperty(ProcessLog.DEFAULT_CHOSEN, "true"); // outpost run moves to a file of its own
         }
         System.exit(cli.execute(args));
     }

@@ -28,6 +28,7 @@ final class RunCommand extends ConfigCommand {
     int run(OutpostConfig parsed, PrintWriter out, PrintWriter err) throws InterruptedException {
         SLF4JBridgeHandler.removeHandlersForRootLogger();
         SLF4JBridgeHandler.install();
+        ProcessLog.ownFile(region, roles);
         Deployment deployment;
         try {
             deployment = Deployment.start(parsed, region, EnumSet.copyOf(roles));

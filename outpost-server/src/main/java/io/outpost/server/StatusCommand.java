@@ -4,6 +4,7 @@ import io.outpost.control.RegionStateTopic;
 import io.outpost.core.OutpostException;
 import io.outpost.core.SourcePosition;
 import io.outpost.core.config.OutpostConfig;
+import io.outpost.core.region.Drain;
 import io.outpost.core.region.RegionHealth;
 import java.io.PrintWriter;
 import java.time.Duration;
@@ -27,12 +28,16 @@ final class StatusCommand extends ConfigCommand {
                 .orElse("unreachable at " + parsed.source().url() + " (lag in bytes unknown)"));
         List<RegionStatus> regions = RegionStatus.of(parsed, source, Instant.now());
         Map<String, RegionHealth> states;
+        Map<String, Drain> drains;
         try {
-            states = RegionStateTopic.current(parsed.log().access(), parsed.regions().keySet(),
+            RegionStateTopic.Snapshot snapshot = RegionStateTopic.snapshot(parsed.log().access(), parsed.regions().keySet(),
                     parsed.health().observationTtl(), Duration.ofSeconds(5), InstantSource.system());
+            states = snapshot.states();
+            drains = snapshot.drains();
         } catch (OutpostException e) {
             out.println("region states unknown: " + e.getMessage());
             states = Map.of();
+            drains = Map.of();
         }
         out.printf("%-12s %-9s %-14s %-12s %-10s %s%n", "region", "state", "watermark", "behind", "staleness", "views");
         boolean allReachable = true;
@@ -50,6 +55,12 @@ final class StatusCommand extends ConfigCommand {
                     region.watermark().map(w -> w.position().toString()).orElse("-"),
                     RegionStatus.bytes(region.behind()), RegionStatus.seconds(region.staleness()),
                     views.isEmpty() ? "-" : views);
+        }
+        for (Drain drain : drains.values()) {
+            if (drain.drained() && parsed.regions().containsKey(drain.region())) {
+                out.println("region " + drain.region() + " is drained (no commands go through it) by " + drain.by() + " since "
+                        + drain.at() + (drain.reason().isEmpty() ? "" : ": " + drain.reason()));
+            }
         }
         out.flush();
         return allReachable ? 0 : 2;

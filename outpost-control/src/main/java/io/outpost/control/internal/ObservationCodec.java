@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.outpost.core.region.Drain;
 import io.outpost.core.region.Observation;
 import io.outpost.core.region.RegionHealth;
 import io.outpost.core.region.RegionStateChange;
@@ -13,9 +14,9 @@ import java.time.Instant;
 import java.time.format.DateTimeParseException;
 
 /**
- * The JSON of an observation in the region-state topic (version 1):
+ * The JSON of the region-state topic's records (version 1): an observation,
  * {@code {"v":1,"region":"eu-west","monitor":"us-east","health":"DOWN","observed_at":"2026-12-02T10:00:00Z","detail":"connection refused"}},
- * plus {@code "config_hash"} when the region's gateway reported one;
+ * plus {@code "config_hash"} when the region's gateway reported one; an operator's {@link Drain};
  * and of an alarm as POSTed to webhooks.
  */
 public final class ObservationCodec {
@@ -78,6 +79,50 @@ public final class ObservationCodec {
         JsonNode hash = node.get("config_hash");
         return new Observation(region, monitor, RegionHealth.valueOf(health), at, node.path("detail").asText(""),
                 hash == null || !hash.isTextual() ? null : hash.asText());
+    }
+
+    /**
+     * A drain as the region-state topic holds it:
+     * {@code {"v":1,"drain":"eu-west","drained":true,"at":"2026-12-02T10:00:00Z","by":"ops@host","reason":"…"}}.
+     */
+    public static byte[] encode(Drain drain) {
+        ObjectNode node = JSON.createObjectNode();
+        node.put("v", VERSION);
+        node.put("drain", drain.region());
+        node.put("drained", drain.drained());
+        node.put("at", drain.at().toString());
+        node.put("by", drain.by());
+        node.put("reason", drain.reason());
+        return node.toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    /**
+     * @throws IllegalArgumentException naming what is wrong when {@code bytes} is not a version-1 drain
+     */
+    public static Drain decodeDrain(byte[] bytes) {
+        JsonNode node;
+        try {
+            node = JSON.readTree(bytes);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("not JSON: " + e.getMessage());
+        }
+        if (node == null || !node.isObject()) {
+            throw new IllegalArgumentException("not a JSON object");
+        }
+        if (node.path("v").asInt(-1) != VERSION) {
+            throw new IllegalArgumentException("version " + node.path("v") + ", this reader knows version " + VERSION);
+        }
+        JsonNode drained = node.get("drained");
+        if (drained == null || !drained.isBoolean()) {
+            throw new IllegalArgumentException("field drained is missing or not true/false");
+        }
+        Instant at;
+        try {
+            at = Instant.parse(text(node, "at"));
+        } catch (DateTimeParseException e) {
+            throw new IllegalArgumentException("at is not an ISO-8601 instant: " + node.get("at").asText());
+        }
+        return new Drain(text(node, "drain"), drained.booleanValue(), at, text(node, "by"), node.path("reason").asText(""));
     }
 
     private static String text(JsonNode node, String field) {

@@ -3,6 +3,7 @@ package io.outpost.core.config;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.OptionalInt;
 
 /**
  * Where a Kafka cluster is and how Outpost's clients connect to it: the bootstrap servers and the
@@ -12,12 +13,33 @@ import java.util.Objects;
  *
  * @param bootstrapServers the cluster's {@code host:port} list
  * @param security         Kafka client settings for TLS and SASL; empty for plain connections
+ * @param replication      how many copies the topics Outpost creates on the cluster keep
  */
-public record KafkaAccess(String bootstrapServers, Map<String, String> security) {
+public record KafkaAccess(String bootstrapServers, Map<String, String> security, Replication replication) {
 
     public KafkaAccess {
         Objects.requireNonNull(bootstrapServers, "bootstrapServers");
         security = Map.copyOf(security);
+        Objects.requireNonNull(replication, "replication");
+    }
+
+    /** A cluster whose topics get the default replication. */
+    public KafkaAccess(String bootstrapServers, Map<String, String> security) {
+        this(bootstrapServers, security, Replication.DEFAULT);
+    }
+
+    /**
+     * {@code log.replication-factor} and {@code log.min-insync-replicas}; empty where not configured
+     * (the log module's {@code Topics} says what that means).
+     */
+    public record Replication(OptionalInt factor, OptionalInt minInsyncReplicas) {
+
+        public static final Replication DEFAULT = new Replication(OptionalInt.empty(), OptionalInt.empty());
+
+        public Replication {
+            Objects.requireNonNull(factor, "factor");
+            Objects.requireNonNull(minInsyncReplicas, "minInsyncReplicas");
+        }
     }
 
     /** A cluster reached without TLS or SASL. */
@@ -27,7 +49,12 @@ public record KafkaAccess(String bootstrapServers, Map<String, String> security)
 
     /** The same security settings for the cluster at {@code bootstrapServers}. */
     public KafkaAccess at(String bootstrapServers) {
-        return new KafkaAccess(bootstrapServers, security);
+        return new KafkaAccess(bootstrapServers, security, replication);
+    }
+
+    /** The same cluster, its topics made with {@code replication}. */
+    public KafkaAccess with(Replication replication) {
+        return new KafkaAccess(bootstrapServers, security, replication);
     }
 
     /**

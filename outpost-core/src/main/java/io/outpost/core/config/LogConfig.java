@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.regex.Pattern;
 
 /**
@@ -15,9 +16,10 @@ import java.util.regex.Pattern;
  *
  * @param retention how long change records are kept; empty means forever
  * @param security  Kafka client settings for TLS and SASL that every Kafka client of Outpost gets
+ * @param replication the replication of the topics Outpost creates
  */
 public record LogConfig(String bootstrapServers, String topicPrefix, Optional<Duration> retention,
-                        Map<String, String> security) {
+                        Map<String, String> security, KafkaAccess.Replication replication) {
 
     private static final List<String> PROTOCOLS = List.of("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL");
 
@@ -35,19 +37,28 @@ public record LogConfig(String bootstrapServers, String topicPrefix, Optional<Du
                     + "monitors, gateways, Debezium's offsets), e.g. security.protocol: SSL and ssl.truststore.location; "
                     + "use ${ENV} for passwords.");
 
+    static final Def.Setting<Integer> REPLICATION_FACTOR = optional("replication-factor", Type.integer(1, 32), null,
+            "Replicas of every topic Outpost creates (the change log, capture's offsets, the region-state topic). "
+                    + "Default 3, or the cluster's broker count when it has fewer (with a warning); set 1 to say a "
+                    + "single broker is meant. An existing topic with fewer is a warning at start.");
+    static final Def.Setting<Integer> MIN_INSYNC_REPLICAS = optional("min-insync-replicas", Type.integer(1, 32), null,
+            "min.insync.replicas of those topics: how many replicas must hold a record before it counts as written "
+                    + "(Outpost's producers write with acks=all). Default: one less than the replication factor, at least 1.");
+
     static final Def.Section DEF = Def.Section.of("log", true, "The durable change log (Kafka).",
-            BOOTSTRAP_SERVERS, TOPIC_PREFIX, RETENTION, SECURITY);
+            BOOTSTRAP_SERVERS, TOPIC_PREFIX, RETENTION, SECURITY, REPLICATION_FACTOR, MIN_INSYNC_REPLICAS);
 
     public LogConfig {
         Objects.requireNonNull(bootstrapServers, "bootstrapServers");
         Objects.requireNonNull(topicPrefix, "topicPrefix");
         Objects.requireNonNull(retention, "retention");
         security = Map.copyOf(security);
+        Objects.requireNonNull(replication, "replication");
     }
 
-    /** How Outpost's Kafka clients reach this cluster. */
+    /** How Outpost's Kafka clients reach this cluster, and how its topics are replicated. */
     public KafkaAccess access() {
-        return new KafkaAccess(bootstrapServers, security);
+        return new KafkaAccess(bootstrapServers, security, replication);
     }
 
     static LogConfig read(Cursor c) {
@@ -65,7 +76,16 @@ public record LogConfig(String bootstrapServers, String topicPrefix, Optional<Du
             c.problem(SECURITY.key(), "sets " + String.join(", ", security.keySet()) + " but not security.protocol, so "
                     + "Kafka would ignore them and connect in plain text; add security.protocol: SSL (or SASL_SSL)");
         }
+        Integer factor = c.get(REPLICATION_FACTOR);
+        Integer minInsync = c.get(MIN_INSYNC_REPLICAS);
+        if (factor != null && minInsync != null && minInsync > factor) {
+            c.problem(MIN_INSYNC_REPLICAS.key(), "is " + minInsync + ", more than log.replication-factor (" + factor
+                    + "): no write could ever be acknowledged; make it at most " + factor);
+        }
+        KafkaAccess.Replication replication = new KafkaAccess.Replication(
+                factor == null ? OptionalInt.empty() : OptionalInt.of(factor),
+                minInsync == null ? OptionalInt.empty() : OptionalInt.of(minInsync));
         return c.failedSince(before) ? null
-                : new LogConfig(servers, prefix, Optional.ofNullable(retention), security);
+                : new LogConfig(servers, prefix, Optional.ofNullable(retention), security, replication);
     }
 }

@@ -1,6 +1,7 @@
 package io.outpost.core.region;
 
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Consumer;
 
 /**
@@ -19,6 +20,11 @@ public interface RegionStateFeed {
      */
     default Map<String, String> configHashes() {
         return Map.of();
+    }
+
+    /** The regions an operator drained ({@link Drain}): no commands go through them. */
+    default Set<String> drained() {
+        return Set.of();
     }
 
     /**

@@ -53,7 +53,9 @@ class OutpostConfigTest {
         assertThat(config.regions()).containsOnlyKeys("us-east", "eu-west", "ap-south");
         assertThat(config.regions().get("eu-west").gateway().port()).isEqualTo(7002);
         assertThat(config.regions().get("eu-west").log().bootstrapServers()).isEqualTo("broker:9092");
-        assertThat(config.commands().route()).containsExactly("us-east", "eu-west");
+        assertThat(config.commands().route()).as("home, then the backup link").containsExactly("us-east", "ap-south");
+        assertThat(config.regions().values()).filteredOn(RegionConfig::monolithRoute).extracting(RegionConfig::name)
+                .containsExactly("us-east", "ap-south");
         assertThat(config.views()).containsOnlyKeys("orders", "products", "customer_orders");
         assertThat(config.views().get("orders").changes()).containsKeys("orders", "order_lines", "customers");
         assertThat(config.views().get("orders").changes().get("order_lines"))
@@ -395,5 +397,19 @@ class OutpostConfigTest {
                 .containsExactly("log.security: sets ssl.truststore.location, ssl.truststore.password but not "
                         + "security.protocol, so Kafka would ignore them and connect in plain text; add "
                         + "security.protocol: SSL (or SASL_SSL)");
+    }
+
+    @Test
+    void theReplicationOfOutpostsTopicsIsConfiguredOnceForEveryRegion() {
+        OutpostConfig defaults = OutpostConfig.parse(MINIMAL, Map.<String, String>of()::get);
+        assertThat(defaults.log().access().replication()).isEqualTo(KafkaAccess.Replication.DEFAULT);
+        String replicated = MINIMAL.replace("log: { bootstrap-servers: \"kafka:9092\" }",
+                "log: { bootstrap-servers: \"kafka:9092\", replication-factor: 3, min-insync-replicas: 2 }");
+        OutpostConfig config = OutpostConfig.parse(replicated, Map.<String, String>of()::get);
+        assertThat(config.regions().get("us-east").log().replication()).isEqualTo(new KafkaAccess.Replication(
+                java.util.OptionalInt.of(3), java.util.OptionalInt.of(2)));
+        assertThat(rendered(problemsOf(replicated.replace("min-insync-replicas: 2", "min-insync-replicas: 4"), Map.of())))
+                .containsExactly("log.min-insync-replicas: is 4, more than log.replication-factor (3): no write could ever "
+                        + "be acknowledged; make it at most 3");
     }
 }

@@ -10,7 +10,38 @@ import java.time.Duration;
  * gateway, each with its own breaker and bulkhead.
  *
  * @param timeout how long one attempt may take
+ * @param opened  when the breaker last opened, which the breaker itself does not tell
  */
 public record CommandTarget(String name, URI url, boolean monolith, Duration timeout, CircuitBreaker breaker,
-                            Bulkhead bulkhead) {
+                            Bulkhead bulkhead, Opened opened) {
+
+    /**
+     * Whether the breaker refuses commands now: forced open, or open and still within its wait. Once
+     * the wait is over the next command goes through as a trial, so a target nobody has sent to since
+     * is not taken for broken for good (the breaker moves to half-open only when asked).
+     */
+    public boolean refusing() {
+        return switch (breaker.getState()) {
+            case FORCED_OPEN -> true;
+            case OPEN -> System.nanoTime() - opened.nanos < opened.wait.toNanos();
+            default -> false;
+        };
+    }
+
+    /** When a breaker last moved to OPEN, and how long it then waits before a trial. */
+    public static final class Opened {
+
+        private final Duration wait;
+        private volatile long nanos;
+
+        Opened(CircuitBreaker breaker, Duration wait) {
+            this.wait = wait;
+            this.nanos = System.nanoTime();
+            breaker.getEventPublisher().onStateTransition(event -> {
+                if (event.getStateTransition().getToState() == CircuitBreaker.State.OPEN) {
+                    nanos = System.nanoTime();
+                }
+            });
+        }
+    }
 }

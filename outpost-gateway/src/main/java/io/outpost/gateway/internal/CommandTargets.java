@@ -2,6 +2,7 @@ package io.outpost.gateway.internal;
 
 import io.github.resilience4j.bulkhead.BulkheadConfig;
 import io.github.resilience4j.bulkhead.BulkheadRegistry;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import java.net.URI;
@@ -19,17 +20,25 @@ public final class CommandTargets {
 
     /** The name the monolith's target has. */
     public static final String MONOLITH = "monolith";
+    /** How long an open breaker refuses before it lets a trial command through. */
+    private static final Duration OPEN_WAIT = Duration.ofSeconds(5);
 
     private final Map<String, String> tags;
+    private final Duration openWait;
     private final CircuitBreakerRegistry breakers = CircuitBreakerRegistry.ofDefaults();
     private final BulkheadRegistry bulkheads;
 
     /** Targets of {@code region}'s gateway with the bulkhead's defaults. */
     public CommandTargets(String region) {
-        this(region, 64, Duration.ofSeconds(1));
+        this(region, 64, Duration.ofSeconds(1), OPEN_WAIT);
     }
 
     CommandTargets(String region, int maxConcurrent, Duration maxWait) {
+        this(region, maxConcurrent, maxWait, OPEN_WAIT);
+    }
+
+    CommandTargets(String region, int maxConcurrent, Duration maxWait, Duration openWait) {
+        this.openWait = openWait;
         this.tags = Map.of("region", region);
         this.bulkheads = BulkheadRegistry.of(BulkheadConfig.custom().maxConcurrentCalls(maxConcurrent)
                 .maxWaitDuration(maxWait).build(), tags);
@@ -53,13 +62,14 @@ public final class CommandTargets {
                 .failureRateThreshold(50)
                 .slowCallDurationThreshold(timeout.dividedBy(2))
                 .slowCallRateThreshold(80)
-                .waitDurationInOpenState(Duration.ofSeconds(5))
+                .waitDurationInOpenState(openWait)
                 .permittedNumberOfCallsInHalfOpenState(2)
                 .maxWaitDurationInHalfOpenState(Duration.ofSeconds(10))
                 .automaticTransitionFromOpenToHalfOpenEnabled(false)
                 .build();
-        return new CommandTarget(name, url, monolith, timeout, breakers.circuitBreaker(name, breaker, tags),
-                bulkheads.bulkhead(name));
+        CircuitBreaker circuitBreaker = breakers.circuitBreaker(name, breaker, tags);
+        return new CommandTarget(name, url, monolith, timeout, circuitBreaker, bulkheads.bulkhead(name),
+                new CommandTarget.Opened(circuitBreaker, openWait));
     }
 
     /** Every target's breaker, for metrics. */

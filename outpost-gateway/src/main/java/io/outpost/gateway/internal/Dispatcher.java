@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.javalin.http.Context;
 import io.outpost.core.OutpostException;
 import io.outpost.core.Ticker;
+import io.outpost.core.region.RegionStateFeed;
 import io.outpost.source.FenceWriter;
 import io.outpost.source.IdempotencyLedger;
 import java.io.IOException;
@@ -34,7 +35,11 @@ import org.slf4j.LoggerFactory;
  * ({@link CommandRoute}), through one Resilience4j breaker and bulkhead per target. The monolith's
  * status, end-to-end headers and body pass through unchanged ({@link PassThrough}); after a 2xx
  * from the monolith the dispatching region writes a fence and adds its token as
- * {@code Outpost-Token}. {@code Idempotency-Key} goes through the ledger ({@link IdempotentCommands}).
+ * {@code Outpost-Token}; {@code Outpost-Route} names the region whose link to the monolith sent it.
+ * {@code Idempotency-Key} goes through the ledger ({@link IdempotentCommands}).
+ *
+ * <p>A region an operator drained ({@code outpost region drain}) is passed over: other regions do
+ * not send through it, and its own gateway does not use its own link.
  *
  * <p>When to try the next target: only when the command was certainly not delivered — the breaker
  * or bulkhead refused it, the connection could not be made, or the next region said it could not
@@ -58,6 +63,7 @@ public final class Dispatcher {
     private final HttpClient http;
     private final Ticker ticker;
     private final ReadAccess access;
+    private final RegionStateFeed regions;
 
     /**
      * @param targets in order of preference: the monolith first when this region has a route to it
@@ -66,10 +72,14 @@ public final class Dispatcher {
      * @param budget  the most a client waits for a command, forwarding included
      * @param access  who sent a command: its forwarding headers are believed only from another region,
      *                and its idempotency keys are its principal's alone
+     * @param regions which regions an operator drained: no command goes through them (this region's
+     *                own link to the monolith included, when it is drained itself)
      */
     public Dispatcher(String region, List<CommandTarget> targets, FenceWriter fences, IdempotencyLedger ledger,
-                      Duration budget, int maxHops, HttpClient http, Ticker ticker, ReadAccess access) {
+                      Duration budget, int maxHops, HttpClient http, Ticker ticker, ReadAccess access,
+                      RegionStateFeed regions) {
         this.access = access;
+        this.regions = regions;
         this.region = region;
         this.route = new CommandRoute(targets, maxHops);
         this.fences = fences;
@@ -105,10 +115,17 @@ public final class Dispatcher {
         // the ledger's key is the principal's: another caller reusing it never gets this one's answer
         String ledgerKey = key == null || !idempotent.enabled() ? null : IdempotentCommands.ledgerKey(access.principal(ctx), key);
         List<String> refusals = new ArrayList<>();
+        Set<String> drained = regions.drained();
         for (CommandTarget target : route.candidates(via, hops)) {
             long remaining = deadline - ticker.read();
             if (remaining <= 0) {
                 break;
+            }
+            String through = target.monolith() ? region : target.name();
+            if (drained.contains(through)) {
+                refusals.add(target.monolith() ? "this region's link: region " + region + " is drained by an operator"
+                        : target.name() + ": drained by an operator");
+                continue;
             }
             String refused = CommandRoute.acquire(target);
             if (refused != null) {
@@ -251,7 +268,11 @@ public final class Dispatcher {
         ctx.status(status);
         PassThrough.copy(headers, ctx);
         ctx.result(body);
-        if (!target.monolith() || status / 100 != 2) {
+        if (!target.monolith()) {
+            return null; // the region that sent it home named itself in the answer copied above
+        }
+        ctx.header(Headers.ROUTE, region);
+        if (status / 100 != 2) {
             return null;
         }
         if (fences == null) {

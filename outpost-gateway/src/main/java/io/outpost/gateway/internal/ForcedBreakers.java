@@ -9,9 +9,13 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Follows the regions' effective states: a command target region that the monitors' majority says
- * is DOWN has its breaker forced open until it is not, so commands go around it at once instead of
- * each finding out. UNKNOWN and DEGRADED force nothing: the local breaker still judges by what it
- * sees. A region's own route to the monolith is never forced.
+ * is DOWN has its breaker forced open, so commands go around it at once (to the next route) instead
+ * of each finding out. The way back has hysteresis: only UP by majority — which the monitors give
+ * only after {@code health.successes-to-up} good probes each — closes it again (failback); DEGRADED
+ * keeps it as it is. When nothing is known any more (UNKNOWN: no fresh observation), a forced
+ * breaker is handed back to its own judgement, open: after its wait it lets trial commands through
+ * and closes on their success, so a deployment whose monitors are gone does not lose a route for
+ * good. A region's own route to the monolith is never forced.
  */
 public final class ForcedBreakers implements AutoCloseable {
 
@@ -44,9 +48,14 @@ public final class ForcedBreakers implements AutoCloseable {
                 breaker.transitionToForcedOpenState();
                 LOG.warn("gateway of region {}: region {} is DOWN by its monitors' majority; commands go around it",
                         region, other);
-            } else if (health != RegionHealth.DOWN && forced) {
+            } else if (health == RegionHealth.UP && forced) {
                 breaker.transitionToClosedState();
-                LOG.info("gateway of region {}: region {} is {} again; commands may go to it", region, other, health);
+                LOG.info("gateway of region {}: region {} is UP again by its monitors' majority; commands go to it again",
+                        region, other);
+            } else if (health == RegionHealth.UNKNOWN && forced) {
+                breaker.transitionToOpenState();
+                LOG.info("gateway of region {}: region {} is UNKNOWN (no fresh observation); its breaker judges by itself "
+                        + "again, letting trial commands through after its wait", region, other);
             }
         }
     }

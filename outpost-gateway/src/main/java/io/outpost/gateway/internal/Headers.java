@@ -21,6 +21,8 @@ public final class Headers {
     public static final String VIA = "Outpost-Via";
     /** Response to a command: the token of its fence. */
     public static final String TOKEN = "Outpost-Token";
+    /** Response to a command: the region whose link to the monolith sent it (or replayed its answer). */
+    public static final String ROUTE = "Outpost-Route";
     /** Response: the command was certainly not sent (the next route may take it). */
     public static final String NOT_DISPATCHED = "Outpost-Not-Dispatched";
     /** Request: makes a command idempotent across retries and regions. */

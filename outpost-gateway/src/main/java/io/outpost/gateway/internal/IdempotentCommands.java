@@ -110,6 +110,7 @@ final class IdempotentCommands {
                     ctx.header(Headers.TOKEN, done.token());
                 }
                 ctx.header(Headers.REPLAY, "true");
+                ctx.header(Headers.ROUTE, region);
                 ctx.result(done.body() == null ? new byte[0] : done.body());
             }
             case IdempotencyLedger.InFlight inFlight -> throw new Problem(409, "command-in-flight",

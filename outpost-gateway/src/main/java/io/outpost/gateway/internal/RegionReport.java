@@ -60,13 +60,14 @@ public final class RegionReport {
      * A configured region as this gateway knows it.
      *
      * @param state      its effective state by the monitors' majority
+     * @param drained    whether an operator drained it (no commands go through it)
      * @param configHash the configuration hash its gateway reports (recently observed)
      * @param self       whether it is this gateway's region
      */
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
-    @JsonPropertyOrder({"name", "gateway", "monolith_route", "state", "config_hash", "this"})
-    public record Region(String name, String gateway, boolean monolithRoute, RegionHealth state, String configHash,
-                         @JsonProperty("this") boolean self) {
+    @JsonPropertyOrder({"name", "gateway", "monolith_route", "state", "drained", "config_hash", "this"})
+    public record Region(String name, String gateway, boolean monolithRoute, RegionHealth state, boolean drained,
+                         String configHash, @JsonProperty("this") boolean self) {
     }
 
     /** Every configured region, and the route commands take. */

@@ -1,6 +1,5 @@
 package io.outpost.gateway.internal;
 
-import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.outpost.core.ConsistencyToken;
 import io.outpost.core.OutpostException;
 import io.outpost.core.region.RegionHealth;
@@ -50,8 +49,8 @@ public final class RegionReports {
     /**
      * Deep health: UP when the store is reachable and its watermark known, the region is at most
      * {@code maxLag} behind the source, and (in a region with a route to the monolith) the monolith's
-     * breaker is not open; DEGRADED when it serves but is too far behind or cannot reach the
-     * monolith; DOWN otherwise.
+     * breaker does not refuse commands (open, within its wait); DEGRADED when it serves but is too
+     * far behind or cannot reach the monolith; DOWN otherwise.
      */
     public RegionReport.Health health() {
         RegionReport.State state = state(watcher.connected(), views.lastRead());
@@ -66,8 +65,8 @@ public final class RegionReports {
             reasons.add(state.stalenessMs() / 1000 + " s behind the source (more than health.max-lag, " + maxLag.toSeconds()
                     + " s)");
         }
-        targets.stream().filter(CommandTarget::monolith)
-                .filter(t -> t.breaker().getState() == CircuitBreaker.State.OPEN)
+        // open within its wait: after it, the next command is a trial, so an idle region is not DEGRADED for good
+        targets.stream().filter(CommandTarget::monolith).filter(CommandTarget::refusing)
                 .forEach(t -> reasons.add("the monolith's breaker is open"));
         RegionHealth status = down ? RegionHealth.DOWN : reasons.isEmpty() ? RegionHealth.UP : RegionHealth.DEGRADED;
         return new RegionReport.Health(status, reasons, state, configHash);

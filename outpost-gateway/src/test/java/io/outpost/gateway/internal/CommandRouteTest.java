@@ -71,4 +71,21 @@ class CommandRouteTest {
         shop.bulkhead().onComplete();
         assertThat(CommandRoute.acquire(shop)).isNull();
     }
+
+    @Test
+    @DisplayName("an open breaker refuses only within its wait: then the next command is a trial, so a target nobody "
+            + "sent to since is not taken for broken for good (a region's health reads this)")
+    void anOpenBreakerRefusesOnlyWithinItsWait() {
+        CommandTarget shop = new CommandTargets("ap-south", 64, Duration.ofSeconds(1), Duration.ofMillis(300))
+                .monolith(URI.create("http://shop"), TIMEOUT);
+        assertThat(shop.refusing()).isFalse();
+        shop.breaker().transitionToOpenState();
+        assertThat(shop.refusing()).isTrue();
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> !shop.refusing());
+        assertThat(shop.breaker().getState()).as("nobody asked it yet").isEqualTo(io.github.resilience4j.circuitbreaker
+                .CircuitBreaker.State.OPEN);
+        assertThat(CommandRoute.acquire(shop)).as("the next command is a trial").isNull();
+        shop.breaker().transitionToForcedOpenState();
+        assertThat(shop.refusing()).isTrue();
+    }
 }

@@ -74,11 +74,13 @@ public final class ExampleConfig {
         return named(withoutAuthentication(text()), name);
     }
 
-    /** {@code text} with a slot and a topic prefix named {@code name}. */
+    /** {@code text} with a slot and a topic prefix named {@code name}, for one broker. */
     private static String named(String text, String name) {
         return text
                 .replace("  heartbeat-interval: 1s", "  heartbeat-interval: 1s\n  slot: outpost_" + name)
                 .replace("  bootstrap-servers: ${KAFKA_BOOTSTRAP:-localhost:9092}",
-                        "  bootstrap-servers: ${KAFKA_BOOTSTRAP:-localhost:9092}\n  topic-prefix: " + name);
+                        "  bootstrap-servers: ${KAFKA_BOOTSTRAP:-localhost:9092}\n  topic-prefix: " + name)
+                // the in-process broker is one: its topics can keep one copy only
+                .replace("  replication-factor: ${KAFKA_REPLICATION_FACTOR:-3}", "  replication-factor: 1");
     }
 }
