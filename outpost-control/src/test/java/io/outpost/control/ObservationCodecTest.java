@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.outpost.control.internal.ObservationCodec;
+import io.outpost.core.region.Drain;
 import io.outpost.core.region.Observation;
 import io.outpost.core.region.RegionHealth;
 import io.outpost.core.region.RegionStateChange;
@@ -60,5 +61,19 @@ class ObservationCodecTest {
         assertThat(alarm.path("to").asText()).isEqualTo("DOWN");
         assertThat(alarm.path("observer").asText()).isEqualTo("ap-south");
         assertThat(alarm.path("observations").get(0).path("detail").asText()).isEqualTo("connection refused");
+    }
+
+    @Test
+    void aDrainSurvivesTheTopicAndABrokenOneIsRefusedSayingWhy() {
+        Drain drain = new Drain("eu-west", true, Instant.parse("2026-12-02T10:00:00Z"), "ops@host", "network work");
+        assertThat(ObservationCodec.decodeDrain(ObservationCodec.encode(drain))).isEqualTo(drain);
+        assertThat(new String(ObservationCodec.encode(drain), StandardCharsets.UTF_8)).isEqualTo(
+                "{\"v\":1,\"drain\":\"eu-west\",\"drained\":true,\"at\":\"2026-12-02T10:00:00Z\",\"by\":\"ops@host\","
+                        + "\"reason\":\"network work\"}");
+        assertThatThrownBy(() -> ObservationCodec.decodeDrain(
+                "{\"v\":1,\"drain\":\"eu-west\",\"drained\":\"yes\",\"at\":\"x\",\"by\":\"o\"}".getBytes(StandardCharsets.UTF_8)))
+                .hasMessage("field drained is missing or not true/false");
+        assertThatThrownBy(() -> ObservationCodec.decodeDrain("{\"v\":2}".getBytes(StandardCharsets.UTF_8)))
+                .hasMessage("version 2, this reader knows version 1");
     }
 }

@@ -47,6 +47,19 @@ class TlsIT {
     }
 
     private static OutpostConfig config(int port, String keyStore, String clientAuth) {
+        return config(port, """
+                tls:
+                  key-store: "%s"
+                  key-store-password: %s
+                  trust-store: "%s"
+                  trust-store-password: %s
+                  client-auth: %s
+                """.formatted(dir.resolve(keyStore + ".p12"), PASSWORD, dir.resolve("outpost-ca-trust.p12"), PASSWORD,
+                clientAuth));
+    }
+
+    /** Two regions with https:// gateways, us on {@code port}, and the given {@code tls} section. */
+    private static OutpostConfig config(int port, String tls) {
         String yaml = """
                 source: { name: shop, url: "jdbc:postgresql://localhost:1/shop", user: u, tables: [orders] }
                 log: { bootstrap-servers: "localhost:9092" }
@@ -55,14 +68,7 @@ class TlsIT {
                   us: { store: { url: "%s", user: postgres }, gateway: { url: "https://localhost:%d" } }
                   eu: { monolith-route: true, store: { url: "%s", user: postgres }, gateway: { url: "https://localhost:%d" } }
                 auth: { mode: none }
-                tls:
-                  key-store: "%s"
-                  key-store-password: %s
-                  trust-store: "%s"
-                  trust-store-password: %s
-                  client-auth: %s
-                """.formatted(store, port, store, Ports.free(), dir.resolve(keyStore + ".p12"), PASSWORD,
-                dir.resolve("outpost-ca-trust.p12"), PASSWORD, clientAuth);
+                """.formatted(store, port, store, Ports.free()) + tls;
         return OutpostConfig.parse(yaml, Map.<String, String>of()::get);
     }
 
@@ -122,18 +128,8 @@ class TlsIT {
         Path chain = dir.resolve("gateway-chain.pem");
         Files.writeString(chain, Files.readString(gateway.privateKey()) + Files.readString(gateway.certificate())
                 + Files.readString(dir.resolve("outpost-ca.crt")));
-        int port = Ports.free();
-        OutpostConfig config = OutpostConfig.parse("""
-                source: { name: shop, url: "jdbc:postgresql://localhost:1/shop", user: u, tables: [orders] }
-                log: { bootstrap-servers: "localhost:9092" }
-                monolith: { url: "http://localhost:8080" }
-                regions:
-                  us: { store: { url: "%s", user: postgres }, gateway: { url: "https://localhost:%d" } }
-                  eu: { monolith-route: true, store: { url: "%s", user: postgres }, gateway: { url: "https://localhost:%d" } }
-                auth: { mode: none }
-                tls: { key-store: "%s", trust-store: "%s", client-auth: need }
-                """.formatted(store, port, store, Ports.free(), chain, dir.resolve("outpost-ca.crt")),
-                Map.<String, String>of()::get);
+        OutpostConfig config = config(Ports.free(), "tls: { key-store: \"%s\", trust-store: \"%s\", client-auth: need }\n"
+                .formatted(chain, dir.resolve("outpost-ca.crt")));
         try (Gateway served = start(config)) {
             HttpResponse<String> answer = health(Tls.clientContext(config.tls()), served.url());
             assertThat(answer.body()).contains("\"status\"");
@@ -144,15 +140,7 @@ class TlsIT {
         Path pkcs1 = dir.resolve("pkcs1.pem");
         Files.writeString(pkcs1, "-----BEGIN EC PRIVATE KEY-----\nAAAA\n-----END EC PRIVATE KEY-----\n"
                 + Files.readString(gateway.certificate()));
-        OutpostConfig unreadable = OutpostConfig.parse("""
-                source: { name: shop, url: "jdbc:postgresql://localhost:1/shop", user: u, tables: [orders] }
-                log: { bootstrap-servers: "localhost:9092" }
-                monolith: { url: "http://localhost:8080" }
-                regions:
-                  us: { monolith-route: true, store: { url: "%s", user: postgres }, gateway: { url: "https://localhost:%d" } }
-                auth: { mode: none }
-                tls: { key-store: "%s" }
-                """.formatted(store, Ports.free(), pkcs1), Map.<String, String>of()::get);
+        OutpostConfig unreadable = config(Ports.free(), "tls: { key-store: \"%s\" }\n".formatted(pkcs1));
         assertThatThrownBy(() -> start(unreadable)).hasMessageContaining("holds a key as BEGIN EC PRIVATE KEY")
                 .hasMessageContaining("openssl pkcs8 -topk8 -nocrypt");
     }

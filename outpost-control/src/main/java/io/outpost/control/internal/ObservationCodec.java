@@ -49,20 +49,7 @@ public final class ObservationCodec {
      * @throws IllegalArgumentException naming what is wrong when {@code bytes} is not a version-1 observation
      */
     public static Observation decode(byte[] bytes) {
-        JsonNode node;
-        try {
-            node = JSON.readTree(bytes);
-        } catch (JsonProcessingException e) {
-            throw new IllegalArgumentException("not JSON: " + e.getOriginalMessage());
-        } catch (IOException e) {
-            throw new IllegalArgumentException("not JSON: " + e.getMessage());
-        }
-        if (node == null || !node.isObject()) {
-            throw new IllegalArgumentException("not a JSON object");
-        }
-        if (node.path("v").asInt(-1) != VERSION) {
-            throw new IllegalArgumentException("version " + node.path("v") + ", this reader knows version " + VERSION);
-        }
+        JsonNode node = versioned(bytes);
         String region = text(node, "region");
         String monitor = text(node, "monitor");
         String health = text(node, "health");
@@ -100,18 +87,7 @@ public final class ObservationCodec {
      * @throws IllegalArgumentException naming what is wrong when {@code bytes} is not a version-1 drain
      */
     public static Drain decodeDrain(byte[] bytes) {
-        JsonNode node;
-        try {
-            node = JSON.readTree(bytes);
-        } catch (IOException e) {
-            throw new IllegalArgumentException("not JSON: " + e.getMessage());
-        }
-        if (node == null || !node.isObject()) {
-            throw new IllegalArgumentException("not a JSON object");
-        }
-        if (node.path("v").asInt(-1) != VERSION) {
-            throw new IllegalArgumentException("version " + node.path("v") + ", this reader knows version " + VERSION);
-        }
+        JsonNode node = versioned(bytes);
         JsonNode drained = node.get("drained");
         if (drained == null || !drained.isBoolean()) {
             throw new IllegalArgumentException("field drained is missing or not true/false");
@@ -123,6 +99,25 @@ public final class ObservationCodec {
             throw new IllegalArgumentException("at is not an ISO-8601 instant: " + node.get("at").asText());
         }
         return new Drain(text(node, "drain"), drained.booleanValue(), at, text(node, "by"), node.path("reason").asText(""));
+    }
+
+    /** {@code bytes} as a JSON object of this version. */
+    private static JsonNode versioned(byte[] bytes) {
+        JsonNode node;
+        try {
+            node = JSON.readTree(bytes);
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("not JSON: " + e.getOriginalMessage());
+        } catch (IOException e) {
+            throw new IllegalArgumentException("not JSON: " + e.getMessage());
+        }
+        if (node == null || !node.isObject()) {
+            throw new IllegalArgumentException("not a JSON object");
+        }
+        if (node.path("v").asInt(-1) != VERSION) {
+            throw new IllegalArgumentException("version " + node.path("v") + ", this reader knows version " + VERSION);
+        }
+        return node;
     }
 
     private static String text(JsonNode node, String field) {
