@@ -114,6 +114,8 @@ public final class Demo implements AutoCloseable {
     private final Map<String, Projector> projectors = new LinkedHashMap<>();
     private final Map<String, Gateway> gateways = new LinkedHashMap<>();
     private final Map<String, RegionWatch> watches = new LinkedHashMap<>();
+    /** Each region's gateway and monitor, while they run ({@link #down}, {@link #up}). */
+    private final Map<String, Deployment> fronts = new LinkedHashMap<>();
 
     private Demo(Options options) {
         this.options = options;
@@ -176,10 +178,7 @@ public final class Demo implements AutoCloseable {
 
         // monitors start once the regions serve (a gateway whose store has applied nothing is DOWN)
         for (String region : config.regions().keySet()) {
-            Deployment deployment = parts.push(Deployment.start(config, region,
-                    EnumSet.of(Deployment.Role.GATEWAY, Deployment.Role.MONITOR)));
-            gateways.put(region, deployment.gateway());
-            watches.put(region, deployment.watch());
+            front(region);
         }
         LOG.info("demo started in {} ms", (System.nanoTime() - started) / 1_000_000);
     }
@@ -303,10 +302,62 @@ public final class Demo implements AutoCloseable {
         }
     }
 
-    /** One line: each region's effective state (as us-east's watch sees it), watermark, staleness and distance from the source. */
-    public String statusLine() {
+    /** Starts {@code region}'s gateway and monitor. */
+    private void front(String region) {
+        Deployment deployment = parts.push(Deployment.start(config, region,
+                EnumSet.of(Deployment.Role.GATEWAY, Deployment.Role.MONITOR)));
+        fronts.put(region, deployment);
+        gateways.put(region, deployment.gateway());
+        watches.put(region, deployment.watch());
+    }
+
+    /**
+     * Takes {@code region}'s gateway and monitor down, as if the process serving them died: the other
+     * regions' monitors find it DOWN, and commands go around it (through ap-south's backup link while
+     * us-east is down). Its store and projector go on.
+     *
+     * @return what happened, in a sentence for the console
+     */
+    public synchronized String down(String region) {
+        if (!config.regions().containsKey(region)) {
+            return "there is no region " + region + "; the regions are " + config.regions().keySet();
+        }
+        Deployment front = fronts.remove(region);
+        if (front == null) {
+            return "region " + region + " is down already; `up " + region + "` brings it back";
+        }
+        front.close();
+        return "region " + region + "'s gateway and monitor stopped; the other regions' monitors find it DOWN within "
+                + "seconds, and commands go around it (each answer's Outpost-Route names the route). `up " + region
+                + "` brings it back";
+    }
+
+    /**
+     * Starts {@code region}'s gateway and monitor again; commands go back to it once its monitors'
+     * majority finds it UP.
+     *
+     * @return what happened, in a sentence for the console
+     */
+    public synchronized String up(String region) {
+        if (!config.regions().containsKey(region)) {
+            return "there is no region " + region + "; the regions are " + config.regions().keySet();
+        }
+        if (fronts.containsKey(region)) {
+            return "region " + region + " is up already";
+        }
+        front(region);
+        return "region " + region + "'s gateway is listening on " + gateways.get(region).url() + " again; commands go back "
+                + "to it once the monitors' majority finds it UP";
+    }
+
+    /**
+     * One line: each region's effective state (as the first running region's watch sees it),
+     * watermark, staleness and distance from the source.
+     */
+    public synchronized String statusLine() {
         List<RegionStatus> regions = RegionStatus.of(config, RegionStatus.sourcePosition(config), Instant.now());
-        RegionWatch watch = watches.values().iterator().next();
+        RegionWatch watch = fronts.isEmpty() ? watches.values().iterator().next()
+                : watches.get(fronts.keySet().iterator().next());
         return "regions: " + String.join(" · ", regions.stream()
                 .map(r -> r.compact(watch.state(r.region()))).toList());
     }

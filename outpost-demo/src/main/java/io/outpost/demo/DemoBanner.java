@@ -105,6 +105,9 @@ final class DemoBanner {
         for (String command : commands.subList(6, commands.size())) {
             text.append("  ").append(command).append('\n');
         }
+        text.append("\nFailover: type `down us-east` (then Enter) to stop us-east's gateway and monitor as if its process died;\n"
+                + "the status line shows it DOWN within seconds, and commands sent through eu-west go through ap-south's\n"
+                + "backup link (their Outpost-Route header says so). `up us-east` brings it back (failback once it is UP).\n");
         text.append("\nPress Ctrl-C to stop everything.\n");
         return text.toString();
     }

@@ -1,7 +1,10 @@
 package io.outpost.demo;
 
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
 import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -65,6 +68,20 @@ final class DemoCommand implements Callable<Integer> {
         }, "outpost-demo-shutdown"));
         out.print(new DemoBanner(demo).text());
         out.flush();
+        // the console: "down R" and "up R" take a region's gateway and monitor down and up
+        Thread.ofPlatform().daemon().name("outpost-demo-console").start(() -> {
+            try (BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8))) {
+                for (String line = in.readLine(); line != null && !stopping.get(); line = in.readLine()) {
+                    String answer = console(demo, line);
+                    if (!answer.isEmpty()) {
+                        out.println(answer);
+                        out.flush();
+                    }
+                }
+            } catch (IOException e) {
+                // no console (input closed): the demo runs on without one
+            }
+        });
         // a compact line of where the regions stand, until Ctrl-C
         while (!stopped.await(statusInterval.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
             if (!stopping.get()) {
@@ -73,5 +90,21 @@ final class DemoCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /** What a console line asks of the demo: {@code down R}, {@code up R}; anything else gets the usage. */
+    static String console(Demo demo, String line) {
+        String[] words = line.strip().split("\\s+");
+        if (words.length == 1 && words[0].isEmpty()) {
+            return "";
+        }
+        if (words.length == 2 && words[0].equals("down")) {
+            return demo.down(words[1]);
+        }
+        if (words.length == 2 && words[0].equals("up")) {
+            return demo.up(words[1]);
+        }
+        return "type `down REGION` or `up REGION` (regions: " + String.join(", ", demo.config().regions().keySet())
+                + "), or Ctrl-C to stop";
     }
 }

@@ -121,6 +121,22 @@ class DemoIT {
                     "rebuild", "--config", demo.configFile().toString(), "--region", "eu-west", "--view", "products");
             assertThat(exit).isZero();
             assertThat(rebuilt.toString()).contains("100%  200/200 documents", "view products of region eu-west rebuilt: 200 documents");
+
+            // failover from the console: us-east down, eu-west's commands go through ap-south's backup link; up, back home
+            assertThat(DemoCommand.console(demo, "down us-east")).contains("us-east's gateway and monitor stopped");
+            assertThat(DemoCommand.console(demo, "down us-east")).contains("down already");
+            await().alias("us-east DOWN in the status line").atMost(30, java.util.concurrent.TimeUnit.SECONDS)
+                    .until(() -> demo.statusLine().contains("us-east DOWN"));
+            String place = "curl -s -i -X POST " + demo.gateways().get("eu-west").url() + "/orders -H 'Content-Type: "
+                    + "application/json' -H \"Authorization: $ALICE\" -d '{\"customer_id\": " + demo.exampleIds().customerId()
+                    + ", \"lines\": [{\"product_id\": " + demo.exampleIds().productId() + ", \"qty\": 1}]}'";
+            String exports = String.join("; ", printed.tokenExports()) + "; ";
+            assertThat(shell(exports + place)).startsWith("HTTP/1.1 201").containsIgnoringCase("outpost-route: ap-south");
+            assertThat(DemoCommand.console(demo, "up us-east")).contains("listening on");
+            await().alias("us-east UP again, and commands home").atMost(30, java.util.concurrent.TimeUnit.SECONDS)
+                    .until(() -> demo.statusLine().contains("us-east UP")
+                            && shell(exports + place).toLowerCase(java.util.Locale.ROOT).contains("outpost-route: us-east"));
+            assertThat(DemoCommand.console(demo, "sideways")).startsWith("type `down REGION` or `up REGION`");
         }
         assertThat(data.resolve("postgres")).doesNotExist();
         assertThat(data.resolve("kafka")).doesNotExist();
