@@ -45,7 +45,10 @@ import org.slf4j.LoggerFactory;
  * or bulkhead refused it, the connection could not be made, or the next region said it could not
  * dispatch ({@code Outpost-Not-Dispatched}). A timeout after the request was sent is not retried
  * elsewhere: the command may have been applied; the client gets 504 and may retry with its
- * {@code Idempotency-Key}.
+ * {@code Idempotency-Key}. A region that goes DOWN by its monitors' majority while a command is in
+ * flight through it is given up at once: with an {@code Idempotency-Key} the command goes on to the
+ * next route (the ledger keeps it from being applied twice), without one the answer is 504
+ * {@code command-outcome-unknown}.
  */
 public final class Dispatcher {
 
@@ -155,7 +158,20 @@ public final class Dispatcher {
                 long started = ticker.read();
                 HttpResponse<byte[]> response;
                 try {
-                    response = http.send(request, HttpResponse.BodyHandlers.ofByteArray());
+                    response = target.monolith() ? http.send(request, HttpResponse.BodyHandlers.ofByteArray())
+                            : awaitHop(target, request);
+                } catch (HopLost e) {
+                    target.breaker().onError(ticker.read() - started, TimeUnit.NANOSECONDS, e);
+                    if (key == null) {
+                        throw new Problem(504, "command-outcome-unknown", "The command's outcome is unknown",
+                                "region " + target.name() + " went DOWN (by its monitors' majority) while the command was in "
+                                        + "flight through it; it may or may not have been applied. Send commands with an "
+                                        + "Idempotency-Key, so that they can be retried safely");
+                    }
+                    // with a key the ledger tells a command applied from one that was not: the next route may take it
+                    refusals.add(target.name() + ": went DOWN while the command was in flight; sent on with its "
+                            + Headers.IDEMPOTENCY_KEY);
+                    continue;
                 } catch (HttpConnectTimeoutException | ConnectException e) {
                     target.breaker().onError(ticker.read() - started, TimeUnit.NANOSECONDS, e);
                     refusals.add(target.name() + ": cannot connect (" + e.getClass().getSimpleName() + ")");
@@ -200,6 +216,50 @@ public final class Dispatcher {
                         + (refusals.isEmpty() ? " (no target within " + route.maxHops() + " hops)" : ": " + String.join("; ", refusals))
                         + ". The command was not sent; retry after the Retry-After delay")
                 .header("Retry-After", "5").header(Headers.NOT_DISPATCHED, "true");
+    }
+
+    /**
+     * Sends {@code request} to another region and waits for its answer — unless the region goes DOWN
+     * by its monitors' majority meanwhile (its breaker forced open): a hung region (a stopped process,
+     * a cut link) does not hold the command for the whole timeout, only until its monitors agree.
+     *
+     * @throws HopLost when the region went DOWN while the command was in flight
+     * @throws IOException as {@link HttpClient#send} throws it
+     */
+    private HttpResponse<byte[]> awaitHop(CommandTarget target, HttpRequest request) throws IOException, InterruptedException,
+            HopLost {
+        java.util.concurrent.CompletableFuture<HttpResponse<byte[]>> pending =
+                http.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray());
+        while (true) {
+            try {
+                return pending.get(HOP_CHECK.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (java.util.concurrent.TimeoutException e) {
+                if (target.breaker().getState() == io.github.resilience4j.circuitbreaker.CircuitBreaker.State.FORCED_OPEN) {
+                    pending.cancel(true);
+                    throw new HopLost(target.name());
+                }
+            } catch (java.util.concurrent.ExecutionException e) {
+                if (e.getCause() instanceof IOException io) {
+                    throw io;
+                }
+                throw new IOException(e.getCause());
+            } catch (InterruptedException e) {
+                pending.cancel(true);
+                throw e;
+            }
+        }
+    }
+
+    /** How often a command in flight through another region looks whether that region went DOWN. */
+    private static final Duration HOP_CHECK = Duration.ofMillis(100);
+
+    /** A region went DOWN while a command was in flight through it. */
+    static final class HopLost extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        HopLost(String target) {
+            super(target + " went DOWN while the command was in flight", null, false, false);
+        }
     }
 
     /** A problem document's detail, or the body's start. */
