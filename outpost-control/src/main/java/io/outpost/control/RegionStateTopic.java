@@ -31,19 +31,22 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The region-state topic, {@code outpost.regions}: compacted, one partition, key
+ * The region-state topic, {@code <log.topic-prefix>.regions} ({@code outpost.regions} by default):
+ * compacted, one partition, key
  * {@code <region>/<monitor>}, value an {@link ObservationCodec observation}. Compaction keeps each
  * monitor's latest observation of each region, so a reader starting from the beginning learns the
  * current picture without replaying history.
  */
 public final class RegionStateTopic {
 
-    /** The topic's name. */
-    public static final String NAME = "outpost.regions";
-
     private static final Logger LOG = LoggerFactory.getLogger(RegionStateTopic.class);
 
     private RegionStateTopic() {
+    }
+
+    /** The topic's name on {@code kafka}: {@code <log.topic-prefix>.regions}. */
+    public static String name(KafkaAccess kafka) {
+        return kafka.topicPrefix() + ".regions";
     }
 
     /**
@@ -54,7 +57,7 @@ public final class RegionStateTopic {
     public static void ensure(KafkaAccess kafka) {
         // compacted: the latest observation per key stays; a segment rolls every 10 minutes so
         // that old ones go instead of piling up in the active segment (which is never compacted)
-        Topics.ensure(kafka, NAME, Map.of("cleanup.policy", "compact", "segment.ms", "600000",
+        Topics.ensure(kafka, name(kafka), Map.of("cleanup.policy", "compact", "segment.ms", "600000",
                 "min.cleanable.dirty.ratio", "0.5"), "the region-state topic");
     }
 
@@ -85,12 +88,13 @@ public final class RegionStateTopic {
         RegionStates states = new RegionStates(regions, observationTtl);
         Map<String, Drain> drains = new java.util.TreeMap<>();
         long deadline = System.nanoTime() + timeout.toNanos();
+        TopicPartition partition = partition(kafka);
         try (KafkaConsumer<String, byte[]> consumer = fromBeginning(kafka, "outpost-status")) {
-            long end = consumer.endOffsets(List.of(PARTITION), timeout).getOrDefault(PARTITION, 0L);
-            while (consumer.position(PARTITION, timeout) < end) {
+            long end = consumer.endOffsets(List.of(partition), timeout).getOrDefault(partition, 0L);
+            while (consumer.position(partition, timeout) < end) {
                 if (System.nanoTime() > deadline) {
                     throw new org.apache.kafka.common.errors.TimeoutException("read only up to offset "
-                            + consumer.position(PARTITION) + " of " + end);
+                            + consumer.position(partition) + " of " + end);
                 }
                 for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(200))) {
                     if (isDrain(record)) {
@@ -107,14 +111,13 @@ public final class RegionStateTopic {
                 }
             }
         } catch (KafkaException e) {
-            throw new OutpostException.Retriable("cannot read the region-state topic " + NAME + " on Kafka at "
+            throw new OutpostException.Retriable("cannot read the region-state topic " + name(kafka) + " on Kafka at "
                     + kafka + ": " + e.getMessage(), e);
         }
         states.evaluate(clock.instant());
         return new Snapshot(states.effective(), drains);
     }
 
-    private static final TopicPartition PARTITION = new TopicPartition(NAME, 0);
 
     /** A consumer of the topic's one partition, placed at its beginning. */
     private static KafkaConsumer<String, byte[]> fromBeginning(KafkaAccess kafka, String clientId) {
@@ -125,9 +128,14 @@ public final class RegionStateTopic {
         config.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 100);
         KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(config, new StringDeserializer(),
                 new ByteArrayDeserializer());
-        consumer.assign(List.of(PARTITION));
-        consumer.seekToBeginning(List.of(PARTITION));
+        consumer.assign(List.of(partition(kafka)));
+        consumer.seekToBeginning(List.of(partition(kafka)));
         return consumer;
+    }
+
+    /** The topic's one partition. */
+    private static TopicPartition partition(KafkaAccess kafka) {
+        return new TopicPartition(name(kafka), 0);
     }
 
     /**
@@ -142,7 +150,7 @@ public final class RegionStateTopic {
             return ObservationCodec.decode(record.value());
         } catch (IllegalArgumentException e) {
             LOG.warn("skipped record {} at offset {} of {}: it is not an observation ({})", record.key(), record.offset(),
-                    NAME, e.getMessage());
+                    record.topic(), e.getMessage());
             return null;
         }
     }
@@ -159,8 +167,8 @@ public final class RegionStateTopic {
         try {
             return ObservationCodec.decodeDrain(record.value());
         } catch (IllegalArgumentException e) {
-            LOG.warn("skipped record {} at offset {} of {}: it is not a drain ({})", record.key(), record.offset(), NAME,
-                    e.getMessage());
+            LOG.warn("skipped record {} at offset {} of {}: it is not a drain ({})", record.key(), record.offset(),
+                    record.topic(), e.getMessage());
             return null;
         }
     }
@@ -194,17 +202,17 @@ public final class RegionStateTopic {
         /** Sends {@code observation}; failures are logged, once per failed send. */
         public void publish(Observation observation) {
             try {
-                producer.send(new ProducerRecord<>(NAME, observation.key(), ObservationCodec.encode(observation)),
+                producer.send(new ProducerRecord<>(name(kafka), observation.key(), ObservationCodec.encode(observation)),
                         (metadata, e) -> {
                             if (e != null) {
                                 LOG.warn("could not publish the observation {} = {} to {} on {}: {}; the next probe "
-                                        + "publishes a fresh one", observation.key(), observation.health(), NAME,
+                                        + "publishes a fresh one", observation.key(), observation.health(), name(kafka),
                                         kafka, e.getMessage());
                             }
                         });
             } catch (KafkaException e) {
                 LOG.warn("could not publish the observation {} = {} to {} on {}: {}; the next probe publishes a "
-                        + "fresh one", observation.key(), observation.health(), NAME, kafka, e.getMessage());
+                        + "fresh one", observation.key(), observation.health(), name(kafka), kafka, e.getMessage());
             }
         }
 
@@ -215,12 +223,12 @@ public final class RegionStateTopic {
          */
         public void publish(Drain drain) {
             try {
-                producer.send(new ProducerRecord<>(NAME, drain.key(), ObservationCodec.encode(drain)))
+                producer.send(new ProducerRecord<>(name(kafka), drain.key(), ObservationCodec.encode(drain)))
                         .get(10, java.util.concurrent.TimeUnit.SECONDS);
             } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException | KafkaException e) {
                 Throwable cause = e instanceof java.util.concurrent.ExecutionException ? e.getCause() : e;
                 throw new OutpostException.Retriable("the " + (drain.drained() ? "drain" : "undrain") + " of region "
-                        + drain.region() + " could not be published to " + NAME + " on Kafka at " + kafka + ": "
+                        + drain.region() + " could not be published to " + name(kafka) + " on Kafka at " + kafka + ": "
                         + cause.getMessage() + "; nothing changed, try again", cause);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -242,11 +250,13 @@ public final class RegionStateTopic {
     public static final class Reader implements AutoCloseable {
 
         private final KafkaConsumer<String, byte[]> consumer;
+        private final String topic;
         private final Thread thread;
         private volatile boolean closing;
 
         private Reader(KafkaAccess kafka, String clientId, Consumer<Observation> sink, Consumer<Drain> drains) {
             this.consumer = fromBeginning(kafka, clientId);
+            this.topic = name(kafka);
             this.thread = Thread.ofPlatform().daemon().name(clientId).unstarted(() -> run(sink, drains));
         }
 
@@ -271,7 +281,7 @@ public final class RegionStateTopic {
                     } catch (WakeupException e) {
                         break;
                     } catch (KafkaException e) {
-                        LOG.warn("cannot read the region-state topic {}: {}; retrying in 1 s", NAME, e.getMessage());
+                        LOG.warn("cannot read the region-state topic {}: {}; retrying in 1 s", topic, e.getMessage());
                         pause();
                         continue;
                     }
@@ -291,7 +301,7 @@ public final class RegionStateTopic {
                             sink.accept(observation);
                         } catch (RuntimeException e) {
                             LOG.error("the observation {} at offset {} of {} could not be taken in; skipped", record.key(),
-                                    record.offset(), NAME, e);
+                                    record.offset(), topic, e);
                         }
                     }
                 }

@@ -97,7 +97,8 @@ class RegionHealthIT {
     @DisplayName("an operator's drain reaches every watch, a watch started later included (it outlives restarts), "
             + "and outpost status's snapshot; an undrain lifts it")
     void aDrainReachesEveryWatchAndOutlivesRestarts() throws Exception {
-        KafkaAccess bootstrap = KafkaAccess.plaintext(EmbeddedKafka.shared().bootstrapServers());
+        // a deployment of its own on the shared broker: its region-state topic is drain_it.regions
+        KafkaAccess bootstrap = KafkaAccess.plaintext(EmbeddedKafka.shared().bootstrapServers()).withTopicPrefix("drain_it");
         RegionStateTopic.ensure(bootstrap);
         HealthConfig health = new HealthConfig(Duration.ofMillis(300), Duration.ofMillis(250), 2, 2, Duration.ofSeconds(2),
                 List.of(), Duration.ofSeconds(30));
@@ -119,6 +120,11 @@ class RegionHealthIT {
                 assertThat(drain.by()).isEqualTo("ops@test");
                 assertThat(drain.reason()).isEqualTo("maintenance");
             });
+
+            assertThat(RegionStateTopic.snapshot(KafkaAccess.plaintext(EmbeddedKafka.shared().bootstrapServers()), regions,
+                    health.observationTtl(), Duration.ofSeconds(10), Clock.systemUTC()).drains())
+                    .as("another deployment's topic, outpost.regions, knows nothing of it").doesNotContainKey("drill-b");
+            assertThat(RegionStateTopic.name(bootstrap)).isEqualTo("drain_it.regions");
 
             publisher.publish(new Drain("drill-b", false, Instant.now(), "ops@test", ""));
             await().alias("the undrain reaches both").atMost(10, SECONDS)

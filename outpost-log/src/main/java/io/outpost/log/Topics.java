@@ -24,7 +24,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The topics Outpost owns — the change log, capture's offsets, {@code outpost.regions} — made with
+ * The topics Outpost owns — the change log, capture's offsets, the region-state topic — made with
  * one partition and the durability {@code log.replication-factor} and {@code log.min-insync-replicas}
  * ask for; a topic that exists already is checked instead, and what falls short is a warning that
  * names the fix (Outpost never changes a topic it did not just create).

@@ -14,18 +14,25 @@ import java.util.OptionalInt;
  * @param bootstrapServers the cluster's {@code host:port} list
  * @param security         Kafka client settings for TLS and SASL; empty for plain connections
  * @param replication      how many copies the topics Outpost creates on the cluster keep
+ * @param topicPrefix      the start of the names of Outpost's topics there ({@code log.topic-prefix}), so that
+ *                         deployments sharing a cluster keep apart
  */
-public record KafkaAccess(String bootstrapServers, Map<String, String> security, Replication replication) {
+public record KafkaAccess(String bootstrapServers, Map<String, String> security, Replication replication,
+                          String topicPrefix) {
+
+    /** {@code log.topic-prefix}'s default. */
+    public static final String DEFAULT_TOPIC_PREFIX = "outpost";
 
     public KafkaAccess {
         Objects.requireNonNull(bootstrapServers, "bootstrapServers");
         security = Map.copyOf(security);
         Objects.requireNonNull(replication, "replication");
+        Objects.requireNonNull(topicPrefix, "topicPrefix");
     }
 
-    /** A cluster whose topics get the default replication. */
+    /** A cluster whose topics get the default replication and prefix. */
     public KafkaAccess(String bootstrapServers, Map<String, String> security) {
-        this(bootstrapServers, security, Replication.DEFAULT);
+        this(bootstrapServers, security, Replication.DEFAULT, DEFAULT_TOPIC_PREFIX);
     }
 
     /**
@@ -49,12 +56,17 @@ public record KafkaAccess(String bootstrapServers, Map<String, String> security,
 
     /** The same security settings for the cluster at {@code bootstrapServers}. */
     public KafkaAccess at(String bootstrapServers) {
-        return new KafkaAccess(bootstrapServers, security, replication);
+        return new KafkaAccess(bootstrapServers, security, replication, topicPrefix);
     }
 
     /** The same cluster, its topics made with {@code replication}. */
     public KafkaAccess with(Replication replication) {
-        return new KafkaAccess(bootstrapServers, security, replication);
+        return new KafkaAccess(bootstrapServers, security, replication, topicPrefix);
+    }
+
+    /** The same cluster, Outpost's topics there named with {@code topicPrefix}. */
+    public KafkaAccess withTopicPrefix(String topicPrefix) {
+        return new KafkaAccess(bootstrapServers, security, replication, topicPrefix);
     }
 
     /**

@@ -25,7 +25,7 @@ public record LogConfig(String bootstrapServers, String topicPrefix, Optional<Du
 
     static final Def.Setting<String> BOOTSTRAP_SERVERS = required("bootstrap-servers", Type.HOST_PORTS,
             "The Kafka cluster that holds the change log and the region-state topic.");
-    static final Def.Setting<String> TOPIC_PREFIX = optional("topic-prefix", Type.NAME, "outpost",
+    static final Def.Setting<String> TOPIC_PREFIX = optional("topic-prefix", Type.NAME, KafkaAccess.DEFAULT_TOPIC_PREFIX,
             "Prefix of Outpost's topics: <prefix>.<source>.changes and <prefix>.regions.");
     static final Def.Setting<Duration> RETENTION = optional("retention", Type.DURATION_OR_FOREVER, null,
             "How long change records are kept (default forever); a new region replays the log from its start.");
@@ -58,7 +58,7 @@ public record LogConfig(String bootstrapServers, String topicPrefix, Optional<Du
 
     /** How Outpost's Kafka clients reach this cluster, and how its topics are replicated. */
     public KafkaAccess access() {
-        return new KafkaAccess(bootstrapServers, security, replication);
+        return new KafkaAccess(bootstrapServers, security, replication, topicPrefix);
     }
 
     static LogConfig read(Cursor c) {
