@@ -97,17 +97,7 @@ public final class RegionStateTopic {
                             + consumer.position(partition) + " of " + end);
                 }
                 for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(200))) {
-                    if (isDrain(record)) {
-                        Drain drain = drain(record);
-                        if (drain != null) {
-                            drains.put(drain.region(), drain);
-                        }
-                        continue;
-                    }
-                    Observation observation = observation(record);
-                    if (observation != null) {
-                        states.record(observation);
-                    }
+                    take(record, states::record, drain -> drains.put(drain.region(), drain));
                 }
             }
         } catch (KafkaException e) {
@@ -155,8 +145,23 @@ public final class RegionStateTopic {
         }
     }
 
-    private static boolean isDrain(ConsumerRecord<String, byte[]> record) {
-        return record.key() != null && record.key().startsWith(Drain.KEY_PREFIX);
+    /**
+     * Hands {@code record} to {@code observations} or {@code drains}, by its key; a record that
+     * decodes as neither is logged and skipped.
+     */
+    private static void take(ConsumerRecord<String, byte[]> record, Consumer<Observation> observations,
+                             Consumer<Drain> drains) {
+        if (record.key() != null && record.key().startsWith(Drain.KEY_PREFIX)) {
+            Drain drain = drain(record);
+            if (drain != null) {
+                drains.accept(drain);
+            }
+        } else {
+            Observation observation = observation(record);
+            if (observation != null) {
+                observations.accept(observation);
+            }
+        }
     }
 
     /** The drain in {@code record}; null for one that does not decode, which is logged and skipped. */
@@ -286,21 +291,10 @@ public final class RegionStateTopic {
                         continue;
                     }
                     for (ConsumerRecord<String, byte[]> record : records) {
-                        if (isDrain(record)) {
-                            Drain drain = drain(record);
-                            if (drain != null) {
-                                drains.accept(drain);
-                            }
-                            continue;
-                        }
-                        Observation observation = observation(record);
-                        if (observation == null) {
-                            continue;
-                        }
                         try {
-                            sink.accept(observation);
+                            take(record, sink, drains);
                         } catch (RuntimeException e) {
-                            LOG.error("the observation {} at offset {} of {} could not be taken in; skipped", record.key(),
+                            LOG.error("the record {} at offset {} of {} could not be taken in; skipped", record.key(),
                                     record.offset(), topic, e);
                         }
                     }

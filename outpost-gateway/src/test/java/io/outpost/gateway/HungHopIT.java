@@ -6,10 +6,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
 import io.outpost.core.config.OutpostConfig;
 import io.outpost.core.region.RegionHealth;
-import io.outpost.core.region.RegionStateChange;
-import io.outpost.core.region.RegionStateFeed;
 import io.outpost.embedded.EmbeddedPostgres;
 import io.outpost.embedded.Ports;
+import io.outpost.gateway.internal.SettableRegionStates;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
@@ -21,15 +20,12 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -44,30 +40,7 @@ class HungHopIT {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    /** Region states the test decides, told to the gateway as a watch would. */
-    private static final class Feed implements RegionStateFeed {
-        private final Map<String, RegionHealth> states = new ConcurrentHashMap<>();
-        private final List<Consumer<RegionStateChange>> listeners = new CopyOnWriteArrayList<>();
-
-        void set(String region, RegionHealth health) {
-            RegionHealth before = states.getOrDefault(region, RegionHealth.UNKNOWN);
-            states.put(region, health);
-            listeners.forEach(l -> l.accept(new RegionStateChange(region, before, health, Instant.now(), List.of())));
-        }
-
-        @Override
-        public Map<String, RegionHealth> states() {
-            return Map.copyOf(states);
-        }
-
-        @Override
-        public Subscription onChange(Consumer<RegionStateChange> listener) {
-            listeners.add(listener);
-            return () -> listeners.remove(listener);
-        }
-    }
-
-    private final Feed feed = new Feed();
+    private final SettableRegionStates feed = new SettableRegionStates();
     private ServerSocket hung;
     private final List<Socket> held = new CopyOnWriteArrayList<>();
     private volatile CountDownLatch requestArrived = new CountDownLatch(1);

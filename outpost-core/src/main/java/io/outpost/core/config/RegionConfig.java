@@ -34,8 +34,7 @@ public record RegionConfig(String name, Store store, KafkaAccess log, Gateway ga
                 "Store database password; use ${ENV_VAR}.");
         static final Def.Setting<Integer> POOL_SIZE = optional("pool-size", Type.integer(1, 200), 10,
                 "Connections each Outpost process keeps open to the store.");
-        static final Def.Setting<String> READ_USER = optional("read-user", Type.string(
-                "a role name of letters, digits and '_'", java.util.regex.Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,62}")), null,
+        static final Def.Setting<String> READ_USER = optional("read-user", Type.ROLE, null,
                 "The role gateways read the store as: the projector (as user) grants it SELECT on Outpost's tables and on "
                         + "every view table it creates, and nothing else. Default: user (gateways read as the projector's role).");
         static final Def.Setting<String> READ_PASSWORD = optional("read-password", Type.TEXT, "",

@@ -44,8 +44,7 @@ public record SourceConfig(String name, SourceKind kind, String url, String user
             Duration.ofSeconds(1), "How often a heartbeat is written to the source's WAL, so that watermarks "
                     + "advance while it is idle and the slot never pins WAL.");
 
-    static final Def.Setting<String> GATEWAY_USER = derived("gateway-user", Type.string(
-            "a role name of letters, digits and '_'", java.util.regex.Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,62}")),
+    static final Def.Setting<String> GATEWAY_USER = derived("gateway-user", Type.ROLE,
             "source.user", "The role the gateways of regions with a route to the monolith use in this database: they "
                     + "write fences and the idempotency ledger, nothing else (outpost init-source grants just that).");
     static final Def.Setting<String> GATEWAY_PASSWORD = derived("gateway-password", Type.TEXT, "source.password",

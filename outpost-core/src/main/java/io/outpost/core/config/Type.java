@@ -76,6 +76,7 @@ interface Type<T> {
             Pattern.compile("[a-z][a-z0-9_]{0,62}"));
     Type<String> REGION_NAME = string("a region name of lowercase letters, digits and '-' that starts with a letter",
             Pattern.compile("[a-z][a-z0-9-]{0,62}"));
+    Type<String> ROLE = string("a role name of letters, digits and '_'", Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,62}"));
     Type<String> TABLE = string("a table name (schema.table, or table for public.table)", Pattern.compile("([A-Za-z_][A-Za-z0-9_$]*\\.)?[A-Za-z_][A-Za-z0-9_$]*"));
     Type<String> JDBC_POSTGRES = string("a jdbc:postgresql URL such as jdbc:postgresql://db.example.com:5432/shop",
             Pattern.compile("jdbc:postgresql://\\S+"));

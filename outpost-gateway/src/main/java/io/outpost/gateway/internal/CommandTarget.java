@@ -28,14 +28,14 @@ public record CommandTarget(String name, URI url, boolean monolith, Duration tim
         };
     }
 
-    /** When a breaker last moved to OPEN, and how long it then waits before a trial. */
+    /** When a breaker last moved to OPEN, and how long it then waits before a trial (its configured wait). */
     public static final class Opened {
 
         private final Duration wait;
         private volatile long nanos;
 
-        Opened(CircuitBreaker breaker, Duration wait) {
-            this.wait = wait;
+        Opened(CircuitBreaker breaker) {
+            this.wait = Duration.ofMillis(breaker.getCircuitBreakerConfig().getWaitIntervalFunctionInOpenState().apply(1));
             this.nanos = System.nanoTime();
             breaker.getEventPublisher().onStateTransition(event -> {
                 if (event.getStateTransition().getToState() == CircuitBreaker.State.OPEN) {

@@ -69,7 +69,7 @@ public final class CommandTargets {
                 .build();
         CircuitBreaker circuitBreaker = breakers.circuitBreaker(name, breaker, tags);
         return new CommandTarget(name, url, monolith, timeout, circuitBreaker, bulkheads.bulkhead(name),
-                new CommandTarget.Opened(circuitBreaker, openWait));
+                new CommandTarget.Opened(circuitBreaker));
     }
 
     /** Every target's breaker, for metrics. */

@@ -4,44 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.resilience4j.circuitbreaker.CircuitBreaker.State;
 import io.outpost.core.region.RegionHealth;
-import io.outpost.core.region.RegionStateChange;
-import io.outpost.core.region.RegionStateFeed;
 import java.net.URI;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.Consumer;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
 class ForcedBreakersTest {
 
     private static final Duration TIMEOUT = Duration.ofSeconds(5);
-
-    /** A feed whose states the test sets, calling its listener as a watch would. */
-    private static final class Feed implements RegionStateFeed {
-        private final Map<String, RegionHealth> states = new ConcurrentHashMap<>();
-        private Consumer<RegionStateChange> listener = change -> { };
-
-        void set(String region, RegionHealth health) {
-            RegionHealth before = states.getOrDefault(region, RegionHealth.UNKNOWN);
-            states.put(region, health);
-            listener.accept(new RegionStateChange(region, before, health, Instant.now(), List.of()));
-        }
-
-        @Override
-        public Map<String, RegionHealth> states() {
-            return Map.copyOf(states);
-        }
-
-        @Override
-        public Subscription onChange(Consumer<RegionStateChange> listener) {
-            this.listener = listener;
-            return () -> this.listener = change -> { };
-        }
-    }
 
     @Test
     @DisplayName("failback has hysteresis: a region DOWN by majority is routed around until it is UP again; DEGRADED "
@@ -51,8 +22,8 @@ class ForcedBreakersTest {
         CommandTarget home = factory.region("us-east", URI.create("http://us"), TIMEOUT);
         CommandTarget backup = factory.region("eu-west", URI.create("http://eu"), TIMEOUT);
         CommandTarget own = new CommandTargets("ap-south").monolith(URI.create("http://shop"), TIMEOUT);
-        Feed feed = new Feed();
-        feed.states.put("us-east", RegionHealth.DOWN);
+        SettableRegionStates feed = new SettableRegionStates();
+        feed.set("us-east", RegionHealth.DOWN);
         ForcedBreakers breakers = ForcedBreakers.follow("ap-south", List.of(own, home, backup), feed);
         try {
             assertThat(home.breaker().getState()).as("DOWN at start: forced at once").isEqualTo(State.FORCED_OPEN);
