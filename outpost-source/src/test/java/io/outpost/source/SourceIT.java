@@ -16,6 +16,7 @@ import java.sql.Statement;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.postgresql.ds.PGSimpleDataSource;
 
@@ -130,8 +131,9 @@ class SourceIT {
         ds.setUrl(url);
         IdempotencyLedger ledger = new IdempotencyLedger(ds, "shop", java.time.Duration.ofMinutes(1));
         String hash = IdempotencyLedger.requestHash("POST", "/orders", "{}".getBytes(java.nio.charset.StandardCharsets.UTF_8));
-        assertThat(ledger.claim("k1", hash, "a")).isEqualTo(new IdempotencyLedger.Claimed("k1"));
-        assertThat(ledger.claim("k1", hash, "b")).isEqualTo(new IdempotencyLedger.InFlight("k1", "a"));
+        IdempotencyLedger.Claimed first = (IdempotencyLedger.Claimed) ledger.claim("k1", hash, "a");
+        assertThat(ledger.markSent(first)).isTrue();
+        assertThat(ledger.claim("k1", hash, "b")).isEqualTo(new IdempotencyLedger.InFlight("k1", "a", true, false));
         assertThat(ledger.claim("k1", "other", "b")).isEqualTo(new IdempotencyLedger.Mismatch("k1"));
         ledger.complete("k1", 201, "{\"Content-Type\": [\"application/json\"]}", "{\"id\": 1}".getBytes(), "tok");
         assertThat(ledger.claim("k1", hash, "b")).isInstanceOfSatisfying(IdempotencyLedger.Done.class, done -> {
@@ -140,11 +142,38 @@ class SourceIT {
             assertThat(done.token()).isEqualTo("tok");
         });
 
-        assertThat(ledger.claim("k2", hash, "a")).isInstanceOf(IdempotencyLedger.Claimed.class);
-        ledger.release("k2");
+        IdempotencyLedger.Claimed released = (IdempotencyLedger.Claimed) ledger.claim("k2", hash, "a");
+        ledger.release(released);
         assertThat(ledger.claim("k2", hash, "b")).as("released: the next attempt sends it").isInstanceOf(IdempotencyLedger.Claimed.class);
-
         IdempotencyLedger impatient = new IdempotencyLedger(ds, "shop", java.time.Duration.ZERO);
-        assertThat(impatient.claim("k2", hash, "c")).as("abandoned: taken over").isEqualTo(new IdempotencyLedger.Claimed("k2"));
+        assertThat(impatient.claim("k1", hash, "c")).as("answered: never taken over").isInstanceOf(IdempotencyLedger.Done.class);
+    }
+
+    @Test
+    @DisplayName("the idempotency ledger never lets a command be sent twice: a claim marked sent is never taken over, however "
+            + "old; an unsent one is taken over after its lease, and then its first claimer can no longer mark it sent")
+    void theIdempotencyLedgerFencesClaims() throws Exception {
+        PGSimpleDataSource ds = new PGSimpleDataSource();
+        ds.setUrl(url);
+        IdempotencyLedger ledger = new IdempotencyLedger(ds, "shop", java.time.Duration.ZERO); // every claim past its limit
+        String hash = IdempotencyLedger.requestHash("POST", "/orders", new byte[0]);
+
+        IdempotencyLedger.Claimed sent = (IdempotencyLedger.Claimed) ledger.claim("f1", hash, "us-east");
+        assertThat(ledger.markSent(sent)).isTrue();
+        Thread.sleep(IdempotencyLedger.UNSENT_LEASE.toMillis() + 200);
+        assertThat(ledger.claim("f1", hash, "ap-south")).as("sent (it may have been applied): never taken over")
+                .isEqualTo(new IdempotencyLedger.InFlight("f1", "us-east", true, true));
+        ledger.complete("f1", 201, "{}", new byte[0], null); // its sender came back with the answer
+        assertThat(ledger.claim("f1", hash, "ap-south")).isInstanceOf(IdempotencyLedger.Done.class);
+
+        IdempotencyLedger.Claimed stalled = (IdempotencyLedger.Claimed) ledger.claim("f2", hash, "us-east");
+        assertThat(ledger.claim("f2", hash, "ap-south")).as("unsent, within its lease")
+                .isEqualTo(new IdempotencyLedger.InFlight("f2", "us-east", false, true));
+        Thread.sleep(IdempotencyLedger.UNSENT_LEASE.toMillis() + 200);
+        IdempotencyLedger.Claimed takenOver = (IdempotencyLedger.Claimed) ledger.claim("f2", hash, "ap-south");
+        assertThat(takenOver.claimId()).isNotEqualTo(stalled.claimId());
+        assertThat(ledger.markSent(stalled)).as("the stalled claimer resumes: fenced off").isFalse();
+        ledger.release(stalled);
+        assertThat(ledger.markSent(takenOver)).as("the release of a superseded claim released nothing").isTrue();
     }
 }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.javalin.http.Context;
 import io.outpost.core.OutpostException;
 import io.outpost.core.Ticker;
+import io.outpost.core.region.RegionHealth;
 import io.outpost.core.region.RegionStateFeed;
 import io.outpost.source.FenceWriter;
 import io.outpost.source.IdempotencyLedger;
@@ -86,7 +87,7 @@ public final class Dispatcher {
         this.region = region;
         this.route = new CommandRoute(targets, maxHops);
         this.fences = fences;
-        this.idempotent = new IdempotentCommands(region, ledger);
+        this.idempotent = new IdempotentCommands(region, ledger, r -> regions.states().get(r) == RegionHealth.DOWN);
         this.budget = budget;
         this.http = http;
         this.ticker = ticker;
@@ -136,7 +137,7 @@ public final class Dispatcher {
                 continue;
             }
             try {
-                boolean claimed = false;
+                IdempotencyLedger.Claimed claimed = null;
                 if (key != null && target.monolith() && idempotent.enabled()) {
                     IdempotencyLedger.Claim claim;
                     try {
@@ -146,12 +147,27 @@ public final class Dispatcher {
                         refusals.add(target.name() + ": " + e.getMessage());
                         continue;
                     }
-                    if (!(claim instanceof IdempotencyLedger.Claimed)) {
+                    if (!(claim instanceof IdempotencyLedger.Claimed mine)) {
                         target.breaker().releasePermission();
                         idempotent.settled(ctx, ledgerKey, claim);
                         return;
                     }
-                    claimed = true;
+                    claimed = mine;
+                    boolean stillMine;
+                    try {
+                        stillMine = idempotent.markSent(claimed);
+                    } catch (OutpostException e) {
+                        target.breaker().releasePermission();
+                        idempotent.release(claimed);
+                        refusals.add(target.name() + ": " + e.getMessage());
+                        continue;
+                    }
+                    if (!stillMine) { // this attempt stalled past its lease and another took the key over: it sends, not this one
+                        target.breaker().releasePermission();
+                        throw new Problem(409, "command-in-flight", "The command is in flight", "another attempt with "
+                                + Headers.IDEMPOTENCY_KEY + " \"" + key + "\" took the command over while this one stalled; retry "
+                                + "after the Retry-After delay to get its answer").header("Retry-After", "1");
+                    }
                 }
                 Duration timeout = Duration.ofNanos(Math.min(remaining, target.timeout().toNanos()));
                 HttpRequest request = request(ctx, target, body, timeout, hops, via, trace);
@@ -175,8 +191,8 @@ public final class Dispatcher {
                 } catch (HttpConnectTimeoutException | ConnectException e) {
                     target.breaker().onError(ticker.read() - started, TimeUnit.NANOSECONDS, e);
                     refusals.add(target.name() + ": cannot connect (" + e.getClass().getSimpleName() + ")");
-                    if (claimed) {
-                        idempotent.release(ledgerKey);
+                    if (claimed != null) {
+                        idempotent.release(claimed);
                     }
                     continue; // not delivered: the next target may take it
                 } catch (HttpTimeoutException e) {
@@ -203,8 +219,8 @@ public final class Dispatcher {
                 }
                 Map<String, List<String>> headers = PassThrough.endToEnd(response.headers().map());
                 String token = answer(ctx, target, response.statusCode(), headers, response.body(), trace);
-                if (claimed) {
-                    idempotent.complete(ledgerKey, response.statusCode(), headers, response.body(), token);
+                if (claimed != null) {
+                    idempotent.complete(claimed, response.statusCode(), headers, response.body(), token);
                 }
                 return;
             } finally {
