@@ -20,7 +20,7 @@ import org.slf4j.LoggerFactory;
 final class Migrations {
 
     private static final Logger LOG = LoggerFactory.getLogger(Migrations.class);
-    private static final List<String> SCRIPTS = List.of("V1__schema.sql");
+    private static final List<String> SCRIPTS = List.of("V1__schema.sql", "V2__commands_witnessed.sql");
     private static final long LOCK_ID = 0x5340_0001L;
 
     private Migrations() {

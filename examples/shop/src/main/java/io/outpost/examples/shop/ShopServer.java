@@ -45,13 +45,15 @@ public final class ShopServer implements AutoCloseable {
     private final HikariDataSource dataSource;
     private final Javalin app;
     private final ShopAccess access;
+    private final boolean witnessingKeys;
 
     /**
      * Where the shop's database is and where it listens.
      *
      * @param port 0 picks a free port
      */
-    public record Settings(String jdbcUrl, String user, String password, String host, int port, ShopAuth auth) {
+    public record Settings(String jdbcUrl, String user, String password, String host, int port, ShopAuth auth,
+                           boolean witnessingKeys) {
 
         public Settings {
             Objects.requireNonNull(jdbcUrl, "jdbcUrl");
@@ -63,18 +65,29 @@ public final class ShopServer implements AutoCloseable {
 
         /** A shop that lets anyone do anything (no {@link ShopAuth}). */
         public Settings(String jdbcUrl, String user, String password, String host, int port) {
-            this(jdbcUrl, user, password, host, port, null);
+            this(jdbcUrl, user, password, host, port, null, false);
         }
 
         /** The same shop, checking every caller with {@code auth}. */
         public Settings withAuth(ShopAuth auth) {
-            return new Settings(jdbcUrl, user, password, host, port, auth);
+            return new Settings(jdbcUrl, user, password, host, port, auth, witnessingKeys);
+        }
+
+        /**
+         * The same shop, witnessing {@code Idempotency-Key}s instead of honouring them: every command runs,
+         * a repeated key included, and leaves a row in {@code commands_witnessed} (key, method and path,
+         * status) in its own transaction — for chaos tests that count how often Outpost let a key through,
+         * so that they test Outpost's idempotency ledger rather than the shop's.
+         */
+        public Settings withKeysWitnessed() {
+            return new Settings(jdbcUrl, user, password, host, port, auth, true);
         }
     }
 
     private ShopServer(HikariDataSource dataSource, Settings settings) {
         this.dataSource = dataSource;
         this.access = new ShopAccess(settings.auth());
+        this.witnessingKeys = settings.witnessingKeys();
         this.app = Javalin.create(config -> {
             config.startup.showJavalinBanner = false;
             config.startup.showOldJavalinVersionWarning = false;
@@ -278,7 +291,9 @@ public final class ShopServer implements AutoCloseable {
         Reply reply = null;
         for (int attempt = 1; reply == null; attempt++) {
             try {
-                reply = key == null ? once(command, body) : idempotent(ctx, callersKey(ctx, key), raw, command, body);
+                reply = key == null ? once(command, body)
+                        : witnessingKeys ? witnessed(ctx, key, command, body)
+                        : idempotent(ctx, callersKey(ctx, key), raw, command, body);
             } catch (SQLException e) {
                 boolean transientFailure = "40001".equals(e.getSQLState()) || "40P01".equals(e.getSQLState());
                 if (!transientFailure || attempt == MAX_ATTEMPTS) {
@@ -289,6 +304,35 @@ public final class ShopServer implements AutoCloseable {
             }
         }
         send(ctx, reply);
+    }
+
+    /** The command, run whatever its key, and a row saying so in the same transaction (problems included). */
+    private Reply witnessed(Context ctx, String key, Command command, Body body) throws SQLException {
+        try (Connection c = dataSource.getConnection()) {
+            c.setAutoCommit(false);
+            try {
+                Savepoint beforeCommand = c.setSavepoint();
+                Reply reply;
+                try {
+                    reply = command.run(c, body);
+                } catch (Problem problem) {
+                    c.rollback(beforeCommand);
+                    reply = Reply.of(problem, ctx.path());
+                }
+                try (PreparedStatement s = c.prepareStatement(
+                        "INSERT INTO commands_witnessed (key, method_path, status) VALUES (?, ?, ?)")) {
+                    s.setString(1, key);
+                    s.setString(2, ctx.method() + " " + ctx.path());
+                    s.setInt(3, reply.status());
+                    s.executeUpdate();
+                }
+                c.commit();
+                return reply;
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            }
+        }
     }
 
     private Reply once(Command command, Body body) throws SQLException {

@@ -218,6 +218,29 @@ class ShopIT {
     }
 
     @Test
+    @DisplayName("a shop that witnesses keys runs a repeated key twice and writes down each run, for chaos tests that count")
+    void aWitnessingShopAppliesARepeatedKeyAndWritesItDown() throws Exception {
+        long c = customer("Frances Allen");
+        long p = product("Loud Clock", "12.00", 100);
+        String key = "witnessed-" + System.nanoTime();
+        EmbeddedPostgres pg = EmbeddedPostgres.shared();
+        try (ShopServer witness = ShopServer.start(new ShopServer.Settings(pg.jdbcUrl("shop_it"), EmbeddedPostgres.SUPERUSER, "",
+                "localhost", 0).withKeysWitnessed())) {
+            for (int i = 0; i < 2; i++) {
+                HttpResponse<String> placed = HTTP.send(HttpRequest.newBuilder(URI.create(witness.url() + "/orders"))
+                        .POST(HttpRequest.BodyPublishers.ofString(order(c, p, 1))).header("Content-Type", "application/json")
+                        .header("Idempotency-Key", key).build(), HttpResponse.BodyHandlers.ofString());
+                assertThat(placed.statusCode()).as(placed.body()).isEqualTo(201);
+                assertThat(placed.headers().firstValue("Idempotent-Replayed")).isEmpty();
+            }
+        }
+        assertThat(scalar("SELECT count(*) FROM orders WHERE customer_id = " + c)).isEqualTo(2);
+        assertThat(scalar("SELECT count(*) FROM commands_witnessed WHERE key = '" + key + "' AND method_path = 'POST /orders' "
+                + "AND status = 201")).isEqualTo(2);
+        assertThat(scalar("SELECT count(*) FROM idempotency_keys WHERE key LIKE '%" + key + "'")).isZero();
+    }
+
+    @Test
     void concurrentRetriesWithOneKeyApplyOnce() throws Exception {
         long c = customer("Barbara Liskov");
         long p = product("Rugged Toolbox", "45.00", 100);
@@ -381,7 +404,8 @@ class ShopIT {
             assertThat(HTTP.send(HttpRequest.newBuilder(URI.create(second.url() + "/health")).build(),
                     HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
         }
-        assertThat(scalar("SELECT count(*) FROM shop_schema_version")).isEqualTo(1);
+        assertThat(scalar("SELECT count(*) FROM shop_schema_version")).as("V1 and V2, each once").isEqualTo(2);
+        assertThat(scalar("SELECT count(DISTINCT version) FROM shop_schema_version")).isEqualTo(2);
     }
 
     @Test

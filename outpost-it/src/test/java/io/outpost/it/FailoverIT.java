@@ -1,0 +1,220 @@
+package io.outpost.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.outpost.control.RegionStateTopic;
+import io.outpost.core.region.Drain;
+import io.outpost.it.harness.CommandLoad;
+import io.outpost.it.topology.OutpostProcess;
+import io.outpost.it.topology.Topology;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * The example deployment as OS processes ({@link Topology}: capture, a standby capture, and each
+ * region as one {@code outpost run} process), with faults in sequence: the home region killed and
+ * hung, cut off by the network, the backup drained, capture killed. Clients send orders through
+ * eu-west (which has no link of its own) with Idempotency-Keys and retry as a careful client does;
+ * the shop witnesses keys instead of honouring them, so "applied once" is Outpost's ledger's doing.
+ * Each test starts with every region UP and puts back what it broke.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class FailoverIT {
+
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private static final Duration STATE_CHANGE = Duration.ofSeconds(60);
+    private static Topology topology;
+
+    @BeforeAll
+    static void start() {
+        topology = Topology.builder("failover_it").captureStandby("ap-south").start();
+    }
+
+    @AfterAll
+    static void stop() {
+        if (topology != null) {
+            topology.close();
+        }
+    }
+
+    @BeforeEach
+    void everyRegionUp() {
+        topology.awaitEveryRegionUp(STATE_CHANGE);
+    }
+
+    @Test
+    @Order(1)
+    @DisplayName("the home region's process killed (kill -9): eu-west's commands go through ap-south's backup link, "
+            + "come back to us-east after its restart, and none is lost or applied twice")
+    void homeRegionKilled() throws Exception {
+        OutpostProcess home = topology.process("us-east");
+        failAndRecover(home::kill, home::start, "killed");
+    }
+
+    @Test
+    @Order(2)
+    @DisplayName("the home region's process hung (SIGSTOP): DOWN by probe timeouts, commands go around it; after SIGCONT "
+            + "they come back; none lost or applied twice")
+    void homeRegionHung() throws Exception {
+        OutpostProcess home = topology.process("us-east");
+        failAndRecover(home::hang, home::resume, "hung");
+    }
+
+    @Test
+    @Order(3)
+    @DisplayName("the home region cut off by the network (its traffic dropped): commands go through ap-south; healed, back "
+            + "to us-east; none lost or applied twice")
+    void homeRegionCutOff() throws Exception {
+        failAndRecover(() -> topology.proxy("us-east").cut(), () -> topology.proxy("us-east").heal(), "cut off");
+    }
+
+    private void failAndRecover(Runnable fail, Runnable recover, String how) throws Exception {
+        try (CommandLoad load = CommandLoad.start(topology.gatewayUrl("eu-west"), 20, Duration.ofSeconds(15), 50, 40, 16)) {
+            long started = System.nanoTime();
+            await("commands acknowledged through us-east", () -> load.acknowledgedVia("us-east", started) >= 10);
+
+            fail.run();
+            long failed = System.nanoTime();
+            topology.awaitStates(STATE_CHANGE, "us-east DOWN as eu-west and ap-south see it", Map.of("us-east", "DOWN"),
+                    List.of("eu-west", "ap-south"));
+            await("commands sent after the home region " + how + " acknowledged through ap-south",
+                    () -> load.acknowledgedVia("ap-south", failed) >= 10);
+
+            recover.run();
+            long recovered = System.nanoTime();
+            topology.awaitEveryRegionUp(STATE_CHANGE);
+            await("commands back on us-east", () -> load.acknowledgedVia("us-east", recovered) >= 10);
+            load.stop(Duration.ofSeconds(90));
+
+            // a command the home region had sent when it failed may have been applied: Outpost says its outcome is
+            // unknown and never sends it again; every other command is acknowledged
+            assertThat(load.failed()).as("commands refused for good or given up on").allMatch(CommandLoad.Failed::outcomeUnknown);
+            List<CommandLoad.Acked> acked = load.acknowledged();
+            assertThat(acked.size() + load.failed().size()).isEqualTo(load.sent());
+            assertThat(acked).extracting(CommandLoad.Acked::route).contains("us-east", "ap-south").doesNotContain("eu-west", "");
+            assertAppliedOnce(load.keys(), acked);
+        }
+    }
+
+    @Test
+    @Order(4)
+    @DisplayName("no usable route (home killed, backup drained): a command fails fast with 503 and Retry-After; reads go on "
+            + "in every other region")
+    void noRouteFailsFast() throws Exception {
+        try (RegionStateTopic.Publisher operator = RegionStateTopic.Publisher.open(topology.config().log().access(), "failover-it")) {
+            operator.publish(new Drain("ap-south", true, Instant.now(), "failover-it", "no backup for this test"));
+            OutpostProcess home = topology.process("us-east");
+            home.kill();
+            try {
+                topology.awaitStates(STATE_CHANGE, "us-east DOWN", Map.of("us-east", "DOWN"), List.of("eu-west", "ap-south"));
+                long sent = System.nanoTime();
+                HttpResponse<String> refused = post("eu-west", "/orders", "{\"customer_id\": 1, \"lines\": [{\"product_id\": 1, \"qty\": 1}]}");
+                Duration took = Duration.ofNanos(System.nanoTime() - sent);
+                assertThat(refused.statusCode()).as(refused.body()).isEqualTo(503);
+                assertThat(refused.headers().firstValue("Retry-After")).isPresent();
+                assertThat(refused.headers().firstValue("Content-Type")).hasValue("application/problem+json");
+                assertThat(took).as("answered within the command timeout").isLessThan(topology.config().commands().timeout());
+                for (String region : List.of("eu-west", "ap-south")) {
+                    HttpResponse<String> read = get(region, "/orders/1");
+                    assertThat(read.statusCode()).as(region + " answers reads: " + read.body()).isEqualTo(200);
+                }
+            } finally {
+                operator.publish(new Drain("ap-south", false, Instant.now(), "failover-it", "test over"));
+                home.start();
+            }
+        }
+    }
+
+    @Test
+    @Order(5)
+    @DisplayName("capture's process killed: the standby takes the source over and every region keeps up with the source")
+    void captureStandbyTakesOver() throws Exception {
+        topology.process("capture").kill();
+        try {
+            HttpResponse<String> placed = post("ap-south", "/orders", "{\"customer_id\": 2, \"lines\": [{\"product_id\": 3, \"qty\": 1}]}");
+            assertThat(placed.statusCode()).as(placed.body()).isEqualTo(201);
+            String token = placed.headers().firstValue("Outpost-Token").orElseThrow();
+            String location = placed.headers().firstValue("Location").orElseThrow();
+            for (String region : topology.regions()) {
+                await(region + " shows the order placed after capture died", () -> {
+                    HttpResponse<String> read = get(region, location, "Outpost-Min-Token", token);
+                    return read.statusCode() == 200;
+                });
+            }
+        } finally {
+            topology.process("capture").start(); // the new standby
+        }
+    }
+
+    /** Every acknowledged command reached the shop exactly once, and no command of {@code keys} reached it twice. */
+    private static void assertAppliedOnce(Set<String> keys, List<CommandLoad.Acked> acked) throws SQLException {
+        Set<String> twice = new HashSet<>();
+        Set<String> witnessed = new HashSet<>();
+        try (Connection c = topology.shopDatabase().getConnection(); Statement s = c.createStatement();
+             ResultSet rows = s.executeQuery("SELECT key, count(*) FROM commands_witnessed WHERE key LIKE 'load-%' GROUP BY key")) {
+            while (rows.next()) {
+                if (!keys.contains(rows.getString(1))) {
+                    continue; // an earlier test's
+                }
+                witnessed.add(rows.getString(1));
+                if (rows.getLong(2) > 1) {
+                    twice.add(rows.getString(1));
+                }
+            }
+        }
+        assertThat(twice).as("keys the shop ran more than once").isEmpty();
+        assertThat(witnessed).as("every acknowledged command reached the shop")
+                .containsAll(acked.stream().map(CommandLoad.Acked::key).toList());
+    }
+
+    private static void await(String what, BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + STATE_CHANGE.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("not within " + STATE_CHANGE.toSeconds() + " s: " + what + "; processes "
+                        + topology.processes() + "; logs in " + topology.directory());
+            }
+            Thread.sleep(100);
+        }
+    }
+
+    private static HttpResponse<String> post(String region, String path, String json) throws Exception {
+        return HTTP.send(HttpRequest.newBuilder(URI.create(topology.gatewayUrl(region) + path)).timeout(Duration.ofSeconds(30))
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(json)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static HttpResponse<String> get(String region, String path, String... headers) {
+        try {
+            HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(topology.gatewayUrl(region) + path))
+                    .timeout(Duration.ofSeconds(10));
+            for (int i = 0; i < headers.length; i += 2) {
+                request.header(headers[i], headers[i + 1]);
+            }
+            return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+        } catch (Exception e) {
+            throw new IllegalStateException("GET " + path + " from " + region + ": " + e, e);
+        }
+    }
+}
