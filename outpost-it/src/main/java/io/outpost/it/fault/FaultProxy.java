@@ -16,7 +16,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.DelayQueue;
 import java.util.concurrent.Delayed;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -54,7 +53,6 @@ public final class FaultProxy implements AutoCloseable {
     private final InetSocketAddress upstream;
     private final int port;
     private final Set<Link> links = ConcurrentHashMap.newKeySet();
-    private final AtomicLong accepted = new AtomicLong();
     private volatile State state = new State(Fault.NONE, Duration.ZERO);
     private volatile ServerSocket listener;
     private volatile boolean closed;
@@ -85,21 +83,6 @@ public final class FaultProxy implements AutoCloseable {
     /** {@code http://127.0.0.1:<port>}, for a proxy in front of an HTTP server. */
     public String url() {
         return "http://127.0.0.1:" + port;
-    }
-
-    /** The fault in force. */
-    public Fault fault() {
-        return state.fault();
-    }
-
-    /** The delay in force (zero unless the fault is {@link Fault#DELAY}). */
-    public Duration delay() {
-        return state.delay();
-    }
-
-    /** Connections taken since the start. */
-    public long connectionsAccepted() {
-        return accepted.get();
     }
 
     /** Connections open now. */
@@ -183,7 +166,6 @@ public final class FaultProxy implements AutoCloseable {
             while (!socket.isClosed()) {
                 try {
                     Socket client = socket.accept();
-                    accepted.incrementAndGet();
                     Thread.ofVirtual().name("fault-proxy-" + port + "-link").start(() -> link(client));
                 } catch (IOException e) {
                     return; // closed by refuse() or close()

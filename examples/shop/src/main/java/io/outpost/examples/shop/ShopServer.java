@@ -6,15 +6,10 @@ import io.javalin.Javalin;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
+import io.outpost.examples.shop.CommandTransactions.Command;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Savepoint;
-import java.util.HexFormat;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Set;
@@ -46,6 +41,7 @@ public final class ShopServer implements AutoCloseable {
     private final Javalin app;
     private final ShopAccess access;
     private final boolean witnessingKeys;
+    private final CommandTransactions transactions;
 
     /**
      * Where the shop's database is and where it listens.
@@ -88,6 +84,7 @@ public final class ShopServer implements AutoCloseable {
         this.dataSource = dataSource;
         this.access = new ShopAccess(settings.auth());
         this.witnessingKeys = settings.witnessingKeys();
+        this.transactions = new CommandTransactions(dataSource);
         this.app = Javalin.create(config -> {
             config.startup.showJavalinBanner = false;
             config.startup.showOldJavalinVersionWarning = false;
@@ -240,11 +237,6 @@ public final class ShopServer implements AutoCloseable {
     }
 
     @FunctionalInterface
-    private interface Command {
-        Reply run(Connection c, Body body) throws SQLException;
-    }
-
-    @FunctionalInterface
     private interface Query {
         String run(Connection c) throws SQLException;
     }
@@ -265,11 +257,11 @@ public final class ShopServer implements AutoCloseable {
     private String callersKey(Context ctx, String key) {
         ShopAuth.Caller caller = access.caller(ctx);
         if (caller != null) {
-            return "subject:" + hash(caller.subject() + "\n", key.getBytes(StandardCharsets.UTF_8));
+            return "subject:" + CommandTransactions.hash(caller.subject() + "\n", key.getBytes(StandardCharsets.UTF_8));
         }
         String authorization = ctx.header("Authorization");
         return authorization == null ? key
-                : "caller:" + hash(authorization + "\n", key.getBytes(StandardCharsets.UTF_8));
+                : "caller:" + CommandTransactions.hash(authorization + "\n", key.getBytes(StandardCharsets.UTF_8));
     }
 
     /** Runs a command in one transaction, honouring Idempotency-Key, retrying on deadlock or serialization failure. */
@@ -291,9 +283,9 @@ public final class ShopServer implements AutoCloseable {
         Reply reply = null;
         for (int attempt = 1; reply == null; attempt++) {
             try {
-                reply = key == null ? once(command, body)
-                        : witnessingKeys ? witnessed(ctx, key, command, body)
-                        : idempotent(ctx, callersKey(ctx, key), raw, command, body);
+                reply = key == null ? transactions.once(command, body)
+                        : witnessingKeys ? transactions.witnessed(ctx, key, command, body)
+                        : transactions.idempotent(ctx, callersKey(ctx, key), raw, command, body);
             } catch (SQLException e) {
                 boolean transientFailure = "40001".equals(e.getSQLState()) || "40P01".equals(e.getSQLState());
                 if (!transientFailure || attempt == MAX_ATTEMPTS) {
@@ -304,114 +296,6 @@ public final class ShopServer implements AutoCloseable {
             }
         }
         send(ctx, reply);
-    }
-
-    /** The command, run whatever its key, and a row saying so in the same transaction (problems included). */
-    private Reply witnessed(Context ctx, String key, Command command, Body body) throws SQLException {
-        try (Connection c = dataSource.getConnection()) {
-            c.setAutoCommit(false);
-            try {
-                Savepoint beforeCommand = c.setSavepoint();
-                Reply reply;
-                try {
-                    reply = command.run(c, body);
-                } catch (Problem problem) {
-                    c.rollback(beforeCommand);
-                    reply = Reply.of(problem, ctx.path());
-                }
-                try (PreparedStatement s = c.prepareStatement(
-                        "INSERT INTO commands_witnessed (key, method_path, status) VALUES (?, ?, ?)")) {
-                    s.setString(1, key);
-                    s.setString(2, ctx.method() + " " + ctx.path());
-                    s.setInt(3, reply.status());
-                    s.executeUpdate();
-                }
-                c.commit();
-                return reply;
-            } catch (SQLException | RuntimeException e) {
-                c.rollback();
-                throw e;
-            }
-        }
-    }
-
-    private Reply once(Command command, Body body) throws SQLException {
-        try (Connection c = dataSource.getConnection()) {
-            c.setAutoCommit(false);
-            try {
-                Reply reply = command.run(c, body);
-                c.commit();
-                return reply;
-            } catch (SQLException | RuntimeException e) {
-                c.rollback();
-                throw e;
-            }
-        }
-    }
-
-    /**
-     * The key's row is inserted first, in the command's own transaction: a concurrent request with
-     * the same key blocks on it until this one commits, then sees the stored response. A command that
-     * fails with a problem (4xx) is rolled back to a savepoint and its response is stored too, so a
-     * retry gets the same answer; an unexpected failure rolls everything back and the key stays free.
-     */
-    private Reply idempotent(Context ctx, String key, byte[] raw, Command command, Body body) throws SQLException {
-        String hash = hash(ctx.method() + " " + ctx.path() + "\n", raw);
-        try (Connection c = dataSource.getConnection()) {
-            c.setAutoCommit(false);
-            try {
-                boolean first;
-                try (PreparedStatement s = c.prepareStatement("INSERT INTO idempotency_keys (key, request_hash) "
-                        + "VALUES (?, ?) ON CONFLICT (key) DO NOTHING")) {
-                    s.setString(1, key);
-                    s.setString(2, hash);
-                    first = s.executeUpdate() == 1;
-                }
-                if (!first) {
-                    Reply stored = stored(c, key, hash);
-                    c.rollback();
-                    ctx.header("Idempotent-Replayed", "true");
-                    return stored;
-                }
-                Savepoint beforeCommand = c.setSavepoint();
-                Reply reply;
-                try {
-                    reply = command.run(c, body);
-                } catch (Problem problem) {
-                    c.rollback(beforeCommand);
-                    reply = Reply.of(problem, ctx.path());
-                }
-                try (PreparedStatement s = c.prepareStatement(
-                        "UPDATE idempotency_keys SET status = ?, body = ?, location = ? WHERE key = ?")) {
-                    s.setInt(1, reply.status());
-                    s.setString(2, reply.body());
-                    s.setString(3, reply.location());
-                    s.setString(4, key);
-                    s.executeUpdate();
-                }
-                c.commit();
-                return reply;
-            } catch (SQLException | RuntimeException e) {
-                c.rollback();
-                throw e;
-            }
-        }
-    }
-
-    private static Reply stored(Connection c, String key, String hash) throws SQLException {
-        try (PreparedStatement s = c.prepareStatement(
-                "SELECT request_hash, status, body, location FROM idempotency_keys WHERE key = ?")) {
-            s.setString(1, key);
-            try (ResultSet rs = s.executeQuery()) {
-                rs.next();
-                if (!rs.getString(1).equals(hash)) {
-                    throw new Problem(422, "idempotency-key-reused", "The Idempotency-Key was used for another request",
-                            "the Idempotency-Key \"" + key + "\" was first used with a different request; "
-                                    + "use a new key for a new request");
-                }
-                return new Reply(rs.getInt(2), rs.getString(3), rs.getString(4));
-            }
-        }
     }
 
     private static void send(Context ctx, Reply reply) {
@@ -470,17 +354,6 @@ public final class ShopServer implements AutoCloseable {
             throw Problem.badRequest("'limit' must be from 1 to 100, but was " + limit);
         }
         return (int) limit;
-    }
-
-    private static String hash(String head, byte[] body) {
-        try {
-            MessageDigest digest = MessageDigest.getInstance("SHA-256");
-            digest.update(head.getBytes(StandardCharsets.UTF_8));
-            digest.update(body);
-            return HexFormat.of().formatHex(digest.digest());
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     private static String rootMessage(Throwable e) {
