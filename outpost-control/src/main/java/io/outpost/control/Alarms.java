@@ -13,6 +13,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -28,6 +29,12 @@ import org.slf4j.LoggerFactory;
  * holds anything else up. A watch's first decision on a region that serves (UNKNOWN to UP or
  * DEGRADED, as at every start) is counted and logged at debug level but not posted: it is not
  * news, and every gateway's restart would page someone.
+ *
+ * <p>Every region's watch decides every change, but only one posts it, so that a webhook receives
+ * each transition once: the watch of the first region in configuration order that serves (UP or
+ * DEGRADED, as the watch sees it) and is not the region that changed ({@link #poster}); the others
+ * log it and name that region. With no such region the changed region's own watch posts, if it
+ * serves; with none serving at all, every watch posts (a duplicate beats silence).
  */
 public final class Alarms implements AutoCloseable {
 
@@ -56,24 +63,57 @@ public final class Alarms implements AutoCloseable {
                 .executor(Executors.newVirtualThreadPerTaskExecutor()).build();
     }
 
-    /** Raises the alarm for {@code change}. Returns at once; webhooks are called in the background. */
+    /** Raises the alarm for {@code change} and posts it. Returns at once; webhooks are called in the background. */
     public void raise(RegionStateChange change) {
+        raise(change, Map.of());
+    }
+
+    /**
+     * Raises the alarm for {@code change}, and posts it when this watch's region is its
+     * {@link #poster} among {@code states} (every region's state after the change, in configuration order).
+     */
+    public void raise(RegionStateChange change, Map<String, RegionHealth> states) {
         raised.incrementAndGet();
-        String line = "region {} is {} (was {}), as seen from {}: {}";
+        String line = "region {} is {} (was {}), as seen from {}: {}{}";
         String evidence = evidence(change.observations());
         if (change.from() == RegionHealth.UNKNOWN && change.to() != RegionHealth.DOWN) {
-            LOG.debug(line, change.region(), change.to(), change.from(), observer, evidence);
+            LOG.debug(line, change.region(), change.to(), change.from(), observer, evidence, "");
             return;
         }
+        String poster = poster(change.region(), states);
+        boolean posting = poster == null || poster.equals(observer);
+        String by = webhooks.isEmpty() || posting ? "" : " (region " + poster + "'s watch posts it to the webhooks)";
         if (change.to() == RegionHealth.DOWN || change.to() == RegionHealth.UNKNOWN) {
-            LOG.warn(line, change.region(), change.to(), change.from(), observer, evidence);
+            LOG.warn(line, change.region(), change.to(), change.from(), observer, evidence, by);
         } else {
-            LOG.info(line, change.region(), change.to(), change.from(), observer, evidence);
+            LOG.info(line, change.region(), change.to(), change.from(), observer, evidence, by);
+        }
+        if (!posting) {
+            return;
         }
         byte[] body = ObservationCodec.alarm(change, observer);
         for (URI webhook : webhooks) {
             post(webhook, body, change);
         }
+    }
+
+    /**
+     * The region whose watch posts an alarm about {@code region}: the first region of {@code states}
+     * (configuration order) that serves and is not {@code region}; else {@code region} itself if it
+     * serves; null when none serves (or nothing is known): then every watch posts.
+     */
+    static String poster(String region, Map<String, RegionHealth> states) {
+        String self = null;
+        for (var entry : states.entrySet()) {
+            boolean serves = entry.getValue() == RegionHealth.UP || entry.getValue() == RegionHealth.DEGRADED;
+            if (serves && !entry.getKey().equals(region)) {
+                return entry.getKey();
+            }
+            if (serves) {
+                self = region;
+            }
+        }
+        return self;
     }
 
     private static String evidence(List<Observation> observations) {

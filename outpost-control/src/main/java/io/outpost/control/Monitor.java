@@ -2,8 +2,10 @@ package io.outpost.control;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.outpost.control.internal.CanaryWindow;
 import io.outpost.control.internal.Hysteresis;
 import io.outpost.core.config.HealthConfig;
+import io.outpost.core.region.Canary;
 import io.outpost.core.region.Observation;
 import io.outpost.core.region.RegionHealth;
 import java.io.IOException;
@@ -34,6 +36,14 @@ import org.slf4j.LoggerFactory;
  * answer other than 200 with status UP or DEGRADED; the verdict turns DOWN after
  * {@code health.failures-to-down} failures in a row and back after {@code health.successes-to-up}
  * good probes in a row ({@link Hysteresis}). One monitor runs in each region, named after it.
+ *
+ * <p><b>Canary.</b> Every {@code health.canary-interval} the monitor also writes a fence through its
+ * own region's command path ({@code POST /outpost/v1/canary} on its region's gateway, routed as a
+ * command is) and asks every region's gateway to answer once its watermark reaches the fence
+ * ({@code GET /outpost/v1/canary/{token}}): commit → visible for each pair (this monitor's region,
+ * observed region), kept over the last minute ({@link CanaryWindow}) and published with every
+ * observation. A region that serves but whose canary takes longer than {@code health.max-lag} is
+ * judged DEGRADED by this monitor.
  */
 public final class Monitor implements AutoCloseable {
 
@@ -52,12 +62,15 @@ public final class Monitor implements AutoCloseable {
         final String region;
         final URI health;
         final Hysteresis hysteresis;
+        final URI gateway;
+        final CanaryWindow canary = new CanaryWindow();
         /** Guarded by this target's monitor: probes of one region may overlap when one is slow. */
         RegionHealth announced = RegionHealth.UNKNOWN;
 
-        Target(String region, URI health, Hysteresis hysteresis) {
+        Target(String region, URI gateway, Hysteresis hysteresis) {
             this.region = region;
-            this.health = health;
+            this.gateway = gateway;
+            this.health = path(gateway, "/outpost/health");
             this.hysteresis = hysteresis;
         }
     }
@@ -71,7 +84,7 @@ public final class Monitor implements AutoCloseable {
         this.health = Objects.requireNonNull(health, "health");
         this.publish = Objects.requireNonNull(publish, "publish");
         this.clock = Objects.requireNonNull(clock, "clock");
-        gateways.forEach((region, url) -> targets.put(region, new Target(region, healthUri(url),
+        gateways.forEach((region, url) -> targets.put(region, new Target(region, url,
                 new Hysteresis(health.failuresToDown(), health.successesToUp()))));
         HttpClient.Builder client = HttpClient.newBuilder().connectTimeout(health.probeTimeout())
                 .executor(Executors.newVirtualThreadPerTaskExecutor());
@@ -109,23 +122,22 @@ public final class Monitor implements AutoCloseable {
         monitor.serviceToken = serviceToken;
         long interval = health.probeInterval().toMillis();
         monitor.timer.scheduleAtFixedRate(monitor::probeAll, 0, interval, TimeUnit.MILLISECONDS);
+        if (monitor.targets.containsKey(name)) {
+            long canary = health.canaryInterval().toMillis();
+            monitor.timer.scheduleAtFixedRate(monitor::canary, canary, canary, TimeUnit.MILLISECONDS);
+        }
         LOG.info("monitor {} probes {} every {} ms", name, monitor.targets.keySet(), interval);
         return monitor;
     }
 
-    private static URI healthUri(URI gateway) {
+    private static URI path(URI gateway, String path) {
         String base = gateway.toString();
-        return URI.create((base.endsWith("/") ? base.substring(0, base.length() - 1) : base) + "/outpost/health");
+        return URI.create((base.endsWith("/") ? base.substring(0, base.length() - 1) : base) + path);
     }
 
     private void probeAll() {
         for (Target target : targets.values()) {
-            HttpRequest.Builder builder = HttpRequest.newBuilder(target.health).timeout(health.probeTimeout())
-                    .header("Accept", "application/json").header("Outpost-Monitor", name).GET();
-            if (serviceToken != null) {
-                builder.header(io.outpost.core.config.AuthConfig.SERVICE_TOKEN_HEADER, serviceToken);
-            }
-            HttpRequest request = builder.build();
+            HttpRequest request = request(target.health, health.probeTimeout()).GET().build();
             http.sendAsync(request, HttpResponse.BodyHandlers.ofString())
                     .handle((response, failure) -> {
                         Probe probe = failure == null ? judge(response) : failed(failure);
@@ -137,6 +149,103 @@ public final class Monitor implements AutoCloseable {
 
     record Probe(RegionHealth health, String detail, String configHash) {
     }
+
+    /** Whether a canary fence is being written now (the next waits until it is acknowledged or refused). */
+    private final java.util.concurrent.atomic.AtomicBoolean writing = new java.util.concurrent.atomic.AtomicBoolean();
+    /** Why the latest canary fence could not be written; null while they are. Only the writing thread touches it. */
+    private String canaryRefused;
+
+    /** Writes a canary fence through this monitor's region, then asks every region when it shows it. */
+    private void canary() {
+        if (!writing.compareAndSet(false, true)) {
+            return;
+        }
+        HttpRequest write = request(path(targets.get(name).gateway, CANARY_PATH), health.maxLag())
+                .POST(HttpRequest.BodyPublishers.noBody()).build();
+        http.sendAsync(write, HttpResponse.BodyHandlers.ofString()).handle((response, failure) -> {
+            try {
+                String token = failure == null ? token(response) : null;
+                if (token == null) {
+                    refused(failure == null ? "HTTP " + response.statusCode() + ": " + problemDetail(response.body())
+                            : failed(failure).detail());
+                    return null;
+                }
+                if (canaryRefused != null) {
+                    LOG.info("monitor {}: canary fences are written through region {} again", name, name);
+                    canaryRefused = null;
+                }
+                long written = System.nanoTime();
+                for (Target target : targets.values()) {
+                    if (target.canary.begin(written)) {
+                        awaitVisible(target, token, written);
+                    }
+                }
+                return null;
+            } finally {
+                writing.set(false);
+            }
+        });
+    }
+
+    private void refused(String why) {
+        if (!why.equals(canaryRefused)) {
+            LOG.warn("monitor {}: cannot write a canary fence through region {}: {}; trying again every {} ms", name, name, why,
+                    health.canaryInterval().toMillis());
+            canaryRefused = why;
+        }
+    }
+
+    private void awaitVisible(Target target, String token, long written) {
+        long waitMs = health.maxLag().toMillis();
+        HttpRequest ask = request(path(target.gateway, CANARY_PATH + "/" + token + "?wait_ms=" + waitMs),
+                health.maxLag().plus(health.probeTimeout())).GET().build();
+        http.sendAsync(ask, HttpResponse.BodyHandlers.ofString()).handle((response, failure) -> {
+            if (failure == null && response.statusCode() == 200) {
+                target.canary.measured(System.nanoTime() - written); // reached, or not within max-lag: at least that long
+            } else {
+                target.canary.abandon(); // the region cannot be asked: its probes say so
+            }
+            return null;
+        });
+    }
+
+    private HttpRequest.Builder request(URI uri, java.time.Duration timeout) {
+        HttpRequest.Builder builder = HttpRequest.newBuilder(uri).timeout(timeout).header("Accept", "application/json")
+                .header("Outpost-Monitor", name);
+        if (serviceToken != null) {
+            builder.header(io.outpost.core.config.AuthConfig.SERVICE_TOKEN_HEADER, serviceToken);
+        }
+        return builder;
+    }
+
+    /** A problem document's detail, or the start of a body that is none. */
+    private static String problemDetail(String body) {
+        try {
+            JsonNode problem = JSON.readTree(body);
+            if (problem != null && problem.hasNonNull("detail")) {
+                return problem.get("detail").asText();
+            }
+        } catch (IOException e) {
+            // not JSON
+        }
+        return body.length() > 200 ? body.substring(0, 200) + "…" : body;
+    }
+
+    /** The token of a canary fence's answer; null when it is no such answer. */
+    private static String token(HttpResponse<String> response) {
+        if (response.statusCode() != 200) {
+            return null;
+        }
+        try {
+            JsonNode body = JSON.readTree(response.body());
+            return body == null ? null : body.path("token").asText(null);
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    /** The gateway's canary route; see {@code io.outpost.gateway.internal.Dispatcher#CANARY_PATH}. */
+    static final String CANARY_PATH = "/outpost/v1/canary";
 
     /**
      * Judges a health answer: 200 with status UP or DEGRADED serves, anything else is a failed
@@ -180,7 +289,9 @@ public final class Monitor implements AutoCloseable {
         return new Probe(RegionHealth.DOWN, detail, null);
     }
 
-    private void conclude(Target target, Probe probe) {
+    private void conclude(Target target, Probe probed) {
+        Canary canary = target.canary.figures(System.nanoTime());
+        Probe probe = withCanary(probed, canary, health.maxLag(), name);
         Observation observation;
         synchronized (target) {
             RegionHealth verdict = target.hysteresis.next(probe.health());
@@ -198,9 +309,23 @@ public final class Monitor implements AutoCloseable {
             }
             String pending = target.hysteresis.pending(probe.health());
             observation = new Observation(target.region, name, verdict, clock.instant(),
-                    pending.isEmpty() ? probe.detail() : probe.detail() + "; " + pending, probe.configHash());
+                    pending.isEmpty() ? probe.detail() : probe.detail() + "; " + pending, probe.configHash(), canary);
         }
         publish.accept(observation);
+    }
+
+    /**
+     * A probe of a region that serves, judged with this monitor's canary on it: DEGRADED when fences
+     * take longer than {@code maxLag} to be visible there (it serves, but old data), with the figure
+     * in the detail; otherwise the probe as it was.
+     */
+    static Probe withCanary(Probe probe, Canary canary, java.time.Duration maxLag, String monitor) {
+        if (canary == null || probe.health() == RegionHealth.DOWN || canary.freshnessMs() <= maxLag.toMillis()) {
+            return probe;
+        }
+        String why = "canary: a fence written through region " + monitor + " took " + canary.freshnessMs()
+                + " ms to be visible, more than health.max-lag (" + maxLag.toMillis() + " ms)";
+        return new Probe(RegionHealth.DEGRADED, probe.detail() + "; " + why, probe.configHash());
     }
 
     @Override

@@ -73,9 +73,11 @@ public final class RegionStateTopic {
 
     /**
      * What the topic holds now (read to its end once): every region's effective state and the
-     * operators' drains, by region — what {@code outpost status} shows.
+     * operators' drains, by region, and the canary figures on each region by the monitor that
+     * measured them — what {@code outpost status} shows.
      */
-    public record Snapshot(Map<String, RegionHealth> states, Map<String, Drain> drains) {
+    public record Snapshot(Map<String, RegionHealth> states, Map<String, Drain> drains,
+                           Map<String, Map<String, io.outpost.core.region.Canary>> canaries) {
     }
 
     /**
@@ -105,7 +107,7 @@ public final class RegionStateTopic {
                     + kafka + ": " + e.getMessage(), e);
         }
         states.evaluate(clock.instant());
-        return new Snapshot(states.effective(), drains);
+        return new Snapshot(states.effective(), drains, states.canaries(clock.instant()));
     }
 
 

@@ -1,5 +1,6 @@
 package io.outpost.control;
 
+import io.outpost.core.region.Canary;
 import io.outpost.core.region.Observation;
 import io.outpost.core.region.RegionHealth;
 import io.outpost.core.region.RegionStateChange;
@@ -106,6 +107,18 @@ public final class RegionStates {
                 .max(java.util.Comparator.comparing(Observation::observedAt))
                 .ifPresent(o -> hashes.put(region, o.configHash())));
         return hashes;
+    }
+
+    /** The canary figures of the observations fresh at {@code now}: region → monitor → figures. */
+    public synchronized Map<String, Map<String, Canary>> canaries(Instant now) {
+        Map<String, Map<String, Canary>> canaries = new LinkedHashMap<>();
+        latest.forEach((region, byMonitor) -> {
+            Map<String, Canary> byWriter = new java.util.TreeMap<>();
+            fresh(byMonitor.values(), now).stream().filter(o -> o.canary() != null)
+                    .forEach(o -> byWriter.put(o.monitor(), o.canary()));
+            canaries.put(region, byWriter);
+        });
+        return canaries;
     }
 
     /** The observations of {@code region} that are fresh at {@code now}. */

@@ -97,8 +97,10 @@ public final class RegionWatch implements RegionStateFeed, AutoCloseable {
     /** Only the timer thread decides, so changes reach listeners in order. */
     private void evaluate() {
         noticeDrift();
-        for (RegionStateChange change : states.evaluate(clock.instant())) {
-            alarms.raise(change);
+        List<RegionStateChange> changes = states.evaluate(clock.instant());
+        Map<String, RegionHealth> after = changes.isEmpty() ? Map.of() : states.effective();
+        for (RegionStateChange change : changes) {
+            alarms.raise(change, after);
             for (Consumer<RegionStateChange> listener : listeners) {
                 try {
                     listener.accept(change);
@@ -134,6 +136,11 @@ public final class RegionWatch implements RegionStateFeed, AutoCloseable {
     @Override
     public Map<String, String> configHashes() {
         return states.configHashes(clock.instant());
+    }
+
+    @Override
+    public Map<String, Map<String, io.outpost.core.region.Canary>> canaries() {
+        return states.canaries(clock.instant());
     }
 
     /** The effective state of {@code region} as last decided. */

@@ -9,7 +9,9 @@ import io.outpost.core.region.RegionHealth;
 import io.outpost.core.region.RegionStateChange;
 import java.net.InetSocketAddress;
 import java.time.Instant;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -57,6 +59,43 @@ class AlarmsTest {
             await().alias("three tries").atMost(20, SECONDS).until(() -> calls.get() == 3);
             // a fourth would come 4 s after the third; the retry gave up instead
             await().during(5, SECONDS).atMost(10, SECONDS).until(() -> calls.get() == 3);
+        } finally {
+            server.stop(0);
+        }
+    }
+
+    @Test
+    @DisplayName("alarms: one watch posts each change — the first other region that serves, else the region itself, else all")
+    void oneWatchPostsEachChange() {
+        Map<String, RegionHealth> states = new LinkedHashMap<>();
+        states.put("us-east", RegionHealth.DOWN);
+        states.put("eu-west", RegionHealth.DEGRADED);
+        states.put("ap-south", RegionHealth.UP);
+        assertThat(Alarms.poster("us-east", states)).isEqualTo("eu-west");
+        assertThat(Alarms.poster("eu-west", states)).isEqualTo("ap-south");
+        states.put("ap-south", RegionHealth.UNKNOWN);
+        assertThat(Alarms.poster("eu-west", states)).as("no other region serves: its own watch").isEqualTo("eu-west");
+        states.put("eu-west", RegionHealth.DOWN);
+        assertThat(Alarms.poster("eu-west", states)).as("none serves: every watch posts").isNull();
+        assertThat(Alarms.poster("eu-west", Map.of())).isNull();
+    }
+
+    @Test
+    @DisplayName("alarms: a watch that is not the poster logs and counts the change but does not post it")
+    void anotherRegionsWatchDoesNotPost() throws Exception {
+        AtomicInteger calls = new AtomicInteger();
+        HttpServer server = receiver(calls, 0);
+        Map<String, RegionHealth> states = new LinkedHashMap<>();
+        states.put("us-east", RegionHealth.UP);
+        states.put("eu-west", RegionHealth.DOWN);
+        states.put("ap-south", RegionHealth.UP);
+        String url = "http://127.0.0.1:" + server.getAddress().getPort() + "/alarms";
+        try (Alarms apSouth = new Alarms("ap-south", List.of(url)); Alarms usEast = new Alarms("us-east", List.of(url))) {
+            apSouth.raise(DOWN, states);
+            usEast.raise(DOWN, states);
+            await().alias("us-east's watch posted").atMost(10, SECONDS).until(() -> calls.get() == 1);
+            await().during(2, SECONDS).atMost(5, SECONDS).until(() -> calls.get() == 1);
+            assertThat(apSouth.raised()).isEqualTo(1);
         } finally {
             server.stop(0);
         }

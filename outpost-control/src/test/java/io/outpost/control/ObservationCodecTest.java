@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.outpost.control.internal.ObservationCodec;
+import io.outpost.core.region.Canary;
 import io.outpost.core.region.Drain;
 import io.outpost.core.region.Observation;
 import io.outpost.core.region.RegionHealth;
@@ -33,6 +34,19 @@ class ObservationCodecTest {
                 "HTTP 200, status UP", "0123456789abcdef");
         assertThat(ObservationCodec.decode(ObservationCodec.encode(up))).isEqualTo(up);
         assertThat(new String(ObservationCodec.encode(DOWN), StandardCharsets.UTF_8)).doesNotContain("config_hash");
+    }
+
+    @Test
+    void canaryFiguresTravelWhenTheMonitorHasThem() {
+        Observation up = new Observation("eu-west", "us-east", RegionHealth.UP, Instant.parse("2026-12-02T10:00:00Z"),
+                "HTTP 200, status UP", "0123456789abcdef", new Canary(12, 11, 40, 52, 60, 0));
+        assertThat(ObservationCodec.decode(ObservationCodec.encode(up))).isEqualTo(up);
+        assertThat(new String(ObservationCodec.encode(up), StandardCharsets.UTF_8)).contains(
+                "\"canary\":{\"last_ms\":12,\"p50_ms\":11,\"p99_ms\":40,\"max_ms\":52,\"count\":60,\"pending_ms\":0}");
+        assertThat(new String(ObservationCodec.encode(DOWN), StandardCharsets.UTF_8)).doesNotContain("canary");
+        assertThatThrownBy(() -> decode("{\"v\":1,\"region\":\"a\",\"monitor\":\"b\",\"health\":\"UP\","
+                + "\"observed_at\":\"2026-12-02T10:00:00Z\",\"canary\":{\"last_ms\":-1}}"))
+                .hasMessage("canary.last_ms is missing or not a whole number ≥ 0");
     }
 
     @Test

@@ -194,18 +194,83 @@ class RegionHealthIT {
 
         awaitEveryWatch(watches, "eu-west UP again", Map.of("us-east", DEGRADED, "eu-west", UP, "ap-south", DOWN));
 
-        await().alias("the webhook received eu-west's alarms from every region's watch").atMost(10, SECONDS)
-                .untilAsserted(() -> assertThat(alarms.stream().filter(a -> a.path("region").asText().equals("eu-west"))
-                        .map(a -> a.path("observer").asText() + ":" + a.path("from").asText() + "→" + a.path("to").asText())
-                        .toList()).contains(
-                                "us-east:UP→DOWN", "us-east:DOWN→UP",
-                                "eu-west:UP→DOWN", "ap-south:UP→DOWN", "ap-south:DOWN→UP"));
+        // us-east serves throughout (UP, then DEGRADED): its watch is the one that posts the others' changes
+        await().alias("the webhook received eu-west's and ap-south's alarms, each once, from us-east's watch").atMost(10, SECONDS)
+                .untilAsserted(() -> assertThat(alarms.stream().filter(a -> !a.path("region").asText().equals("us-east"))
+                        .map(a -> a.path("region").asText() + " " + a.path("from").asText() + "→" + a.path("to").asText()
+                                + " by " + a.path("observer").asText())
+                        .toList()).containsExactlyInAnyOrder(
+                                "eu-west UP→DOWN by us-east", "eu-west DOWN→UP by us-east", "ap-south UP→DOWN by us-east"));
+        await().alias("and no second copy comes").during(2, SECONDS).atMost(5, SECONDS).until(() -> alarms.stream()
+                .filter(a -> !a.path("region").asText().equals("us-east")).count() == 3);
         JsonNode down = alarms.stream().filter(a -> a.path("region").asText().equals("ap-south")
                 && a.path("to").asText().equals("DOWN")).findFirst().orElseThrow();
         assertThat(down.path("observations").size()).isGreaterThanOrEqualTo(2);
         assertThat(alarms).as("a watch's first decision that a region serves is not posted")
                 .noneMatch(a -> a.path("from").asText().equals("UNKNOWN") && !a.path("to").asText().equals("DOWN"));
         assertThat(watches.get("eu-west").alarmsRaised()).isGreaterThanOrEqualTo(6);
+    }
+
+    @Test
+    @DisplayName("a monitor cut off from a healthy region (its probes get no answer) does not make it DOWN: the other "
+            + "monitors' majority keeps it UP in every watch")
+    void oneMonitorPartitionedDoesNotMakeARegionDown() throws Exception {
+        KafkaAccess bootstrap = KafkaAccess.plaintext(EmbeddedKafka.shared().bootstrapServers()).withTopicPrefix("partition_it");
+        RegionStateTopic.ensure(bootstrap);
+        HealthConfig health = new HealthConfig(Duration.ofMillis(300), Duration.ofMillis(250), 2, 2, Duration.ofSeconds(2),
+                List.of(), Duration.ofSeconds(30));
+        Map<String, URI> gateways = new LinkedHashMap<>();
+        for (String region : REGIONS) {
+            FakeRegion fake = new FakeRegion();
+            open.add(() -> fake.server.stop(0));
+            gateways.put(region, fake.url());
+        }
+        // eu-west's monitor reaches us-east through a link that takes connections and never answers: a partition
+        java.net.ServerSocket silent = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
+        open.add(silent);
+        List<java.net.Socket> held = new CopyOnWriteArrayList<>();
+        Thread.ofVirtual().start(() -> {
+            while (!silent.isClosed()) {
+                try {
+                    held.add(silent.accept());
+                } catch (IOException e) {
+                    return;
+                }
+            }
+        });
+        open.add(() -> held.forEach(socket -> {
+            try {
+                socket.close();
+            } catch (IOException ignored) {
+                // closing
+            }
+        }));
+        Map<String, URI> cutOff = new LinkedHashMap<>(gateways);
+        cutOff.put("us-east", URI.create("http://127.0.0.1:" + silent.getLocalPort()));
+        RegionStateTopic.Publisher publisher = RegionStateTopic.Publisher.open(bootstrap, "region-health-it-partition");
+        open.add(publisher);
+        List<Observation> published = new CopyOnWriteArrayList<>();
+        open.add(RegionStateTopic.Reader.start(bootstrap, "region-health-it-partition-reader", published::add));
+        Map<String, RegionWatch> watches = new LinkedHashMap<>();
+        for (String region : REGIONS) {
+            open.add(Monitor.start(region, region.equals("eu-west") ? cutOff : gateways, health, publisher::publish,
+                    Clock.systemUTC()));
+            RegionWatch watch = RegionWatch.start(bootstrap, region, REGIONS, health, Clock.systemUTC());
+            open.add(watch);
+            watches.put(region, watch);
+        }
+
+        await().alias("eu-west's monitor says us-east is DOWN").atMost(15, SECONDS).untilAsserted(() ->
+                assertThat(published).anySatisfy(o -> {
+                    assertThat(o.region() + " by " + o.monitor()).isEqualTo("us-east by eu-west");
+                    assertThat(o.health()).isEqualTo(DOWN);
+                    assertThat(o.detail()).startsWith("no answer within 250 ms");
+                }));
+        awaitEveryWatch(watches, "every region UP", Map.of("us-east", UP, "eu-west", UP, "ap-south", UP));
+        await().alias("us-east stays UP in every watch while eu-west's monitor cannot reach it").during(3, SECONDS)
+                .atMost(5, SECONDS).until(() -> watches.values().stream().allMatch(w -> w.state("us-east") == UP));
+        assertThat(watches.get("ap-south").observations("us-east")).as("the evidence: two UP, one DOWN")
+                .extracting(Observation::health).containsExactlyInAnyOrder(UP, UP, DOWN);
     }
 
     @Test

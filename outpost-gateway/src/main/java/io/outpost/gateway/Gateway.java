@@ -14,6 +14,7 @@ import io.outpost.core.config.OutpostConfig;
 import io.outpost.core.config.RegionConfig;
 import io.outpost.core.config.RouteConfig;
 import io.outpost.core.region.RegionHealth;
+import io.outpost.gateway.internal.CanaryVisibility;
 import io.outpost.gateway.internal.CommandTarget;
 import io.outpost.gateway.internal.CommandTargets;
 import io.outpost.gateway.internal.Dispatcher;
@@ -37,6 +38,7 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import org.slf4j.Logger;
@@ -66,6 +68,7 @@ public final class Gateway implements AutoCloseable {
     private final ExecutorService background = Executors.newVirtualThreadPerTaskExecutor();
     private final RegionStore store;
     private final WatermarkWatcher watcher;
+    private final CanaryVisibility canaries;
     private final HikariDataSource source;
     private final HttpClient http;
     private final Queries queries;
@@ -95,6 +98,7 @@ public final class Gateway implements AutoCloseable {
         // the gateway only reads the store: as store.read-user, when there is one
         this.store = RegionStore.open(region.store().reader(), "gateway " + region.name(), region.store().poolSize());
         this.watcher = WatermarkWatcher.start(region.store().reader(), sourceName, region.name());
+        this.canaries = new CanaryVisibility(sourceName, watcher);
         ViewRegistry views = new ViewRegistry(config.views(), store, ticker, background);
         List<Forwarding.Peer> peers = new ArrayList<>();
         config.regions().values().stream().filter(r -> !r.name().equals(region.name()))
@@ -234,6 +238,14 @@ public final class Gateway implements AutoCloseable {
             access.requireAdmin(ctx);
             ctx.json(regions());
         }));
+        routes.post(Dispatcher.CANARY_PATH, timed(Dispatcher.CANARY_PATH, ctx -> {
+            access.requireAdmin(ctx);
+            dispatcher.dispatch(ctx);
+        }));
+        routes.get(Dispatcher.CANARY_PATH + "/{token}", timed(Dispatcher.CANARY_PATH + "/{token}", ctx -> {
+            access.requireAdmin(ctx);
+            canaries.answer(ctx);
+        }));
         routes.get("/outpost/v1/views/{view}/{key}", timed("/outpost/v1/views/{view}/{key}",
                 ctx -> queries.byKey(ctx, ctx.pathParam("view"), ctx.pathParam("key"))));
         routes.get("/outpost/v1/views/{view}", timed("/outpost/v1/views/{view}", ctx -> queries.list(ctx, ctx.pathParam("view"))));
@@ -303,12 +315,15 @@ public final class Gateway implements AutoCloseable {
         List<RegionReport.Region> regions = new ArrayList<>();
         String here = settings.region().name();
         java.util.Set<String> drained = settings.regions().drained();
+        var canaries = settings.regions().canaries();
         for (RegionConfig region : settings.config().regions().values()) {
             boolean self = region.name().equals(here);
+            Map<String, RegionReport.CanaryFigures> canary = new java.util.TreeMap<>();
+            canaries.getOrDefault(region.name(), Map.of()).forEach((writer, c) -> canary.put(writer, RegionReport.CanaryFigures.of(c)));
             regions.add(new RegionReport.Region(region.name(), region.gateway().url(), region.monolithRoute(),
                     settings.regions().states().getOrDefault(region.name(), RegionHealth.UNKNOWN),
                     drained.contains(region.name()),
-                    self ? settings.config().hash() : settings.regions().configHashes().get(region.name()), self));
+                    self ? settings.config().hash() : settings.regions().configHashes().get(region.name()), self, canary));
         }
         return new RegionReport.Regions(regions, settings.config().commands().route());
     }

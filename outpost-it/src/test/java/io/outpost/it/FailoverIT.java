@@ -2,11 +2,16 @@ package io.outpost.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpServer;
 import io.outpost.control.RegionStateTopic;
 import io.outpost.core.region.Drain;
 import io.outpost.it.harness.CommandLoad;
 import io.outpost.it.topology.OutpostProcess;
 import io.outpost.it.topology.Topology;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -21,6 +26,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -36,7 +42,8 @@ import org.junit.jupiter.api.TestMethodOrder;
  * region as one {@code outpost run} process), with faults in sequence: the home region killed and
  * hung, cut off by the network, the backup drained, capture killed. Clients send orders through
  * eu-west (which has no link of its own) with Idempotency-Keys and retry as a careful client does;
- * the shop witnesses keys instead of honouring them, so "applied once" is Outpost's ledger's doing.
+ * the shop witnesses keys instead of honouring them, so "applied once" is Outpost's ledger's doing;
+ * every gateway posts alarms to one webhook, which hears each transition once.
  * Each test starts with every region UP and puts back what it broke.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -45,16 +52,30 @@ class FailoverIT {
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     private static final Duration STATE_CHANGE = Duration.ofSeconds(60);
     private static Topology topology;
+    /** What every gateway's alarm webhook received: region, from, to, at, observer. */
+    private static final List<JsonNode> ALARMS = new CopyOnWriteArrayList<>();
+    private static HttpServer webhook;
 
     @BeforeAll
-    static void start() {
-        topology = Topology.builder("failover_it").captureStandby("ap-south").start();
+    static void start() throws Exception {
+        webhook = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        webhook.createContext("/alarms", exchange -> {
+            ALARMS.add(new ObjectMapper().readTree(exchange.getRequestBody().readAllBytes()));
+            exchange.sendResponseHeaders(204, -1);
+            exchange.close();
+        });
+        webhook.start();
+        topology = Topology.builder("failover_it").captureStandby("ap-south")
+                .webhook("http://127.0.0.1:" + webhook.getAddress().getPort() + "/alarms").start();
     }
 
     @AfterAll
     static void stop() {
         if (topology != null) {
             topology.close();
+        }
+        if (webhook != null) {
+            webhook.stop(0);
         }
     }
 
@@ -114,6 +135,34 @@ class FailoverIT {
             assertThat(acked.size() + load.failed().size()).isEqualTo(load.sent());
             assertThat(acked).extracting(CommandLoad.Acked::route).contains("us-east", "ap-south").doesNotContain("eu-west", "");
             assertAppliedOnce(load.keys(), acked);
+            assertAlarmedOnce("us-east", failed);
+        }
+    }
+
+    /**
+     * The webhook heard {@code region} go DOWN and come back UP since {@code sinceNanos}, and every
+     * change of every region once: no two alarms of one transition from different regions' watches.
+     */
+    private static void assertAlarmedOnce(String region, long sinceNanos) throws InterruptedException {
+        Instant since = Instant.now().minusNanos(System.nanoTime() - sinceNanos);
+        await("the webhook heard " + region + " go DOWN and come back UP", () -> {
+            List<String> heard = ALARMS.stream().filter(a -> a.path("region").asText().equals(region)
+                    && !Instant.parse(a.path("at").asText()).isBefore(since.minusSeconds(1)))
+                    .map(a -> a.path("from").asText() + "→" + a.path("to").asText()).toList();
+            return heard.contains("UP→DOWN") && heard.contains("DOWN→UP");
+        });
+        Thread.sleep(2000); // a second copy, if any, would come within the watches' decisions of each other
+        List<JsonNode> alarms = List.copyOf(ALARMS);
+        for (int i = 0; i < alarms.size(); i++) {
+            for (int j = i + 1; j < alarms.size(); j++) {
+                JsonNode a = alarms.get(i);
+                JsonNode b = alarms.get(j);
+                boolean sameTransition = a.path("region").equals(b.path("region")) && a.path("from").equals(b.path("from"))
+                        && a.path("to").equals(b.path("to")) && Duration.between(Instant.parse(a.path("at").asText()),
+                        Instant.parse(b.path("at").asText())).abs().compareTo(Duration.ofSeconds(3)) < 0;
+                assertThat(sameTransition && !a.path("observer").equals(b.path("observer")))
+                        .as("one transition posted by two watches: " + a + " and " + b).isFalse();
+            }
         }
     }
 

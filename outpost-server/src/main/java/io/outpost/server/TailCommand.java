@@ -28,7 +28,8 @@ final class TailCommand extends ConfigCommand {
     @Option(names = "--from-beginning", description = "Start at the log's first record instead of its end.")
     boolean fromBeginning;
 
-    @Option(names = "--heartbeats", description = "Also print heartbeats (left out by default: one a second).")
+    @Option(names = "--heartbeats", description = "Also print heartbeats and the monitors' canary fences (left out by "
+            + "default: one a second each).")
     boolean heartbeats;
 
     @Option(names = "--limit", paramLabel = "N", description = "Stop after N records (default: run until Ctrl-C).")
@@ -46,12 +47,13 @@ final class TailCommand extends ConfigCommand {
         long idleSince = System.nanoTime();
         try (ChangeLogReader reader = ChangeLogReader.open(kafka, topic, fromBeginning)) {
             while (printed < limit) {
-                // idle means nothing printed: heartbeats arrive every second even when they are not shown
+                // idle means nothing printed: heartbeats and canary fences arrive every second even when not shown
                 if (idleTimeout != null && System.nanoTime() - idleSince > idleTimeout.toNanos()) {
                     break;
                 }
                 for (ChangeLogReader.Entry entry : reader.poll(Duration.ofMillis(500))) {
-                    if (entry.record() instanceof Heartbeat && !heartbeats) {
+                    boolean periodic = entry.record() instanceof Heartbeat || entry.record() instanceof Fence f && f.canary();
+                    if (periodic && !heartbeats) {
                         continue;
                     }
                     out.println(line(entry.record()));

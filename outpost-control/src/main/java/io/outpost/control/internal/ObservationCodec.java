@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.outpost.core.region.Canary;
 import io.outpost.core.region.Drain;
 import io.outpost.core.region.Observation;
 import io.outpost.core.region.RegionHealth;
@@ -16,7 +17,9 @@ import java.time.format.DateTimeParseException;
 /**
  * The JSON of the region-state topic's records (version 1): an observation,
  * {@code {"v":1,"region":"eu-west","monitor":"us-east","health":"DOWN","observed_at":"2026-12-02T10:00:00Z","detail":"connection refused"}},
- * plus {@code "config_hash"} when the region's gateway reported one; an operator's {@link Drain};
+ * plus {@code "config_hash"} when the region's gateway reported one and {@code "canary"}
+ * ({@code {"last_ms":12,"p50_ms":11,"p99_ms":40,"max_ms":52,"count":60,"pending_ms":0}}) once the
+ * monitor has measured a fence in the region; an operator's {@link Drain};
  * and of an alarm as POSTed to webhooks.
  */
 public final class ObservationCodec {
@@ -42,6 +45,15 @@ public final class ObservationCodec {
         if (o.configHash() != null) {
             node.put("config_hash", o.configHash());
         }
+        if (o.canary() != null) {
+            ObjectNode canary = node.putObject("canary");
+            canary.put("last_ms", o.canary().lastMs());
+            canary.put("p50_ms", o.canary().p50Ms());
+            canary.put("p99_ms", o.canary().p99Ms());
+            canary.put("max_ms", o.canary().maxMs());
+            canary.put("count", o.canary().count());
+            canary.put("pending_ms", o.canary().pendingMs());
+        }
         return node;
     }
 
@@ -65,7 +77,27 @@ public final class ObservationCodec {
         }
         JsonNode hash = node.get("config_hash");
         return new Observation(region, monitor, RegionHealth.valueOf(health), at, node.path("detail").asText(""),
-                hash == null || !hash.isTextual() ? null : hash.asText());
+                hash == null || !hash.isTextual() ? null : hash.asText(), canary(node.get("canary")));
+    }
+
+    /** The canary figures of an observation; null when it has none (a monitor that wrote no fence yet, or an older one). */
+    private static Canary canary(JsonNode node) {
+        if (node == null || node.isNull()) {
+            return null;
+        }
+        if (!node.isObject()) {
+            throw new IllegalArgumentException("canary must be an object of figures, but was " + node);
+        }
+        long[] figures = new long[6];
+        String[] fields = {"last_ms", "p50_ms", "p99_ms", "max_ms", "count", "pending_ms"};
+        for (int i = 0; i < fields.length; i++) {
+            JsonNode value = node.get(fields[i]);
+            if (value == null || !value.canConvertToLong() || value.asLong() < 0) {
+                throw new IllegalArgumentException("canary." + fields[i] + " is missing or not a whole number ≥ 0");
+            }
+            figures[i] = value.asLong();
+        }
+        return new Canary(figures[0], figures[1], figures[2], figures[3], (int) Math.min(Integer.MAX_VALUE, figures[4]), figures[5]);
     }
 
     /**

@@ -15,10 +15,12 @@ import java.util.Objects;
  * @param successesToUp  consecutive successes before a DOWN region is UP again
  * @param observationTtl how old an observation may be and still count towards the majority
  * @param webhooks       URLs that receive a POST on every change of a region's state
- * @param maxLag         how far behind the source a region may be and still report itself UP
+ * @param maxLag         how far behind the source a region may be and still report itself UP, and how
+ *                       long a canary fence may take to be visible in it
+ * @param canaryInterval how often each monitor writes a canary fence through its region's command path
  */
 public record HealthConfig(Duration probeInterval, Duration probeTimeout, int failuresToDown, int successesToUp,
-                           Duration observationTtl, List<String> webhooks, Duration maxLag) {
+                           Duration observationTtl, List<String> webhooks, Duration maxLag, Duration canaryInterval) {
 
     static final Def.Setting<Duration> PROBE_INTERVAL = optional("probe-interval", Type.DURATION,
             Duration.ofSeconds(1), "How often each monitor probes every region's /outpost/health.");
@@ -37,8 +39,15 @@ public record HealthConfig(Duration probeInterval, Duration probeTimeout, int fa
             "How far behind the source (now minus the source commit time of its watermark) a region may be and still "
                     + "report itself UP; beyond it, it is DEGRADED (it serves, but old data: its projector may be stuck).");
 
+    /** The default {@code health.canary-interval}. */
+    public static final Duration DEFAULT_CANARY_INTERVAL = Duration.ofSeconds(1);
+
+    static final Def.Setting<Duration> CANARY_INTERVAL = optional("canary-interval", Type.DURATION, DEFAULT_CANARY_INTERVAL,
+            "How often each monitor writes a canary fence through its own region's command path and measures commit → "
+                    + "visible in every region; a region whose canary takes longer than max-lag is DEGRADED.");
+
     static final Def.Section DEF = Def.Section.of("health", false, "Region health monitoring and alarms.",
-            PROBE_INTERVAL, PROBE_TIMEOUT, FAILURES_TO_DOWN, SUCCESSES_TO_UP, OBSERVATION_TTL, WEBHOOKS, MAX_LAG);
+            PROBE_INTERVAL, PROBE_TIMEOUT, FAILURES_TO_DOWN, SUCCESSES_TO_UP, OBSERVATION_TTL, WEBHOOKS, MAX_LAG, CANARY_INTERVAL);
 
     public HealthConfig {
         Objects.requireNonNull(probeInterval, "probeInterval");
@@ -46,6 +55,13 @@ public record HealthConfig(Duration probeInterval, Duration probeTimeout, int fa
         Objects.requireNonNull(observationTtl, "observationTtl");
         webhooks = List.copyOf(webhooks);
         Objects.requireNonNull(maxLag, "maxLag");
+        Objects.requireNonNull(canaryInterval, "canaryInterval");
+    }
+
+    /** The same, with the default canary interval. */
+    public HealthConfig(Duration probeInterval, Duration probeTimeout, int failuresToDown, int successesToUp,
+                        Duration observationTtl, List<String> webhooks, Duration maxLag) {
+        this(probeInterval, probeTimeout, failuresToDown, successesToUp, observationTtl, webhooks, maxLag, DEFAULT_CANARY_INTERVAL);
     }
 
     static HealthConfig read(Cursor c) {
@@ -57,6 +73,7 @@ public record HealthConfig(Duration probeInterval, Duration probeTimeout, int fa
         Duration ttl = c.get(OBSERVATION_TTL);
         List<String> webhooks = c.get(WEBHOOKS);
         Duration maxLag = c.get(MAX_LAG);
+        Duration canary = c.get(CANARY_INTERVAL);
         if (interval.isZero()) {
             c.problem(PROBE_INTERVAL.key(), "must be longer than 0, but was 0");
         }
@@ -71,7 +88,11 @@ public record HealthConfig(Duration probeInterval, Duration probeTimeout, int fa
         if (maxLag.isZero()) {
             c.problem(MAX_LAG.key(), "must be longer than 0, but was 0");
         }
+        if (canary.compareTo(Duration.ofMillis(100)) < 0) {
+            c.problem(CANARY_INTERVAL.key(), "must be at least 100 ms (each fence is a write to the source), but was "
+                    + canary.toMillis() + " ms");
+        }
         return c.failedSince(before) ? null
-                : new HealthConfig(interval, timeout, failures, successes, ttl, webhooks, maxLag);
+                : new HealthConfig(interval, timeout, failures, successes, ttl, webhooks, maxLag, canary);
     }
 }

@@ -13,9 +13,10 @@ import java.util.Objects;
  * @param observedAt when the probe that led to it ended
  * @param detail     why, in a few words ("HTTP 503: store unreachable", "connection refused")
  * @param configHash the configuration hash the region's gateway reported; null when it did not answer
+ * @param canary     the monitor's canary figures on the region; null before its first fence or without a canary
  */
 public record Observation(String region, String monitor, RegionHealth health, Instant observedAt, String detail,
-                          String configHash) {
+                          String configHash, Canary canary) {
 
     public Observation {
         Objects.requireNonNull(region, "region");
@@ -28,9 +29,14 @@ public record Observation(String region, String monitor, RegionHealth health, In
         }
     }
 
+    /** An observation without canary figures. */
+    public Observation(String region, String monitor, RegionHealth health, Instant observedAt, String detail, String configHash) {
+        this(region, monitor, health, observedAt, detail, configHash, null);
+    }
+
     /** An observation without a configuration hash (the probe got no health document). */
     public Observation(String region, String monitor, RegionHealth health, Instant observedAt, String detail) {
-        this(region, monitor, health, observedAt, detail, null);
+        this(region, monitor, health, observedAt, detail, null, null);
     }
 
     /** The key of this observation in the region-state topic: {@code <region>/<monitor>}. */

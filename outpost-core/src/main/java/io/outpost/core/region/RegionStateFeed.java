@@ -22,6 +22,14 @@ public interface RegionStateFeed {
         return Map.of();
     }
 
+    /**
+     * The canary figures on each region, by region and then by the monitor that measured them (fences
+     * written through that monitor's region), from the recent observations.
+     */
+    default Map<String, Map<String, Canary>> canaries() {
+        return Map.of();
+    }
+
     /** The regions an operator drained ({@link Drain}): no commands go through them. */
     default Set<String> drained() {
         return Set.of();

@@ -85,6 +85,7 @@ class OutpostConfigTest {
         assertThat(config.commands().route()).containsExactly("us-east");
         assertThat(config.commands().maxHops()).isEqualTo(2);
         assertThat(config.health().probeTimeout()).isEqualTo(Duration.ofMillis(500));
+        assertThat(config.health().canaryInterval()).isEqualTo(Duration.ofSeconds(1));
         assertThat(config.views()).isEmpty();
         assertThat(config.projector()).isEqualTo(ProjectorConfig.defaults());
     }
@@ -115,7 +116,7 @@ class OutpostConfigTest {
                 commands: { route: [us-east] }
                 routes:
                   - { path: "orders/{id}", view: orders }
-                health: { probe-interval: 1s, probe-timeout: 2s }
+                health: { probe-interval: 1s, probe-timeout: 2s, canary-interval: 10ms }
                 auth: { mode: none }
                 """;
 
@@ -133,8 +134,9 @@ class OutpostConfigTest {
                 "commands.route: names \"us-east\", which is not a region; the regions are [eu-west]",
                 "routes[0].path: must be a path that starts with '/', but was \"orders/{id}\"",
                 "routes[0].view: names \"orders\", which is not a view; the views are []",
-                "health.probe-timeout: must not be longer than health.probe-interval (1000 ms), but was 2000 ms");
-        assertThat(problems).hasSize(12);
+                "health.probe-timeout: must not be longer than health.probe-interval (1000 ms), but was 2000 ms",
+                "health.canary-interval: must be at least 100 ms (each fence is a write to the source), but was 10 ms");
+        assertThat(problems).hasSize(13);
     }
 
     @Test

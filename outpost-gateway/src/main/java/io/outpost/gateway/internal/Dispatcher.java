@@ -24,6 +24,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -93,6 +94,13 @@ public final class Dispatcher {
         this.ticker = ticker;
     }
 
+    /**
+     * A monitor's canary: dispatched like a command, along the same route, breakers and drains, but
+     * the region that would send it to the monolith writes a fence into the source instead and
+     * answers its token ({@code {"token": …, "route": region}}).
+     */
+    public static final String CANARY_PATH = "/outpost/v1/canary";
+
     public List<CommandTarget> targets() {
         return route.targets();
     }
@@ -115,7 +123,8 @@ public final class Dispatcher {
             trace = "00-" + HexFormat.of().formatHex(randomBytes(16)) + "-" + HexFormat.of().formatHex(randomBytes(8)) + "-01";
         }
         byte[] body = ctx.bodyAsBytes();
-        String key = IdempotentCommands.key(ctx);
+        boolean canary = CANARY_PATH.equals(ctx.path());
+        String key = canary ? null : IdempotentCommands.key(ctx);
         // the ledger's key is the principal's: another caller reusing it never gets this one's answer
         String ledgerKey = key == null || !idempotent.enabled() ? null : IdempotentCommands.ledgerKey(access.principal(ctx), key);
         List<String> refusals = new ArrayList<>();
@@ -137,6 +146,15 @@ public final class Dispatcher {
                 continue;
             }
             try {
+                if (canary && target.monolith()) {
+                    target.breaker().releasePermission(); // the monolith is not called
+                    String refusal = writeCanary(ctx);
+                    if (refusal == null) {
+                        return;
+                    }
+                    refusals.add(refusal);
+                    continue;
+                }
                 IdempotencyLedger.Claimed claimed = null;
                 if (key != null && target.monolith() && idempotent.enabled()) {
                     IdempotencyLedger.Claim claim;
@@ -178,7 +196,7 @@ public final class Dispatcher {
                             : awaitHop(target, request);
                 } catch (HopLost e) {
                     target.breaker().onError(ticker.read() - started, TimeUnit.NANOSECONDS, e);
-                    if (key == null) {
+                    if (key == null && !canary) { // a canary's fence written twice does no harm: it goes on too
                         throw new Problem(504, "command-outcome-unknown", "The command's outcome is unknown",
                                 "region " + target.name() + " went DOWN (by its monitors' majority) while the command was in "
                                         + "flight through it; it may or may not have been applied. Send commands with an "
@@ -232,6 +250,21 @@ public final class Dispatcher {
                         + (refusals.isEmpty() ? " (no target within " + route.maxHops() + " hops)" : ": " + String.join("; ", refusals))
                         + ". The command was not sent; retry after the Retry-After delay")
                 .header("Retry-After", "5").header(Headers.NOT_DISPATCHED, "true");
+    }
+
+    /** Writes a canary fence and answers its token; returns why not, when it cannot. */
+    private String writeCanary(Context ctx) {
+        if (fences == null) {
+            return "this region's link: no source to write a canary fence in";
+        }
+        try {
+            String token = fences.write(io.outpost.core.change.Fence.CANARY_PREFIX + Objects.requireNonNullElse(ctx.header("Outpost-Monitor"), region)).encode();
+            ctx.header(Headers.ROUTE, region).header(Headers.TOKEN, token);
+            ctx.json(Map.of("token", token, "route", region));
+            return null;
+        } catch (OutpostException e) {
+            return "this region's link: " + e.getMessage();
+        }
     }
 
     /**

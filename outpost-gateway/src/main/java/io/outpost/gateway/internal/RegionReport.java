@@ -63,11 +63,27 @@ public final class RegionReport {
      * @param drained    whether an operator drained it (no commands go through it)
      * @param configHash the configuration hash its gateway reports (recently observed)
      * @param self       whether it is this gateway's region
+     * @param canary     how long fences took to be visible in it, by the monitor (region) that wrote them
      */
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
-    @JsonPropertyOrder({"name", "gateway", "monolith_route", "state", "drained", "config_hash", "this"})
+    @JsonPropertyOrder({"name", "gateway", "monolith_route", "state", "drained", "config_hash", "this", "canary"})
     public record Region(String name, String gateway, boolean monolithRoute, RegionHealth state, boolean drained,
-                         String configHash, @JsonProperty("this") boolean self) {
+                         String configHash, @JsonProperty("this") boolean self, Map<String, CanaryFigures> canary) {
+    }
+
+    /**
+     * A monitor's canary figures on a region, as {@code /outpost/v1/regions} shows them.
+     *
+     * @param freshnessMs what counts against {@code health.max-lag}: the latest, or a wait still going on if longer
+     */
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    @JsonPropertyOrder({"freshness_ms", "last_ms", "p50_ms", "p99_ms", "max_ms", "count", "pending_ms"})
+    public record CanaryFigures(long freshnessMs, long lastMs, long p50Ms, long p99Ms, long maxMs, int count, long pendingMs) {
+
+        public static CanaryFigures of(io.outpost.core.region.Canary canary) {
+            return new CanaryFigures(canary.freshnessMs(), canary.lastMs(), canary.p50Ms(), canary.p99Ms(), canary.maxMs(),
+                    canary.count(), canary.pendingMs());
+        }
     }
 
     /** Every configured region, and the route commands take. */
