@@ -37,11 +37,14 @@ public final class CommandLoad implements AutoCloseable {
      *
      * @param firstSentNanos {@link System#nanoTime} of its first attempt
      * @param ackedNanos     of its acknowledgement
+     * @param answeredNanos  of its first answer that settled something: this acknowledgement, or an
+     *                       earlier 504 saying the outcome is unknown (the retry was then acknowledged)
      * @param route          the region that sent it to the monolith ({@code Outpost-Route})
      * @param errors         what the attempts before the acknowledgement got: a status, or {@code -1}
      *                       for a failed connection
      */
-    public record Acked(String key, long firstSentNanos, long ackedNanos, String route, int status, List<Integer> errors) {
+    public record Acked(String key, long firstSentNanos, long ackedNanos, long answeredNanos, String route, int status,
+                        List<Integer> errors) {
 
         /** From its first attempt to its acknowledgement. */
         public Duration waited() {
@@ -52,9 +55,11 @@ public final class CommandLoad implements AutoCloseable {
     /**
      * A command that was refused for good (a 4xx that a retry cannot mend) or given up on.
      *
+     * @param answeredNanos  {@link System#nanoTime} of its first answer that settled something (a 504
+     *                       saying the outcome is unknown, a 4xx), 0 when none came
      * @param outcomeUnknown whether Outpost said it may or may not have been applied (and would not send it again)
      */
-    public record Failed(String key, long firstSentNanos, String why, boolean outcomeUnknown) {
+    public record Failed(String key, long firstSentNanos, long answeredNanos, String why, boolean outcomeUnknown) {
     }
 
     private final HttpClient http;
@@ -70,6 +75,7 @@ public final class CommandLoad implements AutoCloseable {
     private final AtomicLong sent = new AtomicLong();
     private final java.util.Set<String> keys = ConcurrentHashMap.newKeySet();
     private final AtomicLong inFlight = new AtomicLong();
+    private volatile long intervalNanos;
     private volatile boolean stopping;
 
     private CommandLoad(String gatewayUrl, double perSecond, Duration attemptTimeout, int customers, int products, long seed) {
@@ -79,7 +85,7 @@ public final class CommandLoad implements AutoCloseable {
         this.customers = customers;
         this.products = products;
         Random random = new Random(seed);
-        long intervalNanos = (long) (1e9 / perSecond);
+        rate(perSecond);
         this.pacer = Thread.ofPlatform().daemon().name("command-load-pacer").start(() -> {
             long next = System.nanoTime();
             while (!stopping) {
@@ -101,6 +107,14 @@ public final class CommandLoad implements AutoCloseable {
         });
     }
 
+    /** From now on, places {@code perSecond} orders a second (a benchmark ramps up to its rate). */
+    public void rate(double perSecond) {
+        if (!(perSecond > 0)) {
+            throw new IllegalArgumentException("a rate must be positive, not " + perSecond);
+        }
+        intervalNanos = (long) (1e9 / perSecond);
+    }
+
     /**
      * Starts placing {@code perSecond} orders a second through {@code gatewayUrl}, for customers
      * {@code 1..customers} and products {@code 1..products}, one attempt waiting at most
@@ -116,6 +130,7 @@ public final class CommandLoad implements AutoCloseable {
         keys.add(key);
         long first = System.nanoTime();
         int unknown = 0;
+        long answered = 0;
         List<Integer> errors = new ArrayList<>();
         String body = "{\"customer_id\": " + customer + ", \"lines\": [{\"product_id\": " + product + ", \"qty\": 1}]}";
         HttpRequest request = HttpRequest.newBuilder(URI.create(gatewayUrl + "/orders")).timeout(attemptTimeout)
@@ -128,7 +143,8 @@ public final class CommandLoad implements AutoCloseable {
                     HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
                     int status = response.statusCode();
                     if (status >= 200 && status < 300) {
-                        acked.add(new Acked(key, first, System.nanoTime(), response.headers().firstValue("Outpost-Route").orElse(""),
+                        long now = System.nanoTime();
+                        acked.add(new Acked(key, first, now, answered == 0 ? now : answered, response.headers().firstValue("Outpost-Route").orElse(""),
                                 status, List.copyOf(errors)));
                         return;
                     }
@@ -136,8 +152,11 @@ public final class CommandLoad implements AutoCloseable {
                     errors.add(status);
                     boolean outcomeUnknown = status == 504 && response.body().contains("command-outcome-unknown");
                     unknown = outcomeUnknown ? unknown + 1 : 0;
+                    if (outcomeUnknown && answered == 0) {
+                        answered = System.nanoTime();
+                    }
                     if (unknown == 2) {
-                        failed.add(new Failed(key, first, "HTTP 504: " + response.body(), true));
+                        failed.add(new Failed(key, first, answered, "HTTP 504: " + response.body(), true));
                         return;
                     }
                     if (status == 503 || status == 429 || outcomeUnknown) {
@@ -146,7 +165,7 @@ public final class CommandLoad implements AutoCloseable {
                     } else if (status == 504 || status == 409 || status == 502) {
                         pauseMillis = 50;
                     } else {
-                        failed.add(new Failed(key, first, "HTTP " + status + ": " + response.body(), false));
+                        failed.add(new Failed(key, first, System.nanoTime(), "HTTP " + status + ": " + response.body(), false));
                         return;
                     }
                 } catch (IOException e) {
@@ -155,13 +174,13 @@ public final class CommandLoad implements AutoCloseable {
                     pauseMillis = 100;
                 }
                 if (System.nanoTime() - first > GIVE_UP.toNanos()) {
-                    failed.add(new Failed(key, first, "not acknowledged within " + GIVE_UP.toSeconds() + " s; got " + errors, false));
+                    failed.add(new Failed(key, first, answered, "not acknowledged within " + GIVE_UP.toSeconds() + " s; got " + errors, false));
                     return;
                 }
                 Thread.sleep(pauseMillis);
             }
         } catch (InterruptedException e) {
-            failed.add(new Failed(key, first, "interrupted after " + errors, false));
+            failed.add(new Failed(key, first, answered, "interrupted after " + errors, false));
         } finally {
             inFlight.decrementAndGet();
         }
@@ -184,6 +203,11 @@ public final class CommandLoad implements AutoCloseable {
     /** Acknowledged commands so far, in the order they were acknowledged. */
     public List<Acked> acknowledged() {
         return List.copyOf(acked);
+    }
+
+    /** Commands started and not yet acknowledged, failed or given up on. */
+    public long inFlight() {
+        return inFlight.get();
     }
 
     /** Commands refused for good or given up on. */

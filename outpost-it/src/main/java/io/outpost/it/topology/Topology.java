@@ -41,8 +41,8 @@ import org.slf4j.LoggerFactory;
  * <p>Every region's {@code gateway.url} — what monitors probe and other regions send commands and
  * forwarded queries to — is a {@link FaultProxy} in front of the gateway's port, so a test can
  * delay, cut or refuse a region's traffic; clients of the topology reach a gateway directly
- * ({@link #gatewayUrl}). Processes get small heaps and C1 only: on two cores a handful of JVMs
- * starve each other otherwise.
+ * ({@link #gatewayUrl}). Processes get small heaps and, unless a benchmark asks for full
+ * compilation, C1 only: on two cores a handful of JVMs starve each other otherwise.
  */
 public final class Topology implements AutoCloseable {
 
@@ -75,6 +75,7 @@ public final class Topology implements AutoCloseable {
                   observation-ttl: 5s
                 """;
         private String heap = "320m";
+        private boolean fullCompilation;
         private Duration commandTimeout = Duration.ofSeconds(10);
         private final List<String> webhooks = new ArrayList<>();
 
@@ -120,6 +121,15 @@ public final class Topology implements AutoCloseable {
         /** Each process's largest heap ({@code -Xmx}), e.g. {@code 320m}. */
         public Builder heap(String heap) {
             this.heap = heap;
+            return this;
+        }
+
+        /**
+         * Whether processes compile hot code fully (C2), as in production, instead of C1 only: a
+         * benchmark wants the steady state a deployment has; a test wants quick starts on two cores.
+         */
+        public Builder fullCompilation(boolean full) {
+            this.fullCompilation = full;
             return this;
         }
 
@@ -268,8 +278,10 @@ public final class Topology implements AutoCloseable {
     }
 
     private List<String> jvmOptions() {
-        List<String> jvm = new ArrayList<>(List.of("-Xms64m", "-Xmx" + options.heap, "-XX:+UseSerialGC",
-                "-XX:TieredStopAtLevel=1", "-Xss512k"));
+        List<String> jvm = new ArrayList<>(List.of("-Xms64m", "-Xmx" + options.heap, "-XX:+UseSerialGC", "-Xss512k"));
+        if (!options.fullCompilation) {
+            jvm.add("-XX:TieredStopAtLevel=1");
+        }
         if (Runtime.version().feature() >= 24) {
             jvm.addAll(List.of("--sun-misc-unsafe-memory-access=allow", "--enable-native-access=ALL-UNNAMED"));
         }
