@@ -30,13 +30,16 @@ public final class EmbeddedKafka implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(EmbeddedKafka.class);
 
     private final OwnedDirectory home;
-    private final KafkaRaftServer server;
+    private final KafkaConfig config;
+    /** Replaced by {@link #restart}; guarded by this. */
+    private KafkaRaftServer server;
     private final int port;
     private final int sslPort;
     private final Lifecycle lifecycle;
 
-    private EmbeddedKafka(OwnedDirectory home, KafkaRaftServer server, int port, int sslPort) {
+    private EmbeddedKafka(OwnedDirectory home, KafkaConfig config, KafkaRaftServer server, int port, int sslPort) {
         this.home = home;
+        this.config = config;
         this.server = server;
         this.port = port;
         this.sslPort = sslPort;
@@ -135,7 +138,7 @@ public final class EmbeddedKafka implements AutoCloseable {
                 server.startup();
                 LOG.info("embedded Kafka started on localhost:{}{} (data in {})", brokerPort,
                         sslPort < 0 ? "" : " and, over TLS, localhost:" + sslPort, home.path());
-                return new EmbeddedKafka(home, server, brokerPort, sslPort);
+                return new EmbeddedKafka(home, config, server, brokerPort, sslPort);
             } catch (Exception e) {
                 home.closeAndDelete();
                 throw new IllegalStateException("embedded Kafka did not start: " + e.getMessage(), e);
@@ -219,7 +222,19 @@ public final class EmbeddedKafka implements AutoCloseable {
         lifecycle.close();
     }
 
-    private void stop() {
+    /**
+     * Stops the broker as a broker's restart does (a clean shutdown), waits {@code down}, and starts
+     * it again on the same ports with the same data: what clients see of a broker restarted under them.
+     */
+    public synchronized void restart(java.time.Duration down) throws InterruptedException {
+        stop();
+        Thread.sleep(down.toMillis());
+        server = new KafkaRaftServer(config, Time.SYSTEM);
+        server.startup();
+        LOG.info("embedded Kafka on localhost:{} started again after {} ms down", port, down.toMillis());
+    }
+
+    private synchronized void stop() {
         try {
             server.shutdown();
             server.awaitShutdown();

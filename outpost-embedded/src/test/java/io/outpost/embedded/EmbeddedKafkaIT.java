@@ -77,4 +77,35 @@ class EmbeddedKafkaIT {
             assertThat(Files.isDirectory(kafka.directory())).isTrue();
         }
     }
+
+    @Test
+    void aRestartedBrokerKeepsItsRecordsAndPortsAndClientsCarryOn() throws Exception {
+        try (EmbeddedKafka kafka = EmbeddedKafka.start()) {
+            Properties producerProps = new Properties();
+            producerProps.put("bootstrap.servers", kafka.bootstrapServers());
+            producerProps.put("acks", "all");
+            producerProps.put("enable.idempotence", "true");
+            producerProps.put("delivery.timeout.ms", "60000");
+            try (var producer = new KafkaProducer<>(producerProps, new StringSerializer(), new StringSerializer())) {
+                producer.send(new ProducerRecord<>("restarts", "k", "before")).get();
+                kafka.restart(Duration.ofSeconds(1));
+                // the same producer, the same address: sent once the broker is back
+                producer.send(new ProducerRecord<>("restarts", "k", "after")).get();
+            }
+            Properties consumerProps = new Properties();
+            consumerProps.put("bootstrap.servers", kafka.bootstrapServers());
+            List<String> values = new ArrayList<>();
+            try (var consumer = new KafkaConsumer<>(consumerProps, new StringDeserializer(), new StringDeserializer())) {
+                consumer.assign(List.of(new TopicPartition("restarts", 0)));
+                consumer.seekToBeginning(consumer.assignment());
+                long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+                while (values.size() < 2 && System.nanoTime() < deadline) {
+                    for (ConsumerRecord<String, String> record : consumer.poll(Duration.ofMillis(200))) {
+                        values.add(record.value());
+                    }
+                }
+            }
+            assertThat(values).containsExactly("before", "after");
+        }
+    }
 }

@@ -6,7 +6,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
 import io.outpost.control.RegionStateTopic;
+import io.outpost.core.SourcePosition;
+import io.outpost.core.config.OutpostConfig;
+import io.outpost.core.config.RegionConfig;
 import io.outpost.core.region.Drain;
+import io.outpost.embedded.EmbeddedKafka;
+import io.outpost.it.harness.ConsistencyChecker;
 import io.outpost.it.harness.CommandLoad;
 import io.outpost.it.topology.OutpostProcess;
 import io.outpost.it.topology.Topology;
@@ -17,6 +22,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.sql.Connection;
+import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -40,7 +46,7 @@ import org.junit.jupiter.api.TestMethodOrder;
 /**
  * The example deployment as OS processes ({@link Topology}: capture, a standby capture, and each
  * region as one {@code outpost run} process), with faults in sequence: the home region killed and
- * hung, cut off by the network, the backup drained, capture killed. Clients send orders through
+ * hung, cut off by the network, the backup drained, capture killed, the broker restarted. Clients send orders through
  * eu-west (which has no link of its own) with Idempotency-Keys and retry as a careful client does;
  * the shop witnesses keys instead of honouring them, so "applied once" is Outpost's ledger's doing;
  * every gateway posts alarms to one webhook, which hears each transition once.
@@ -213,6 +219,40 @@ class FailoverIT {
             }
         } finally {
             topology.process("capture").start(); // the new standby
+        }
+    }
+
+    @Test
+    @Order(6)
+    @DisplayName("the broker restarted under load: capture and every projector resume, every region equals the source "
+            + "afterwards, and no command is lost or applied twice")
+    void brokerRestartedUnderLoad() throws Exception {
+        try (CommandLoad load = CommandLoad.start(topology.gatewayUrl("eu-west"), 20, Duration.ofSeconds(15), 50, 40, 17)) {
+            long started = System.nanoTime();
+            await("commands acknowledged", () -> load.acknowledgedVia("us-east", started) >= 10);
+            EmbeddedKafka.shared().restart(Duration.ofSeconds(5));
+            long restarted = System.nanoTime();
+            topology.awaitEveryRegionUp(STATE_CHANGE);
+            await("commands acknowledged after the restart", () -> load.acknowledged().stream()
+                    .filter(a -> a.firstSentNanos() >= restarted).count() >= 10);
+            load.stop(Duration.ofSeconds(90));
+            assertThat(load.failed()).as("commands refused for good or given up on").allMatch(CommandLoad.Failed::outcomeUnknown);
+            assertAppliedOnce(load.keys(), load.acknowledged());
+        }
+        OutpostConfig config = topology.config();
+        SourcePosition end;
+        try (Connection source = topology.shopDatabase().getConnection()) {
+            end = ConsistencyChecker.currentPosition(source);
+        }
+        ProjectionIT.awaitRegions(config, end);
+        try (Connection source = topology.shopDatabase().getConnection()) {
+            for (RegionConfig region : config.regions().values()) {
+                try (Connection store = DriverManager.getConnection(region.store().url())) {
+                    ConsistencyChecker.Report report = ConsistencyChecker.compare(source, store, config.views().values(),
+                            region.name(), end);
+                    assertThat(report.consistent()).as(report::toString).isTrue();
+                }
+            }
         }
     }
 
