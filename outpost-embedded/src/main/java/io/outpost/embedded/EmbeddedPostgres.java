@@ -224,6 +224,22 @@ public final class EmbeddedPostgres implements AutoCloseable {
         lifecycle.close();
     }
 
+    /**
+     * Stops the server — {@code immediate}: as a crash does (no checkpoint, clients cut off, recovery
+     * at the next start), else as an orderly restart does — waits {@code down}, and starts it again on
+     * the same port with the same data.
+     */
+    public synchronized void restart(Duration down, boolean immediate) throws InterruptedException {
+        pgCtl(List.of("-D", dataDirectory().toString(), "-m", immediate ? "immediate" : "fast", "-w", "-t", "30", "stop"),
+                Duration.ofSeconds(40));
+        LOG.info("embedded PostgreSQL on port {} stopped ({}), starting again in {} ms", port,
+                immediate ? "immediately, as a crash" : "fast", down.toMillis());
+        Thread.sleep(down.toMillis());
+        pgCtl(List.of("-D", dataDirectory().toString(), "-l", logFile().toString(), "-w", "-t", "60", "start"),
+                Duration.ofSeconds(65));
+        LOG.info("embedded PostgreSQL on port {} started again", port);
+    }
+
     private void stop() {
         try {
             pgCtl(List.of("-D", dataDirectory().toString(), "-m", "fast", "-w", "-t", "30", "stop"),

@@ -41,6 +41,24 @@ class EmbeddedPostgresIT {
     }
 
     @Test
+    void aServerRestartedAsAfterACrashKeepsWhatWasCommittedOnItsPort() throws Exception {
+        try (EmbeddedPostgres pg = EmbeddedPostgres.start()) {
+            String url = pg.createDatabase("restarts");
+            try (Connection c = java.sql.DriverManager.getConnection(url); var s = c.createStatement()) {
+                s.execute("CREATE TABLE t (v text)");
+                s.execute("INSERT INTO t VALUES ('before')");
+            }
+            int port = pg.port();
+            pg.restart(java.time.Duration.ofMillis(500), true);
+            assertThat(pg.port()).isEqualTo(port);
+            try (Connection c = java.sql.DriverManager.getConnection(url); var s = c.createStatement()) {
+                s.execute("INSERT INTO t VALUES ('after')");
+                assertThat(scalar(c, "SELECT string_agg(v, ',' ORDER BY v DESC) FROM t")).isEqualTo("before,after");
+            }
+        }
+    }
+
+    @Test
     void pgoutputSlotDecodesCommittedChanges() throws SQLException {
         EmbeddedPostgres pg = EmbeddedPostgres.shared();
         String url = pg.createDatabase("slot_test");

@@ -46,7 +46,8 @@ import org.junit.jupiter.api.TestMethodOrder;
 /**
  * The example deployment as OS processes ({@link Topology}: capture, a standby capture, and each
  * region as one {@code outpost run} process), with faults in sequence: the home region killed and
- * hung, cut off by the network, the backup drained, capture killed, the broker restarted. Clients send orders through
+ * hung, cut off by the network, the backup drained, capture killed, the broker restarted, eu-west's
+ * store (a PostgreSQL server of its own) crashed and restarted. Clients send orders through
  * eu-west (which has no link of its own) with Idempotency-Keys and retry as a careful client does;
  * the shop witnesses keys instead of honouring them, so "applied once" is Outpost's ledger's doing;
  * every gateway posts alarms to one webhook, which hears each transition once.
@@ -71,7 +72,7 @@ class FailoverIT {
             exchange.close();
         });
         webhook.start();
-        topology = Topology.builder("failover_it").captureStandby("ap-south")
+        topology = Topology.builder("failover_it").captureStandby("ap-south").ownStoreServer("eu-west")
                 .webhook("http://127.0.0.1:" + webhook.getAddress().getPort() + "/alarms").start();
     }
 
@@ -239,6 +240,33 @@ class FailoverIT {
             assertThat(load.failed()).as("commands refused for good or given up on").allMatch(CommandLoad.Failed::outcomeUnknown);
             assertAppliedOnce(load.keys(), load.acknowledged());
         }
+        assertEveryRegionEqualsTheSource();
+    }
+
+    @Test
+    @Order(7)
+    @DisplayName("eu-west's store crashed and restarted under load (its own PostgreSQL): its projector and gateway resume, "
+            + "its views equal the source afterwards, and no command is lost or applied twice")
+    void storeRestartedUnderLoad() throws Exception {
+        try (CommandLoad load = CommandLoad.start(topology.gatewayUrl("eu-west"), 20, Duration.ofSeconds(15), 50, 40, 18)) {
+            long started = System.nanoTime();
+            await("commands acknowledged", () -> load.acknowledgedVia("us-east", started) >= 10);
+            topology.storeServer("eu-west").restart(Duration.ofSeconds(3), true);
+            long restarted = System.nanoTime();
+            topology.awaitEveryRegionUp(STATE_CHANGE);
+            await("commands acknowledged after the restart", () -> load.acknowledged().stream()
+                    .filter(a -> a.firstSentNanos() >= restarted).count() >= 10);
+            load.stop(Duration.ofSeconds(90));
+            assertThat(load.failed()).as("commands refused for good or given up on").allMatch(CommandLoad.Failed::outcomeUnknown);
+            assertAppliedOnce(load.keys(), load.acknowledged());
+        }
+        assertEveryRegionEqualsTheSource();
+        HttpResponse<String> read = get("eu-west", "/orders/1");
+        assertThat(read.statusCode()).as("eu-west answers reads again: " + read.body()).isEqualTo(200);
+    }
+
+    /** Once every region has caught up with the source, each region's views equal the views computed on the source. */
+    private static void assertEveryRegionEqualsTheSource() throws SQLException {
         OutpostConfig config = topology.config();
         SourcePosition end;
         try (Connection source = topology.shopDatabase().getConnection()) {

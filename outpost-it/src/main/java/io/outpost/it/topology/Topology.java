@@ -78,6 +78,7 @@ public final class Topology implements AutoCloseable {
         private boolean fullCompilation;
         private Duration commandTimeout = Duration.ofSeconds(10);
         private final List<String> webhooks = new ArrayList<>();
+        private final java.util.Set<String> ownStoreServers = new java.util.HashSet<>();
 
         private Builder(String name) {
             this.name = name;
@@ -109,6 +110,15 @@ public final class Topology implements AutoCloseable {
          */
         public Builder health(String section) {
             this.health = section;
+            return this;
+        }
+
+        /**
+         * Gives {@code region}'s store a PostgreSQL server of its own ({@link Topology#storeServer}), as a
+         * region has in a deployment, so a test can restart it without touching the source.
+         */
+        public Builder ownStoreServer(String region) {
+            ownStoreServers.add(region);
             return this;
         }
 
@@ -157,6 +167,7 @@ public final class Topology implements AutoCloseable {
     private final Map<String, FaultProxy> proxies = new LinkedHashMap<>();
     private final Map<String, Integer> gatewayPorts = new LinkedHashMap<>();
     private final Map<String, OutpostProcess> processes = new LinkedHashMap<>();
+    private final Map<String, EmbeddedPostgres> storeServers = new LinkedHashMap<>();
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     private ShopServer.Settings shopSettings;
     private ShopServer shop;
@@ -199,7 +210,12 @@ public final class Topology implements AutoCloseable {
         OutpostConfig example = ExampleConfig.of(name, Map.of());
         for (String region : example.regions().keySet()) {
             String upper = region.replace('-', '_').toUpperCase(Locale.ROOT);
-            variables.put("STORE_" + upper + "_URL", postgres.createDatabase(name + "_store_" + upper.toLowerCase(Locale.ROOT)));
+            EmbeddedPostgres storeServer = postgres;
+            if (options.ownStoreServers.contains(region)) {
+                storeServer = EmbeddedPostgres.start();
+                storeServers.put(region, storeServer);
+            }
+            variables.put("STORE_" + upper + "_URL", storeServer.createDatabase(name + "_store_" + upper.toLowerCase(Locale.ROOT)));
             int port = Ports.free();
             gatewayPorts.put(region, port);
             FaultProxy proxy = FaultProxy.start(region + "'s gateway",
@@ -290,6 +306,19 @@ public final class Topology implements AutoCloseable {
 
     private void add(OutpostProcess process) {
         processes.put(process.name(), process);
+    }
+
+    /**
+     * The PostgreSQL server of {@code region}'s store, when the builder gave it one of its own
+     * ({@link Builder#ownStoreServer}).
+     */
+    public EmbeddedPostgres storeServer(String region) {
+        EmbeddedPostgres server = storeServers.get(region);
+        if (server == null) {
+            throw new IllegalArgumentException(region + "'s store shares the source's server; ask for ownStoreServer(\""
+                    + region + "\") to restart it alone");
+        }
+        return server;
     }
 
     /** The configuration every process runs. */
@@ -437,6 +466,7 @@ public final class Topology implements AutoCloseable {
             }
         }
         proxies.values().forEach(FaultProxy::close);
+        storeServers.values().forEach(EmbeddedPostgres::close);
         if (shop != null) {
             try {
                 shop.close();
