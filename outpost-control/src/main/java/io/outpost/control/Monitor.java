@@ -15,6 +15,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
+import java.time.Duration;
 import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -196,26 +197,38 @@ public final class Monitor implements AutoCloseable {
     }
 
     private void awaitVisible(Target target, String token, long written) {
-        long waitMs = health.maxLag().toMillis();
+        long waitMs = Math.min(health.maxLag().toMillis(), LONGEST_CANARY_WAIT.toMillis());
         HttpRequest ask = request(path(target.gateway, CANARY_PATH + "/" + token + "?wait_ms=" + waitMs),
-                health.maxLag().plus(health.probeTimeout())).GET().build();
+                Duration.ofMillis(waitMs).plus(health.probeTimeout())).GET().build();
         http.sendAsync(ask, HttpResponse.BodyHandlers.ofString()).handle((response, failure) -> {
-            if (failure == null && response.statusCode() == 200) {
-                target.canary.measured(System.nanoTime() - written); // reached, or not within max-lag: at least that long
-            } else {
+            if (failure != null || response.statusCode() != 200) {
                 target.canary.abandon(); // the region cannot be asked: its probes say so
+            } else if (reached(response.body())) {
+                target.canary.measured(System.nanoTime() - written);
+            } else if (!timer.isShutdown()) {
+                awaitVisible(target, token, written); // not yet: the wait goes on, and shows as pending
             }
             return null;
         });
     }
 
-    private HttpRequest.Builder request(URI uri, java.time.Duration timeout) {
+    private HttpRequest.Builder request(URI uri, Duration timeout) {
         HttpRequest.Builder builder = HttpRequest.newBuilder(uri).timeout(timeout).header("Accept", "application/json")
                 .header("Outpost-Monitor", name);
         if (serviceToken != null) {
             builder.header(io.outpost.core.config.AuthConfig.SERVICE_TOKEN_HEADER, serviceToken);
         }
         return builder;
+    }
+
+    /** Whether a canary visibility answer says the region reached the fence. */
+    private static boolean reached(String body) {
+        try {
+            JsonNode answer = JSON.readTree(body);
+            return answer != null && answer.path("reached").asBoolean(false);
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     /** A problem document's detail, or the start of a body that is none. */
@@ -243,6 +256,9 @@ public final class Monitor implements AutoCloseable {
             return null;
         }
     }
+
+    /** The longest a gateway waits on a canary's fence for one request; an unmet wait is asked again. */
+    static final Duration LONGEST_CANARY_WAIT = Duration.ofMinutes(1);
 
     /** The gateway's canary route; see {@code io.outpost.gateway.internal.Dispatcher#CANARY_PATH}. */
     static final String CANARY_PATH = "/outpost/v1/canary";
@@ -319,7 +335,7 @@ public final class Monitor implements AutoCloseable {
      * take longer than {@code maxLag} to be visible there (it serves, but old data), with the figure
      * in the detail; otherwise the probe as it was.
      */
-    static Probe withCanary(Probe probe, Canary canary, java.time.Duration maxLag, String monitor) {
+    static Probe withCanary(Probe probe, Canary canary, Duration maxLag, String monitor) {
         if (canary == null || probe.health() == RegionHealth.DOWN || canary.freshnessMs() <= maxLag.toMillis()) {
             return probe;
         }
