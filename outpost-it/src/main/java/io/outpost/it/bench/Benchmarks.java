@@ -6,7 +6,8 @@ import picocli.CommandLine.Command;
 /** Outpost's benchmarks: runnable programs that print their figures and write them as JSON. */
 @Command(name = "outpost-bench", mixinStandardHelpOptions = true,
         description = "Runs a benchmark, prints its figures beside a baseline measured in the same run, writes JSON.",
-        subcommands = {CaptureBenchmark.class, ProjectorBenchmark.class, GatewayBenchmark.class, FailoverBenchmark.class, CommandLine.HelpCommand.class})
+        subcommands = {CaptureBenchmark.class, ProjectorBenchmark.class, GatewayBenchmark.class, FailoverBenchmark.class,
+                ChaosBenchmark.class, CommandLine.HelpCommand.class})
 public final class Benchmarks implements Runnable {
 
     @Override

@@ -308,6 +308,11 @@ public final class Topology implements AutoCloseable {
         processes.put(process.name(), process);
     }
 
+    /** The regions whose store has a PostgreSQL server of its own ({@link Builder#ownStoreServer}). */
+    public List<String> regionsWithOwnStore() {
+        return List.copyOf(storeServers.keySet());
+    }
+
     /**
      * The PostgreSQL server of {@code region}'s store, when the builder gave it one of its own
      * ({@link Builder#ownStoreServer}).

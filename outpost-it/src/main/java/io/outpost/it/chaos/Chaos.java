@@ -1,0 +1,246 @@
+package io.outpost.it.chaos;
+
+import io.outpost.core.SourcePosition;
+import io.outpost.core.config.OutpostConfig;
+import io.outpost.core.config.RegionConfig;
+import io.outpost.embedded.EmbeddedKafka;
+import io.outpost.it.harness.ConsistencyChecker;
+import io.outpost.it.topology.OutpostProcess;
+import io.outpost.it.topology.Topology;
+import io.outpost.store.RegionStore;
+import java.io.PrintStream;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+/**
+ * Randomized faults on a running {@link Topology} while a {@link Workload} runs, then the checkers.
+ * From a seed, one fault at a time, a few seconds apart: a region's process killed (kill -9) or hung
+ * (SIGSTOP), a region cut off or slowed down (300 ms each way) by its fault proxy, the broker
+ * restarted, a region's store crashed (regions with a server of their own), capture killed (with a
+ * standby). Each is held 2–6 s, then mended, and the next waits until every region is UP again.
+ * After the run and a quiet spell, the checkers: (a) every region's views equal the source; (b) every
+ * acknowledged command is at the source exactly once and no command twice (the shop witnesses keys);
+ * (c) no read-your-writes violation; (d) no partial transaction seen; (e) no request outlived its
+ * timeout; and every fault mended (every region UP again within 90 s).
+ */
+public final class Chaos {
+
+    /** The longest a fault is held, and so the longest a process is stopped holding a request. */
+    static final Duration LONGEST_FAULT = Duration.ofSeconds(6);
+    private static final Duration RECOVERY = Duration.ofSeconds(90);
+
+    /**
+     * One fault as injected.
+     *
+     * @param atSeconds   since the workload started
+     * @param downAfterMs for a fault that takes a region away: when another region saw it DOWN; -1 when it
+     *                    did not within the fault (or the fault takes no region away)
+     * @param upAfterMs   from the mend until every region was UP again as every region sees it; -1 when not within 90 s
+     */
+    public record Fault(String kind, String target, double atSeconds, long heldMs, long downAfterMs, long upAfterMs) {
+    }
+
+    /** What a run did and what the checkers found; {@link #clean} when every checker found nothing. */
+    public record Report(long seed, double seconds, List<Fault> faults, int acknowledged, int outcomeUnknown, int gaveUp,
+                         long unavailable, long reads, long maxStalenessMs, Map<String, List<String>> violations) {
+
+        public boolean clean() {
+            return violations.values().stream().allMatch(List::isEmpty);
+        }
+    }
+
+    private Chaos() {
+    }
+
+    /**
+     * Runs faults for {@code duration} with {@code clients} clients, prints a line per fault to {@code out},
+     * then checks. The topology should witness keys (the default), and may have a capture standby and
+     * regions with stores of their own: what it has decides which faults can happen.
+     */
+    public static Report run(Topology topology, Duration duration, long seed, int clients, PrintStream out)
+            throws Exception {
+        Random random = new Random(seed);
+        List<String> regions = topology.regions();
+        Map<String, String> gateways = new LinkedHashMap<>();
+        regions.forEach(r -> gateways.put(r, topology.gatewayUrl(r)));
+        List<String> kinds = new ArrayList<>(List.of("kill", "hang", "cut", "delay", "broker"));
+        if (!topology.regionsWithOwnStore().isEmpty()) {
+            kinds.add("store");
+        }
+        boolean standby = topology.processes().stream().anyMatch(p -> p.name().equals("capture-standby"));
+        if (standby) {
+            kinds.add("capture");
+        }
+        List<Fault> faults = new ArrayList<>();
+        List<String> unmended = new ArrayList<>();
+        long start = System.nanoTime();
+        Workload workload = new Workload(gateways, clients, topology.config().commands().timeout(), LONGEST_FAULT, 50, 40, seed);
+        try {
+            while (System.nanoTime() - start < duration.toNanos()) {
+                Thread.sleep(2000 + random.nextInt(3000));
+                if (System.nanoTime() - start >= duration.toNanos()) {
+                    break;
+                }
+                String kind = kinds.get(random.nextInt(kinds.size()));
+                String target = switch (kind) {
+                    case "broker" -> "kafka";
+                    case "capture" -> "capture";
+                    case "store" -> topology.regionsWithOwnStore().get(random.nextInt(topology.regionsWithOwnStore().size()));
+                    default -> regions.get(random.nextInt(regions.size()));
+                };
+                long held = 2000 + random.nextInt((int) LONGEST_FAULT.toMillis() - 1999);
+                Fault fault = inject(topology, kind, target, held, (System.nanoTime() - start) / 1e9);
+                faults.add(fault);
+                out.printf("  %6.1f s  %-7s %-9s held %5d ms  DOWN after %s  every region UP %s after the mend%n",
+                        fault.atSeconds(), kind, target, held, fault.downAfterMs() < 0 ? "-" : fault.downAfterMs() + " ms",
+                        fault.upAfterMs() < 0 ? "NOT within 90 s" : fault.upAfterMs() + " ms");
+                if (fault.upAfterMs() < 0) {
+                    unmended.add(kind + " of " + target + " at " + Math.round(fault.atSeconds()) + " s: not every region UP within "
+                            + RECOVERY.toSeconds() + " s after the mend; processes " + topology.processes());
+                    break;
+                }
+            }
+        } finally {
+            workload.stop();
+        }
+        double seconds = (System.nanoTime() - start) / 1e9;
+        Map<String, List<String>> violations = new LinkedHashMap<>();
+        violations.put("recovery", unmended);
+        violations.put("consistency", consistency(topology));
+        violations.put("exactly_once", exactlyOnce(topology, workload));
+        violations.put("read_your_writes", workload.readYourWritesViolations());
+        violations.put("partial_transactions", workload.partialTransactions());
+        violations.put("timeouts", workload.outlivedTimeouts());
+        workload.close();
+        return new Report(seed, seconds, faults, workload.placed().size(), workload.unknown().size(), workload.gaveUp().size(),
+                workload.unavailable(), workload.reads(), workload.maxStalenessMs(), violations);
+    }
+
+    private static Fault inject(Topology topology, String kind, String target, long heldMs, double at) throws Exception {
+        String observer = topology.regions().stream().filter(r -> !r.equals(target)).findFirst().orElseThrow();
+        boolean takesRegionAway = List.of("kill", "hang", "cut").contains(kind);
+        long injected = System.nanoTime();
+        Runnable mend;
+        switch (kind) {
+            case "kill" -> {
+                OutpostProcess process = topology.process(target);
+                process.kill();
+                mend = process::start;
+            }
+            case "hang" -> {
+                OutpostProcess process = topology.process(target);
+                process.hang();
+                mend = process::resume;
+            }
+            case "cut" -> {
+                topology.proxy(target).cut();
+                mend = () -> topology.proxy(target).heal();
+            }
+            case "delay" -> {
+                topology.proxy(target).delay(Duration.ofMillis(300));
+                mend = () -> topology.proxy(target).heal();
+            }
+            case "broker" -> {
+                EmbeddedKafka.shared().restart(Duration.ofMillis(heldMs)); // down for the fault's length, then back
+                mend = () -> { };
+            }
+            case "store" -> {
+                topology.storeServer(target).restart(Duration.ofMillis(heldMs), true);
+                mend = () -> { };
+            }
+            case "capture" -> {
+                OutpostProcess capture = topology.process("capture");
+                capture.kill();
+                mend = capture::start; // it comes back as the standby
+            }
+            default -> throw new IllegalArgumentException("no fault " + kind);
+        }
+        long down = -1;
+        long heldUntil = injected + heldMs * 1_000_000;
+        while (System.nanoTime() < heldUntil) {
+            if (takesRegionAway && down < 0 && "DOWN".equals(topology.statesSeenBy(observer).get(target))) {
+                down = (System.nanoTime() - injected) / 1_000_000;
+            }
+            Thread.sleep(50);
+        }
+        mend.run();
+        long mended = System.nanoTime();
+        long up;
+        try {
+            topology.awaitEveryRegionUp(RECOVERY);
+            up = (System.nanoTime() - mended) / 1_000_000;
+        } catch (AssertionError | RuntimeException e) {
+            up = -1;
+        }
+        return new Fault(kind, target, at, heldMs, down, up);
+    }
+
+    /** Once every region has caught up with the source: each difference between a region's views and the source's. */
+    private static List<String> consistency(Topology topology) throws SQLException, InterruptedException {
+        OutpostConfig config = topology.config();
+        List<String> found = new ArrayList<>();
+        SourcePosition end;
+        try (Connection source = topology.shopDatabase().getConnection()) {
+            end = ConsistencyChecker.currentPosition(source);
+        }
+        for (RegionConfig region : config.regions().values()) {
+            long deadline = System.nanoTime() + RECOVERY.toNanos();
+            boolean reached = false;
+            while (!reached && System.nanoTime() < deadline) {
+                try (RegionStore store = RegionStore.open(region.store(), "chaos checker", 1)) {
+                    reached = store.watermark(config.source().name()).map(w -> !end.isAfter(w.position())).orElse(false);
+                } catch (RuntimeException e) {
+                    // the store is coming back
+                }
+                if (!reached) {
+                    Thread.sleep(200);
+                }
+            }
+            if (!reached) {
+                found.add(region.name() + " did not reach the source's position " + end + " within " + RECOVERY.toSeconds() + " s");
+                continue;
+            }
+            try (Connection source = topology.shopDatabase().getConnection();
+                 Connection store = DriverManager.getConnection(region.store().url())) {
+                ConsistencyChecker.Report report = ConsistencyChecker.compare(source, store, config.views().values(),
+                        region.name(), end);
+                report.differences().forEach(d -> found.add(region.name() + ": " + d));
+            }
+        }
+        return found;
+    }
+
+    /** Acknowledged commands missing at the source, and commands the shop ran more than once. */
+    private static List<String> exactlyOnce(Topology topology, Workload workload) throws SQLException {
+        Map<String, Long> witnessed = new HashMap<>();
+        try (Connection c = topology.shopDatabase().getConnection(); Statement s = c.createStatement();
+             ResultSet rows = s.executeQuery("SELECT key, count(*) FROM commands_witnessed WHERE key LIKE 'chaos-%' GROUP BY key")) {
+            while (rows.next()) {
+                witnessed.put(rows.getString(1), rows.getLong(2));
+            }
+        }
+        List<String> found = new ArrayList<>();
+        for (Workload.Placed order : workload.placed()) {
+            if (!witnessed.containsKey(order.key())) {
+                found.add("acknowledged but not at the source: " + order);
+            }
+        }
+        for (String key : workload.keys()) {
+            long runs = witnessed.getOrDefault(key, 0L);
+            if (runs > 1) {
+                found.add("applied " + runs + " times: " + key);
+            }
+        }
+        return found;
+    }
+}
