@@ -21,15 +21,17 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Clients of a deployment under chaos: each places orders of one to three lines through a random
- * region with an {@code Idempotency-Key}, retrying with the same key through a random region as a
- * careful client does (after {@code Retry-After} on 503 and on a 504 whose outcome is unknown, soon on
- * 409, 502, another 504 and a failed connection), and reads each acknowledged order back with its
- * token from a random region; between commands it reads a recent order from a random region without
- * a token. What it keeps is for the checkers:
+ * region with an {@code Idempotency-Key}, then pays a third of them and cancels a sixth, each command
+ * with a key of its own, retrying with the same key through a random region as a careful client does
+ * (after {@code Retry-After} on 503 and on a 504 whose outcome is unknown, soon on a 409 that says the
+ * command is in flight, 502, another 504 and a failed connection); it reads each acknowledged
+ * command's order back with its token from a random region, and between commands reads a recent order
+ * from a random region without a token. What it keeps is for the checkers:
  * <ul>
- *   <li>every acknowledged command (key, order location, lines) — at the source exactly once;</li>
+ *   <li>every acknowledged command (key, order location, lines, the state it left) — at the source
+ *       exactly once;</li>
  *   <li>read-your-writes violations: a region that reached the command's token but did not show the
- *       order (a 404 to a read that carried the token);</li>
+ *       order, or showed it in another state than the command left it in;</li>
  *   <li>partial transactions: an order shown with fewer or more lines than were placed in its one
  *       transaction;</li>
  *   <li>requests that outlived their timeout: an attempt answered (or given up) later than the
@@ -44,8 +46,13 @@ public final class Workload implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Duration GIVE_UP = Duration.ofSeconds(90);
 
-    /** An acknowledged order. */
-    public record Placed(String key, String location, int lines, String region, String route) {
+    /**
+     * An acknowledged command on an order: its placing, paying or cancelling.
+     *
+     * @param lines  the lines it was placed with
+     * @param status what the command left it in (PLACED, PAID, CANCELLED)
+     */
+    public record Placed(String key, String location, int lines, String status, String region, String route) {
     }
 
     private final List<String> regions;
@@ -97,7 +104,12 @@ public final class Workload implements AutoCloseable {
                 Placed order = place(random, 1 + random.nextInt(customers));
                 if (order != null) {
                     mine.add(order);
-                    readBack(random, order);
+                    int next = random.nextInt(6);
+                    Placed changed = next < 2 ? transition(random, order, "pay", "PAID")
+                            : next == 2 ? transition(random, order, "cancel", "CANCELLED") : null;
+                    if (changed != null) {
+                        mine.set(mine.size() - 1, changed);
+                    }
                 }
                 if (!mine.isEmpty()) {
                     Placed recent = mine.get(Math.max(0, mine.size() - 1 - random.nextInt(Math.min(10, mine.size()))));
@@ -110,10 +122,13 @@ public final class Workload implements AutoCloseable {
         }
     }
 
-    /** Places one order; null when it was not acknowledged (outcome unknown, given up, stopping). */
+    /** A command acknowledged: through which region, and what the answer carried. */
+    private record Acknowledged(String region, String route, String location, String token) {
+    }
+
+    /** Places one order and reads it back; null when it was not acknowledged (outcome unknown, given up, stopping). */
     private Placed place(Random random, long customer) throws InterruptedException {
         String key = "chaos-" + UUID.randomUUID();
-        keys.add(key);
         int lines = 1 + random.nextInt(3);
         StringBuilder body = new StringBuilder("{\"customer_id\": " + customer + ", \"lines\": [");
         for (int i = 0; i < lines; i++) {
@@ -122,26 +137,53 @@ public final class Workload implements AutoCloseable {
                     .append(", \"qty\": 1}");
         }
         body.append("]}");
+        Acknowledged ack = command(random, key, "/orders", body.toString(), 201);
+        if (ack == null || ack.location().isEmpty()) {
+            return null;
+        }
+        Placed order = new Placed(key, ack.location(), lines, "PLACED", ack.region(), ack.route());
+        placed.add(order);
+        readBack(random, order, ack.token());
+        return order;
+    }
+
+    /** Pays or cancels an order and reads it back; the order as it now is, or null when not acknowledged. */
+    private Placed transition(Random random, Placed order, String verb, String status) throws InterruptedException {
+        String key = "chaos-" + verb + "-" + UUID.randomUUID();
+        Acknowledged ack = command(random, key, order.location() + "/" + verb, "{}", 200);
+        if (ack == null) {
+            return null;
+        }
+        Placed now = new Placed(key, order.location(), order.lines(), status, ack.region(), ack.route());
+        placed.add(now);
+        readBack(random, now, ack.token());
+        return now;
+    }
+
+    /**
+     * Sends a command with {@code key} through random regions until it is acknowledged with
+     * {@code expected}; null when Outpost said twice its outcome is unknown, the shop refused it, or it
+     * was given up on.
+     */
+    private Acknowledged command(Random random, String key, String path, String body, int expected) throws InterruptedException {
+        keys.add(key);
         long first = System.nanoTime();
         int unknownInARow = 0;
         while (true) {
             String region = regions.get(random.nextInt(regions.size()));
-            HttpRequest request = HttpRequest.newBuilder(URI.create(gateways.get(region) + "/orders"))
+            HttpRequest request = HttpRequest.newBuilder(URI.create(gateways.get(region) + path))
                     .timeout(requestBound.plusSeconds(30)).header("Content-Type", "application/json")
-                    .header("Idempotency-Key", key).POST(HttpRequest.BodyPublishers.ofString(body.toString())).build();
+                    .header("Idempotency-Key", key).POST(HttpRequest.BodyPublishers.ofString(body)).build();
             long sent = System.nanoTime();
             long pause;
             try {
                 HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
-                bound("POST /orders through " + region, sent);
+                bound("POST " + path + " through " + region, sent);
                 int status = response.statusCode();
-                if (status == 201) {
-                    String location = response.headers().firstValue("Location").orElse("");
-                    Placed order = new Placed(key, location, distinct(body.toString()), region,
-                            response.headers().firstValue("Outpost-Route").orElse(""));
-                    placed.add(order);
-                    String token = response.headers().firstValue("Outpost-Token").orElse(null);
-                    return token == null ? order : withToken(order, token);
+                if (status == expected) {
+                    return new Acknowledged(region, response.headers().firstValue("Outpost-Route").orElse(""),
+                            response.headers().firstValue("Location").orElse(""),
+                            response.headers().firstValue("Outpost-Token").orElse(null));
                 }
                 boolean outcomeUnknown = status == 504 && response.body().contains("command-outcome-unknown");
                 unknownInARow = outcomeUnknown ? unknownInARow + 1 : 0;
@@ -153,42 +195,32 @@ public final class Workload implements AutoCloseable {
                     unavailable.incrementAndGet();
                     pause = Math.min(outcomeUnknown ? 5000 : 2000,
                             1000L * response.headers().firstValueAsLong("Retry-After").orElse(1));
-                } else if (status == 409 || status == 502 || status == 504) {
+                } else if (status == 409 && response.body().contains("command-in-flight") || status == 502 || status == 504) {
                     pause = 100;
                 } else {
-                    gaveUp.add(key + ": HTTP " + status + " " + response.body());
+                    gaveUp.add(key + " (POST " + path + "): HTTP " + status + " " + response.body());
                     return null;
                 }
             } catch (IOException e) {
-                bound("POST /orders through " + region, sent);
+                bound("POST " + path + " through " + region, sent);
                 unavailable.incrementAndGet();
                 pause = 200;
             }
-            if (System.nanoTime() - first > GIVE_UP.toNanos() || stopping && System.nanoTime() - first > GIVE_UP.toNanos() / 3) {
-                gaveUp.add(key + ": not acknowledged within " + (System.nanoTime() - first) / 1_000_000_000 + " s");
+            long waited = System.nanoTime() - first;
+            if (waited > GIVE_UP.toNanos() || stopping && waited > GIVE_UP.toNanos() / 3) {
+                gaveUp.add(key + " (POST " + path + "): not acknowledged within " + waited / 1_000_000_000 + " s");
                 return null;
             }
             Thread.sleep(pause);
         }
     }
 
-    /** An acknowledged order and the token that came with it (kept only on the client's side). */
-    private final Map<String, String> tokens = new ConcurrentHashMap<>();
-
-    private Placed withToken(Placed order, String token) {
-        tokens.put(order.key(), token);
-        return order;
-    }
-
-    /** How many lines an order's body placed (its products are distinct). */
-    private static int distinct(String body) {
-        return body.split("\"product_id\"", -1).length - 1;
-    }
-
-    /** Reads an acknowledged order with its token from up to three random regions until one can answer. */
-    private void readBack(Random random, Placed order) throws InterruptedException {
-        String token = tokens.get(order.key());
-        if (token == null || order.location().isEmpty()) {
+    /**
+     * Reads an acknowledged command's order with its token from up to three random regions until one
+     * can answer: it must be there, whole, in the state the command left it in.
+     */
+    private void readBack(Random random, Placed order, String token) throws InterruptedException {
+        if (token == null) {
             return;
         }
         for (int attempt = 0; attempt < 3; attempt++) {
@@ -198,7 +230,11 @@ public final class Workload implements AutoCloseable {
                 continue;
             }
             if (response.statusCode() == 200) {
-                checkWhole(region, order, response);
+                JsonNode doc = checkWhole(region, order, response);
+                if (doc != null && !doc.path("status").asText().equals(order.status())) {
+                    readYourWrites.add(region + " showed " + order.location() + " " + doc.path("status").asText() + " to a read "
+                            + "with the token of the command that made it " + order.status() + " (" + order.key() + ")");
+                }
                 return;
             }
             if (response.statusCode() == 404) {
@@ -223,7 +259,8 @@ public final class Workload implements AutoCloseable {
         }
     }
 
-    private void checkWhole(String region, Placed order, HttpResponse<String> response) {
+    /** Checks an order shown has all its lines; returns its document (null when not JSON). */
+    private JsonNode checkWhole(String region, Placed order, HttpResponse<String> response) {
         reads.incrementAndGet();
         response.headers().firstValueAsLong("Outpost-Staleness-Ms").ifPresent(ms -> maxStalenessMs.accumulateAndGet(ms, Math::max));
         try {
@@ -233,8 +270,10 @@ public final class Workload implements AutoCloseable {
                 partial.add(region + " showed " + order.location() + " with " + shown + " of its " + order.lines() + " lines: "
                         + response.body());
             }
+            return doc;
         } catch (IOException e) {
             partial.add(region + " answered " + order.location() + " with what is not JSON: " + response.body());
+            return null;
         }
     }
 
