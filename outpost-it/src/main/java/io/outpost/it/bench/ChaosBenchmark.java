@@ -64,6 +64,15 @@ final class ChaosBenchmark implements Callable<Integer> {
         if (!ups.isEmpty()) {
             System.out.printf("after a mend, every region UP again after p50 %d ms, max %d ms%n", ups.get(ups.size() / 2), ups.getLast());
         }
+        System.out.println("every region caught up with the source after the fault, by kind (p50 / max):");
+        count(report.faults()).keySet().forEach(kind -> {
+            List<Long> caught = report.faults().stream().filter(f -> f.kind().equals(kind) && f.caughtUpAfterMs() >= 0)
+                    .map(Chaos.Fault::caughtUpAfterMs).sorted().toList();
+            if (!caught.isEmpty()) {
+                System.out.printf("  %-8s %6d / %6d ms%s%n", kind, caught.get(caught.size() / 2), caught.getLast(),
+                        kind.equals("capture") ? "  (the standby's takeover)" : "");
+            }
+        });
         System.out.printf("commands: %d acknowledged, %d outcome unknown, %d given up; %d orders read whole; %d requests "
                         + "unavailable (refused, 503, token not reached in time); largest staleness read %d ms%n",
                 report.acknowledged(), report.outcomeUnknown(), report.gaveUp(), report.reads(), report.unavailable(),

@@ -28,10 +28,13 @@ import java.util.Random;
  * (SIGSTOP), a region cut off or slowed down (300 ms each way) by its fault proxy, the broker
  * restarted, a region's store crashed (regions with a server of their own), capture killed (with a
  * standby). Each is held 2–6 s, then mended, and the next waits until every region is UP again.
- * After the run and a quiet spell, the checkers: (a) every region's views equal the source; (b) every
+ * Each fault is timed: to DOWN (a region taken away), to every region UP after the mend, and to every
+ * region caught up with what the source committed once the fault was in place (a capture killed: the
+ * standby's takeover as the regions see it). After the run, the checkers: (a) every region's views
+ * equal the source; (b) every
  * acknowledged command is at the source exactly once and no command twice (the shop witnesses keys);
  * (c) no read-your-writes violation; (d) no partial transaction seen; (e) no request outlived its
- * timeout; and every fault mended (every region UP again within 90 s).
+ * timeout; and every fault mended (every region UP again and caught up within 90 s).
  */
 public final class Chaos {
 
@@ -46,8 +49,13 @@ public final class Chaos {
      * @param downAfterMs for a fault that takes a region away: when another region saw it DOWN; -1 when it
      *                    did not within the fault (or the fault takes no region away)
      * @param upAfterMs   from the mend until every region was UP again as every region sees it; -1 when not within 90 s
+     * @param caughtUpAfterMs from the fault until every region's watermark passed the source's position
+     *                    once the fault was in place (a broker or store restart: once it was over; a
+     *                    capture killed: the standby's takeover as the regions see it, when the killed
+     *                    one was active); -1 when not within 90 s
      */
-    public record Fault(String kind, String target, double atSeconds, long heldMs, long downAfterMs, long upAfterMs) {
+    public record Fault(String kind, String target, double atSeconds, long heldMs, long downAfterMs, long upAfterMs,
+                        long caughtUpAfterMs) {
     }
 
     /** What a run did and what the checkers found; {@link #clean} when every checker found nothing. */
@@ -101,12 +109,15 @@ public final class Chaos {
                 long held = 2000 + random.nextInt((int) LONGEST_FAULT.toMillis() - 1999);
                 Fault fault = inject(topology, kind, target, held, (System.nanoTime() - start) / 1e9);
                 faults.add(fault);
-                out.printf("  %6.1f s  %-7s %-9s held %5d ms  DOWN after %s  every region UP %s after the mend%n",
-                        fault.atSeconds(), kind, target, held, fault.downAfterMs() < 0 ? "-" : fault.downAfterMs() + " ms",
-                        fault.upAfterMs() < 0 ? "NOT within 90 s" : fault.upAfterMs() + " ms");
-                if (fault.upAfterMs() < 0) {
-                    unmended.add(kind + " of " + target + " at " + Math.round(fault.atSeconds()) + " s: not every region UP within "
-                            + RECOVERY.toSeconds() + " s after the mend; processes " + topology.processes());
+                out.printf("  %6.1f s  %-7s %-9s held %5d ms  DOWN after %s  every region UP %s after the mend, caught up "
+                                + "with the source %s after the fault%n", fault.atSeconds(), kind, target, held,
+                        fault.downAfterMs() < 0 ? "-" : fault.downAfterMs() + " ms",
+                        fault.upAfterMs() < 0 ? "NOT within 90 s" : fault.upAfterMs() + " ms",
+                        fault.caughtUpAfterMs() < 0 ? "NOT within 90 s" : fault.caughtUpAfterMs() + " ms");
+                if (fault.upAfterMs() < 0 || fault.caughtUpAfterMs() < 0) {
+                    unmended.add(kind + " of " + target + " at " + Math.round(fault.atSeconds()) + " s: "
+                            + (fault.upAfterMs() < 0 ? "not every region UP" : "not every region caught up with the source")
+                            + " within " + RECOVERY.toSeconds() + " s; processes " + topology.processes());
                     break;
                 }
             }
@@ -165,6 +176,8 @@ public final class Chaos {
             }
             default -> throw new IllegalArgumentException("no fault " + kind);
         }
+        // what the source has committed by now — for a broker or store restart, which returns once over: during it
+        java.util.concurrent.CompletableFuture<Long> caughtUp = caughtUp(topology, injected);
         long down = -1;
         long heldUntil = injected + heldMs * 1_000_000;
         while (System.nanoTime() < heldUntil) {
@@ -182,7 +195,42 @@ public final class Chaos {
         } catch (AssertionError | RuntimeException e) {
             up = -1;
         }
-        return new Fault(kind, target, at, heldMs, down, up);
+        return new Fault(kind, target, at, heldMs, down, up, caughtUp.join());
+    }
+
+    /**
+     * Takes the source's position now and, in the background, waits until every region's watermark
+     * has passed it (heartbeats and canary fences move watermarks on an idle source): the time from
+     * {@code sinceNanos}, or -1 when not within 90 s.
+     */
+    private static java.util.concurrent.CompletableFuture<Long> caughtUp(Topology topology, long sinceNanos) throws SQLException {
+        SourcePosition position;
+        try (Connection source = topology.shopDatabase().getConnection()) {
+            position = ConsistencyChecker.currentPosition(source);
+        }
+        OutpostConfig config = topology.config();
+        java.util.concurrent.CompletableFuture<Long> done = new java.util.concurrent.CompletableFuture<>();
+        Thread.ofVirtual().name("chaos-caught-up").start(() -> {
+            long deadline = System.nanoTime() + RECOVERY.toNanos();
+            List<RegionConfig> behind = new ArrayList<>(config.regions().values());
+            while (!behind.isEmpty() && System.nanoTime() < deadline) {
+                behind.removeIf(region -> {
+                    try (Connection store = DriverManager.getConnection(region.store().url())) {
+                        return RegionStore.watermark(store, config.source().name()).map(w -> !position.isAfter(w.position()))
+                                .orElse(false);
+                    } catch (SQLException e) {
+                        return false; // the store is not there now
+                    }
+                });
+                try {
+                    Thread.sleep(100);
+                } catch (InterruptedException e) {
+                    break;
+                }
+            }
+            done.complete(behind.isEmpty() ? (System.nanoTime() - sinceNanos) / 1_000_000 : -1L);
+        });
+        return done;
     }
 
     /** Once every region has caught up with the source: each difference between a region's views and the source's. */
