@@ -127,7 +127,7 @@ public final class Chaos {
         double seconds = (System.nanoTime() - start) / 1e9;
         Map<String, List<String>> violations = new LinkedHashMap<>();
         violations.put("recovery", unmended);
-        violations.put("consistency", consistency(topology));
+        violations.put("consistency", differencesFromSource(topology));
         violations.put("exactly_once", exactlyOnce(topology, workload));
         violations.put("read_your_writes", workload.readYourWritesViolations());
         violations.put("partial_transactions", workload.partialTransactions());
@@ -204,57 +204,57 @@ public final class Chaos {
      * {@code sinceNanos}, or -1 when not within 90 s.
      */
     private static java.util.concurrent.CompletableFuture<Long> caughtUp(Topology topology, long sinceNanos) throws SQLException {
-        SourcePosition position;
-        try (Connection source = topology.shopDatabase().getConnection()) {
-            position = ConsistencyChecker.currentPosition(source);
-        }
-        OutpostConfig config = topology.config();
+        SourcePosition position = sourcePosition(topology);
         java.util.concurrent.CompletableFuture<Long> done = new java.util.concurrent.CompletableFuture<>();
         Thread.ofVirtual().name("chaos-caught-up").start(() -> {
-            long deadline = System.nanoTime() + RECOVERY.toNanos();
-            List<RegionConfig> behind = new ArrayList<>(config.regions().values());
-            while (!behind.isEmpty() && System.nanoTime() < deadline) {
-                behind.removeIf(region -> {
-                    try (Connection store = DriverManager.getConnection(region.store().url())) {
-                        return RegionStore.watermark(store, config.source().name()).map(w -> !position.isAfter(w.position()))
-                                .orElse(false);
-                    } catch (SQLException e) {
-                        return false; // the store is not there now
-                    }
-                });
-                try {
-                    Thread.sleep(100);
-                } catch (InterruptedException e) {
-                    break;
-                }
+            try {
+                List<String> behind = behind(topology, position);
+                done.complete(behind.isEmpty() ? (System.nanoTime() - sinceNanos) / 1_000_000 : -1L);
+            } catch (InterruptedException e) {
+                done.complete(-1L);
             }
-            done.complete(behind.isEmpty() ? (System.nanoTime() - sinceNanos) / 1_000_000 : -1L);
         });
         return done;
     }
 
-    /** Once every region has caught up with the source: each difference between a region's views and the source's. */
-    private static List<String> consistency(Topology topology) throws SQLException, InterruptedException {
-        OutpostConfig config = topology.config();
-        List<String> found = new ArrayList<>();
-        SourcePosition end;
+    private static SourcePosition sourcePosition(Topology topology) throws SQLException {
         try (Connection source = topology.shopDatabase().getConnection()) {
-            end = ConsistencyChecker.currentPosition(source);
+            return ConsistencyChecker.currentPosition(source);
         }
-        for (RegionConfig region : config.regions().values()) {
-            long deadline = System.nanoTime() + RECOVERY.toNanos();
-            boolean reached = false;
-            while (!reached && System.nanoTime() < deadline) {
-                try (RegionStore store = RegionStore.open(region.store(), "chaos checker", 1)) {
-                    reached = store.watermark(config.source().name()).map(w -> !end.isAfter(w.position())).orElse(false);
-                } catch (RuntimeException e) {
-                    // the store is coming back
+    }
+
+    /** Waits up to 90 s for every region's watermark to pass {@code position}; the regions still behind then. */
+    private static List<String> behind(Topology topology, SourcePosition position) throws InterruptedException {
+        OutpostConfig config = topology.config();
+        long deadline = System.nanoTime() + RECOVERY.toNanos();
+        List<RegionConfig> behind = new ArrayList<>(config.regions().values());
+        while (!behind.isEmpty() && System.nanoTime() < deadline) {
+            behind.removeIf(region -> {
+                try (Connection store = DriverManager.getConnection(region.store().url())) {
+                    return RegionStore.watermark(store, config.source().name()).map(w -> !position.isAfter(w.position()))
+                            .orElse(false);
+                } catch (SQLException e) {
+                    return false; // the store is not there now
                 }
-                if (!reached) {
-                    Thread.sleep(200);
-                }
+            });
+            if (!behind.isEmpty()) {
+                Thread.sleep(100);
             }
-            if (!reached) {
+        }
+        return behind.stream().map(RegionConfig::name).toList();
+    }
+
+    /**
+     * Once every region has caught up with the source (up to 90 s), each difference between a region's
+     * views and the same views computed on the source, and each region that did not catch up.
+     */
+    public static List<String> differencesFromSource(Topology topology) throws SQLException, InterruptedException {
+        OutpostConfig config = topology.config();
+        SourcePosition end = sourcePosition(topology);
+        List<String> behind = behind(topology, end);
+        List<String> found = new ArrayList<>();
+        for (RegionConfig region : config.regions().values()) {
+            if (behind.contains(region.name())) {
                 found.add(region.name() + " did not reach the source's position " + end + " within " + RECOVERY.toSeconds() + " s");
                 continue;
             }
