@@ -16,7 +16,8 @@ import java.util.concurrent.TimeUnit;
  * (capture, a projector, embedded servers) and see what a restart makes of what is left.
  *
  * <p>The child prints a line starting with {@code READY} when it is up; whatever follows the word
- * is {@link #readyLine()}. Everything it prints after that goes to a log file, if one is given.
+ * is {@link #readyLine()}. Everything it prints goes to a log file, if one is given; what it printed
+ * before it died unready is in the exception's message too.
  */
 public final class ChildJvm implements AutoCloseable {
 
@@ -46,14 +47,24 @@ public final class ChildJvm implements AutoCloseable {
         Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
         var reader = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
         String line;
+        java.util.ArrayDeque<String> last = new java.util.ArrayDeque<>();
         while ((line = reader.readLine()) != null) {
             if (line.startsWith(READY)) {
                 drain(reader, log, mainClass.getSimpleName());
                 return new ChildJvm(process, line.substring(READY.length()).strip());
             }
+            if (log != null) {
+                Files.writeString(log, line + System.lineSeparator(), StandardCharsets.UTF_8, StandardOpenOption.CREATE,
+                        StandardOpenOption.APPEND);
+            }
+            last.addLast(line);
+            if (last.size() > 20) {
+                last.removeFirst();
+            }
         }
         process.destroyForcibly();
-        throw new IOException("the child JVM running " + mainClass.getName() + " ended before it was ready");
+        throw new IOException("the child JVM running " + mainClass.getName() + " ended before it was ready; its last words:\n"
+                + String.join("\n", last));
     }
 
     /** Prints the READY line; call from the child's main once it is up. */
@@ -84,6 +95,11 @@ public final class ChildJvm implements AutoCloseable {
     /** What followed READY on the child's ready line. */
     public String readyLine() {
         return readyLine;
+    }
+
+    /** Whether the child runs. */
+    public boolean alive() {
+        return process.isAlive();
     }
 
     /** {@code kill -9}: no shutdown hooks run, nothing is flushed. */

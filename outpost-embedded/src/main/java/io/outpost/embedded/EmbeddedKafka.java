@@ -4,6 +4,7 @@ import io.outpost.embedded.internal.Lifecycle;
 import io.outpost.embedded.internal.OwnedDirectory;
 import java.io.OutputStream;
 import java.io.PrintStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -84,8 +85,37 @@ public final class EmbeddedKafka implements AutoCloseable {
         private Path sslKeyStore;
         private String sslKeyStorePassword;
         private final Map<String, String> overrides = new LinkedHashMap<>();
+        private int nodeId = 1;
+        private String clusterId;
+        private String voters;
+        private int brokerPort;
+        private int controllerPort;
+        private boolean keepData;
 
         private Builder() {
+        }
+
+        /**
+         * Makes this broker node {@code nodeId} of a cluster (each node a broker and a controller):
+         * {@code voters} names every node's controller, {@code id@localhost:port,…}, and every node
+         * is formatted with the same {@code clusterId}. The ports are fixed, as the voters name them.
+         */
+        public Builder clusterNode(int nodeId, String clusterId, String voters, int brokerPort, int controllerPort) {
+            this.nodeId = nodeId;
+            this.clusterId = clusterId;
+            this.voters = voters;
+            this.brokerPort = brokerPort;
+            this.controllerPort = controllerPort;
+            return this;
+        }
+
+        /**
+         * Keeps what {@link #directory} holds: a broker formatted there before starts on its data, as
+         * a broker restarted after a crash does (default: a leftover directory is emptied).
+         */
+        public Builder keepData() {
+            this.keepData = true;
+            return this;
         }
 
         /**
@@ -115,14 +145,15 @@ public final class EmbeddedKafka implements AutoCloseable {
 
         public EmbeddedKafka start() {
             Path tmp = Path.of(System.getProperty("java.io.tmpdir"), "outpost-embedded");
-            OwnedDirectory home = directory != null
-                    ? OwnedDirectory.claim(directory, dir -> { })
-                    : OwnedDirectory.claimFresh(tmp.resolve("kafka"), dir -> { });
+            OwnedDirectory home = directory == null ? OwnedDirectory.claimFresh(tmp.resolve("kafka"), dir -> { })
+                    : keepData ? OwnedDirectory.claimKeeping(directory)
+                    : OwnedDirectory.claim(directory, dir -> { });
             try {
-                int brokerPort = Ports.free();
-                int controllerPort = Ports.free();
+                int brokerPort = this.brokerPort > 0 ? this.brokerPort : Ports.free();
+                int controllerPort = this.controllerPort > 0 ? this.controllerPort : Ports.free();
                 int sslPort = sslKeyStore == null ? -1 : Ports.free();
-                Properties properties = properties(home.path(), brokerPort, controllerPort, overrides);
+                Properties properties = properties(home.path(), nodeId, brokerPort, controllerPort,
+                        voters != null ? voters : nodeId + "@localhost:" + controllerPort, overrides);
                 if (sslKeyStore != null) {
                     properties.put("listeners", properties.get("listeners") + ",SSL://localhost:" + sslPort);
                     properties.put("advertised.listeners", properties.get("advertised.listeners") + ",SSL://localhost:" + sslPort);
@@ -133,7 +164,9 @@ public final class EmbeddedKafka implements AutoCloseable {
                     properties.put("listener.name.ssl.ssl.key.password", sslKeyStorePassword);
                 }
                 KafkaConfig config = new KafkaConfig(properties, false);
-                format(config);
+                if (!(keepData && Files.exists(Path.of(config.metadataLogDir(), "meta.properties")))) {
+                    format(config, clusterId != null ? clusterId : Uuid.randomUuid().toString());
+                }
                 KafkaRaftServer server = new KafkaRaftServer(config, Time.SYSTEM);
                 server.startup();
                 LOG.info("embedded Kafka started on localhost:{}{} (data in {})", brokerPort,
@@ -145,18 +178,19 @@ public final class EmbeddedKafka implements AutoCloseable {
             }
         }
 
-        private static Properties properties(Path home, int brokerPort, int controllerPort, Map<String, String> overrides) {
+        private static Properties properties(Path home, int nodeId, int brokerPort, int controllerPort, String voters,
+                                             Map<String, String> overrides) {
             Properties p = new Properties();
             p.put("process.roles", "broker,controller");
-            p.put("node.id", "1");
-            p.put("controller.quorum.voters", "1@localhost:" + controllerPort);
+            p.put("node.id", Integer.toString(nodeId));
+            p.put("controller.quorum.voters", voters);
             p.put("listeners", "PLAINTEXT://localhost:" + brokerPort + ",CONTROLLER://localhost:" + controllerPort);
             p.put("advertised.listeners", "PLAINTEXT://localhost:" + brokerPort);
             p.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
             p.put("controller.listener.names", "CONTROLLER");
             p.put("inter.broker.listener.name", "PLAINTEXT");
             p.put("log.dirs", home.resolve("logs").toString());
-            // one node: every internal topic has one replica
+            // one node: every internal topic has one replica (a cluster overrides these)
             p.put("offsets.topic.replication.factor", "1");
             p.put("offsets.topic.num.partitions", "5");
             p.put("transaction.state.log.replication.factor", "1");
@@ -181,11 +215,11 @@ public final class EmbeddedKafka implements AutoCloseable {
             return p;
         }
 
-        private static void format(KafkaConfig config) throws Exception {
+        private static void format(KafkaConfig config, String clusterId) throws Exception {
             new Formatter()
                     .setPrintStream(new PrintStream(OutputStream.nullOutputStream()))
                     .setNodeId(config.nodeId())
-                    .setClusterId(Uuid.randomUuid().toString())
+                    .setClusterId(clusterId)
                     .setDirectories(List.of(config.logDirs().getFirst()))
                     .setMetadataLogDirectory(config.metadataLogDir())
                     .setControllerListenerName("CONTROLLER")

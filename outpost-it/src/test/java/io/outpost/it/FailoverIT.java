@@ -8,7 +8,6 @@ import com.sun.net.httpserver.HttpServer;
 import io.outpost.control.RegionStateTopic;
 import io.outpost.core.region.Drain;
 import io.outpost.embedded.EmbeddedKafka;
-import io.outpost.it.chaos.Chaos;
 import io.outpost.it.harness.CommandLoad;
 import io.outpost.it.topology.OutpostProcess;
 import io.outpost.it.topology.Topology;
@@ -18,13 +17,9 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.sql.Connection;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -53,7 +48,7 @@ import org.junit.jupiter.api.TestMethodOrder;
 class FailoverIT {
 
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-    private static final Duration STATE_CHANGE = Duration.ofSeconds(60);
+    private static final Duration STATE_CHANGE = UnderLoad.STATE_CHANGE;
     private static Topology topology;
     /** What every gateway's alarm webhook received: region, from, to, at, observer. */
     private static final List<JsonNode> ALARMS = new CopyOnWriteArrayList<>();
@@ -224,7 +219,7 @@ class FailoverIT {
     @DisplayName("the broker restarted under load: capture and every projector resume, every region equals the source "
             + "afterwards, and no command is lost or applied twice")
     void brokerRestartedUnderLoad() throws Exception {
-        restartUnderLoad(17, () -> EmbeddedKafka.shared().restart(Duration.ofSeconds(5)));
+        UnderLoad.survives(topology, 17, () -> EmbeddedKafka.shared().restart(Duration.ofSeconds(5)));
     }
 
     @Test
@@ -232,67 +227,17 @@ class FailoverIT {
     @DisplayName("eu-west's store crashed and restarted under load (its own PostgreSQL): its projector and gateway resume, "
             + "its views equal the source afterwards, and no command is lost or applied twice")
     void storeRestartedUnderLoad() throws Exception {
-        restartUnderLoad(18, () -> topology.storeServer("eu-west").restart(Duration.ofSeconds(3), true));
+        UnderLoad.survives(topology, 18, () -> topology.storeServer("eu-west").restart(Duration.ofSeconds(3), true));
         HttpResponse<String> read = get("eu-west", "/orders/1");
         assertThat(read.statusCode()).as("eu-west answers reads again: " + read.body()).isEqualTo(200);
     }
 
-    /** A restart that blocks through its outage. */
-    @FunctionalInterface
-    private interface Restart {
-        void run() throws Exception;
-    }
-
-    /**
-     * Restarts something under load through eu-west: every region UP again, commands acknowledged after
-     * it, none lost or applied twice, and every region's views equal the source afterwards.
-     */
-    private static void restartUnderLoad(long seed, Restart restart) throws Exception {
-        try (CommandLoad load = CommandLoad.start(topology.gatewayUrl("eu-west"), 20, Duration.ofSeconds(15), 50, 40, seed)) {
-            long started = System.nanoTime();
-            await("commands acknowledged", () -> load.acknowledgedVia("us-east", started) >= 10);
-            restart.run();
-            long restarted = System.nanoTime();
-            topology.awaitEveryRegionUp(STATE_CHANGE);
-            await("commands acknowledged after the restart", () -> load.acknowledged().stream()
-                    .filter(a -> a.firstSentNanos() >= restarted).count() >= 10);
-            load.stop(Duration.ofSeconds(90));
-            assertThat(load.failed()).as("commands refused for good or given up on").allMatch(CommandLoad.Failed::outcomeUnknown);
-            assertAppliedOnce(load.keys(), load.acknowledged());
-        }
-        assertThat(Chaos.differencesFromSource(topology)).as("differences between the regions' views and the source").isEmpty();
-    }
-
-    /** Every acknowledged command reached the shop exactly once, and no command of {@code keys} reached it twice. */
     private static void assertAppliedOnce(Set<String> keys, List<CommandLoad.Acked> acked) throws SQLException {
-        Set<String> twice = new HashSet<>();
-        Set<String> witnessed = new HashSet<>();
-        try (Connection c = topology.shopDatabase().getConnection(); Statement s = c.createStatement();
-             ResultSet rows = s.executeQuery("SELECT key, count(*) FROM commands_witnessed WHERE key LIKE 'load-%' GROUP BY key")) {
-            while (rows.next()) {
-                if (!keys.contains(rows.getString(1))) {
-                    continue; // an earlier test's
-                }
-                witnessed.add(rows.getString(1));
-                if (rows.getLong(2) > 1) {
-                    twice.add(rows.getString(1));
-                }
-            }
-        }
-        assertThat(twice).as("keys the shop ran more than once").isEmpty();
-        assertThat(witnessed).as("every acknowledged command reached the shop")
-                .containsAll(acked.stream().map(CommandLoad.Acked::key).toList());
+        UnderLoad.assertAppliedOnce(topology, keys, acked);
     }
 
     private static void await(String what, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + STATE_CHANGE.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("not within " + STATE_CHANGE.toSeconds() + " s: " + what + "; processes "
-                        + topology.processes() + "; logs in " + topology.directory());
-            }
-            Thread.sleep(100);
-        }
+        UnderLoad.await(topology, what, condition);
     }
 
     private static HttpResponse<String> post(String region, String path, String json) throws Exception {

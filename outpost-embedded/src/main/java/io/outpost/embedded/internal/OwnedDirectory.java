@@ -43,6 +43,20 @@ public final class OwnedDirectory implements AutoCloseable {
      * @throws IllegalStateException when a live process owns the directory
      */
     public static OwnedDirectory claim(Path dir, Consumer<Path> leftover) {
+        return claim(dir, leftover, false);
+    }
+
+    /**
+     * Takes ownership of {@code dir} and keeps what an earlier, dead owner left in it: a server
+     * restarted after a crash starts on its data.
+     *
+     * @throws IllegalStateException when a live process owns the directory
+     */
+    public static OwnedDirectory claimKeeping(Path dir) {
+        return claim(dir, d -> { }, true);
+    }
+
+    private static OwnedDirectory claim(Path dir, Consumer<Path> leftover, boolean keep) {
         try {
             Files.createDirectories(dir);
             Path lockFile = dir.resolve(LOCK_FILE);
@@ -59,7 +73,7 @@ public final class OwnedDirectory implements AutoCloseable {
                         + "(it holds " + lockFile + "); stop that process or choose another directory");
             }
             try (Stream<Path> children = Files.list(dir)) {
-                if (children.anyMatch(child -> !child.getFileName().toString().equals(LOCK_FILE))) {
+                if (!keep && children.anyMatch(child -> !child.getFileName().toString().equals(LOCK_FILE))) {
                     leftover.accept(dir);
                     deleteContents(dir, lockFile);
                 }

@@ -33,16 +33,25 @@ final class ChaosBenchmark implements Callable<Integer> {
     @Option(names = "--clients", defaultValue = "4", description = "Clients placing and reading orders (default: ${DEFAULT-VALUE}).")
     int clients;
 
+    @Option(names = "--kafka-nodes", defaultValue = "0", description = "Put the change log on a Kafka cluster of this many "
+            + "broker JVMs, a broker fault then killing one of them (default: the in-process broker, restarted).")
+    int kafkaNodes;
+
     @Option(names = "--out", defaultValue = "target/bench/chaos.json", description = "Where the JSON report goes (default: ${DEFAULT-VALUE}).")
     Path out;
 
     @Override
     public Integer call() throws Exception {
         System.out.printf("chaos: seed %d, %.1f minutes, %d clients; starting the example deployment as processes "
-                + "(capture and a standby, 3 regions, eu-west's store on a server of its own)…%n", seed, minutes, clients);
+                + "(capture and a standby, 3 regions, eu-west's store on a server of its own%s)…%n", seed, minutes, clients,
+                kafkaNodes > 0 ? ", Kafka as a cluster of " + kafkaNodes + " broker processes" : "");
         Chaos.Report report;
-        try (Topology topology = Topology.builder("bench_chaos").captureStandby("ap-south").ownStoreServer("eu-west")
-                .fullCompilation(true).heap("512m").start()) {
+        Topology.Builder builder = Topology.builder("bench_chaos").captureStandby("ap-south").ownStoreServer("eu-west")
+                .fullCompilation(true).heap("512m");
+        if (kafkaNodes > 0) {
+            builder.kafkaCluster(kafkaNodes);
+        }
+        try (Topology topology = builder.start()) {
             report = Chaos.run(topology, Duration.ofMillis((long) (minutes * 60_000)), seed, clients, System.out);
         }
         print(report);

@@ -4,6 +4,7 @@ import io.outpost.core.SourcePosition;
 import io.outpost.core.config.OutpostConfig;
 import io.outpost.core.config.RegionConfig;
 import io.outpost.embedded.EmbeddedKafka;
+import io.outpost.embedded.KafkaCluster;
 import io.outpost.it.harness.ConsistencyChecker;
 import io.outpost.it.topology.OutpostProcess;
 import io.outpost.it.topology.Topology;
@@ -26,7 +27,8 @@ import java.util.Random;
  * Randomized faults on a running {@link Topology} while a {@link Workload} runs, then the checkers.
  * From a seed, one fault at a time, a few seconds apart: a region's process killed (kill -9) or hung
  * (SIGSTOP), a region cut off or slowed down (300 ms each way) by its fault proxy, the broker
- * restarted, a region's store crashed (regions with a server of their own), capture killed (with a
+ * restarted (on a {@link Topology.Builder#kafkaCluster}: one broker of the cluster killed, then started
+ * again on its data), a region's store crashed (regions with a server of their own), capture killed (with a
  * standby). Each is held 2–6 s, then mended, and the next waits until every region is UP again.
  * Each fault is timed: to DOWN (a region taken away), to every region UP after the mend, and to every
  * region caught up with what the source committed once the fault was in place (a capture killed: the
@@ -101,7 +103,9 @@ public final class Chaos {
                 }
                 String kind = kinds.get(random.nextInt(kinds.size()));
                 String target = switch (kind) {
-                    case "broker" -> "kafka";
+                    case "broker" -> topology.onKafkaCluster()
+                            ? "kafka-" + topology.kafkaCluster().nodeIds().get(random.nextInt(topology.kafkaCluster().nodeIds().size()))
+                            : "kafka";
                     case "capture" -> "capture";
                     case "store" -> topology.regionsWithOwnStore().get(random.nextInt(topology.regionsWithOwnStore().size()));
                     default -> regions.get(random.nextInt(regions.size()));
@@ -162,8 +166,25 @@ public final class Chaos {
                 mend = () -> topology.proxy(target).heal();
             }
             case "broker" -> {
-                EmbeddedKafka.shared().restart(Duration.ofMillis(heldMs)); // down for the fault's length, then back
-                mend = () -> { };
+                if (topology.onKafkaCluster()) {
+                    // one node of the cluster killed; back on its data, and in sync again before the next fault
+                    KafkaCluster cluster = topology.kafkaCluster();
+                    int node = Integer.parseInt(target.substring("kafka-".length()));
+                    cluster.kill(node);
+                    mend = () -> {
+                        cluster.restart(node);
+                        try {
+                            cluster.awaitInSync(topology.config().changesTopic(), RECOVERY);
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        } catch (IllegalStateException e) {
+                            System.err.println("chaos: " + e.getMessage() + "; the next fault may find the log short of replicas");
+                        }
+                    };
+                } else {
+                    EmbeddedKafka.shared().restart(Duration.ofMillis(heldMs)); // down for the fault's length, then back
+                    mend = () -> { };
+                }
             }
             case "store" -> {
                 topology.storeServer(target).restart(Duration.ofMillis(heldMs), true);

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.outpost.core.config.OutpostConfig;
 import io.outpost.embedded.EmbeddedKafka;
 import io.outpost.embedded.EmbeddedPostgres;
+import io.outpost.embedded.KafkaCluster;
 import io.outpost.embedded.Ports;
 import io.outpost.examples.shop.ShopData;
 import io.outpost.examples.shop.ShopServer;
@@ -36,7 +37,7 @@ import org.slf4j.LoggerFactory;
  * process (and a standby in another process when asked), and each region of the example
  * configuration as one {@code outpost run} process with all its roles — as most deployments run a
  * region — or as one process per role. PostgreSQL (the source and the stores) is the shared
- * embedded server, Kafka the shared in-process broker.
+ * embedded server, Kafka the shared in-process broker or, when asked, a cluster of broker JVMs.
  *
  * <p>Every region's {@code gateway.url} — what monitors probe and other regions send commands and
  * forwarded queries to — is a {@link FaultProxy} in front of the gateway's port, so a test can
@@ -79,6 +80,7 @@ public final class Topology implements AutoCloseable {
         private Duration commandTimeout = Duration.ofSeconds(10);
         private final List<String> webhooks = new ArrayList<>();
         private final java.util.Set<String> ownStoreServers = new java.util.HashSet<>();
+        private int kafkaNodes;
 
         private Builder(String name) {
             this.name = name;
@@ -119,6 +121,17 @@ public final class Topology implements AutoCloseable {
          */
         public Builder ownStoreServer(String region) {
             ownStoreServers.add(region);
+            return this;
+        }
+
+        /**
+         * Puts the change log on a Kafka cluster of {@code nodes} nodes, each a JVM of its own
+         * ({@link Topology#kafkaCluster}), instead of the shared in-process broker; Outpost's topics
+         * then keep one copy per node ({@code log.replication-factor}) and need all but one of them in
+         * sync ({@code min-insync-replicas}'s default).
+         */
+        public Builder kafkaCluster(int nodes) {
+            this.kafkaNodes = nodes;
             return this;
         }
 
@@ -168,6 +181,7 @@ public final class Topology implements AutoCloseable {
     private final Map<String, Integer> gatewayPorts = new LinkedHashMap<>();
     private final Map<String, OutpostProcess> processes = new LinkedHashMap<>();
     private final Map<String, EmbeddedPostgres> storeServers = new LinkedHashMap<>();
+    private KafkaCluster kafkaCluster;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     private ShopServer.Settings shopSettings;
     private ShopServer shop;
@@ -206,7 +220,12 @@ public final class Topology implements AutoCloseable {
         Map<String, String> variables = new LinkedHashMap<>();
         variables.put("SHOP_DB_URL", shopDb);
         variables.put("SHOP_URL", shop.url());
-        variables.put("KAFKA_BOOTSTRAP", EmbeddedKafka.shared().bootstrapServers());
+        if (options.kafkaNodes > 0) {
+            kafkaCluster = KafkaCluster.start(options.kafkaNodes, directory,
+                    List.of("-Xms64m", "-Xmx384m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"));
+        }
+        variables.put("KAFKA_BOOTSTRAP", kafkaCluster != null ? kafkaCluster.bootstrapServers()
+                : EmbeddedKafka.shared().bootstrapServers());
         OutpostConfig example = ExampleConfig.of(name, Map.of());
         for (String region : example.regions().keySet()) {
             String upper = region.replace('-', '_').toUpperCase(Locale.ROOT);
@@ -228,6 +247,13 @@ public final class Topology implements AutoCloseable {
             String url = proxies.get(region).url();
             text = text.replace("gateway: { url: \"" + url + "\" }",
                     "gateway: { url: \"" + url + "\", port: " + gatewayPorts.get(region) + " }");
+        }
+        if (kafkaCluster != null) {
+            String single = "  replication-factor: 1\n";
+            if (!text.contains(single)) {
+                throw new IllegalStateException("the example configuration's log section changed shape; adjust Topology's kafkaCluster");
+            }
+            text = text.replace(single, "  replication-factor: " + options.kafkaNodes + "\n");
         }
         text = text.replaceAll("(?m)^  timeout: 10s$", "  timeout: " + options.commandTimeout.toMillis() + "ms");
         int health = text.indexOf("\nhealth:\n");
@@ -324,6 +350,23 @@ public final class Topology implements AutoCloseable {
                     + region + "\") to restart it alone");
         }
         return server;
+    }
+
+    /**
+     * The Kafka cluster under the change log ({@link Builder#kafkaCluster}).
+     *
+     * @throws IllegalStateException when the topology runs on the shared in-process broker
+     */
+    public KafkaCluster kafkaCluster() {
+        if (kafkaCluster == null) {
+            throw new IllegalStateException("this topology runs on the shared in-process broker; ask for kafkaCluster(3)");
+        }
+        return kafkaCluster;
+    }
+
+    /** Whether the change log is on a {@link Builder#kafkaCluster} of separate JVMs. */
+    public boolean onKafkaCluster() {
+        return kafkaCluster != null;
     }
 
     /** The configuration every process runs. */
@@ -472,6 +515,9 @@ public final class Topology implements AutoCloseable {
         }
         proxies.values().forEach(FaultProxy::close);
         storeServers.values().forEach(EmbeddedPostgres::close);
+        if (kafkaCluster != null) {
+            kafkaCluster.close();
+        }
         if (shop != null) {
             try {
                 shop.close();
