@@ -14,8 +14,8 @@ import org.junit.jupiter.api.Test;
  */
 class ChaosIT {
 
-    /** Its first nine faults are of every kind, the home region killed among them. */
-    private static final long SEED = 108L;
+    /** Its first eight faults are of every kind, the home region killed among them. */
+    private static final long SEED = 1331L;
 
     @Test
     void aShortFixedSeedChaosRunLeavesEveryCheckerAtZero() throws Exception {

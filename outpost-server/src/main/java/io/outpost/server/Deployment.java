@@ -22,6 +22,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -49,6 +51,12 @@ public final class Deployment implements AutoCloseable {
 
     private final Parts parts = new Parts();
     private final List<String> started = new ArrayList<>();
+    /** How long each step of the start took, in order: {@code projector 812 ms}. */
+    private final List<String> steps = new ArrayList<>();
+    private long stepStarted = System.nanoTime();
+    private volatile long projectorStartMs;
+    private long gatewayListeningAt;
+    private boolean monitorStarted;
     private Capture capture;
     private Projector projector;
     private Gateway gateway;
@@ -93,12 +101,55 @@ public final class Deployment implements AutoCloseable {
         if (roles.contains(Role.CAPTURE)) {
             CaptureSettings settings = CaptureSettings.of(config);
             capture = parts.push(Capture.start(spillDirectory == null ? settings : settings.withSpillDirectory(spillDirectory)));
+            step("capture");
+        }
+        // the projector starts beside the gateway: neither needs the other, and the gateway answers
+        // from the store whatever the projector has applied (a restarted region listens sooner)
+        CompletableFuture<Projector> projecting = null;
+        if (roles.contains(Role.PROJECTOR)) {
+            projecting = CompletableFuture.supplyAsync(() -> {
+                long from = System.nanoTime();
+                Projector p = Projector.start(ProjectorSettings.of(config, region));
+                projectorStartMs = (System.nanoTime() - from) / 1_000_000;
+                return p;
+            }, task -> Thread.ofPlatform().name("outpost-start-projector").start(task));
+        }
+        try {
+            startGatewayAndMonitor(config, region, roles);
+        } catch (RuntimeException e) {
+            if (projecting != null) {
+                projecting.handle((p, error) -> {
+                    if (p != null) {
+                        p.close();
+                    }
+                    return null;
+                }).join();
+            }
+            throw e;
+        }
+        if (projecting != null) {
+            try {
+                projector = parts.push(projecting.join());
+            } catch (CompletionException e) {
+                throw e.getCause() instanceof RuntimeException r ? r : new OutpostException("the projector did not start", e.getCause());
+            }
+            steps.add("projector " + projectorStartMs + " ms (beside the rest)");
+        }
+        if (capture != null) {
             started.add("capture of source " + config.source().name());
         }
-        if (roles.contains(Role.PROJECTOR)) {
-            projector = parts.push(Projector.start(ProjectorSettings.of(config, region)));
+        if (projector != null) {
             started.add("projector");
         }
+        if (gateway != null) {
+            started.add("gateway on " + gateway.url());
+        }
+        if (monitorStarted) {
+            started.add("monitor");
+        }
+    }
+
+    private void startGatewayAndMonitor(OutpostConfig config, String region, Set<Role> roles) {
         KafkaAccess kafka = config.log().access();
         if (roles.contains(Role.GATEWAY) || roles.contains(Role.MONITOR)) {
             try {
@@ -107,14 +158,17 @@ public final class Deployment implements AutoCloseable {
                 // the watch and the monitor retry by themselves; the topic is created on a later start
                 LOG.warn("{}; region states stay UNKNOWN (nothing forced) until the topic can be read", e.getMessage());
             }
+            step("region-state topic");
         }
         if (roles.contains(Role.GATEWAY)) {
             watch = RegionWatch.start(kafka, region, config.regions().keySet(), config.health(),
                     InstantSource.system());
             parts.push(watch);
+            step("region watch");
             gateway = Gateway.start(GatewaySettings.of(config, region).withRegionStates(watch));
             parts.push(gateway);
-            started.add("gateway on " + gateway.url());
+            gatewayListeningAt = System.currentTimeMillis();
+            step("gateway");
         }
         if (roles.contains(Role.MONITOR)) {
             RegionStateTopic.Publisher publisher = RegionStateTopic.Publisher.open(kafka, "outpost-monitor-" + region);
@@ -125,8 +179,28 @@ public final class Deployment implements AutoCloseable {
             }
             parts.push(Monitor.start(region, probed, config.health(), config.auth().serviceToken(),
                     io.outpost.gateway.Tls.clientContext(config.tls()), publisher::publish, InstantSource.system()));
-            started.add("monitor");
+            monitorStarted = true;
+            step("monitor");
         }
+    }
+
+    private void step(String what) {
+        long now = System.nanoTime();
+        steps.add(what + " " + (now - stepStarted) / 1_000_000 + " ms");
+        stepStarted = now;
+    }
+
+    /**
+     * How long each step of the start took, in order: {@code region-state topic 95 ms, region watch
+     * 310 ms, gateway 812 ms, monitor 40 ms, projector 760 ms (beside the rest)}.
+     */
+    public String startTimes() {
+        return String.join(", ", steps);
+    }
+
+    /** When the gateway started listening (epoch milliseconds), 0 when this deployment runs none. */
+    public long gatewayListeningAt() {
+        return gatewayListeningAt;
     }
 
     /** What runs, in words: {@code projector, gateway on http://…:7002, monitor}. */

@@ -3,6 +3,7 @@ package io.outpost.server;
 import io.outpost.core.OutpostException;
 import io.outpost.core.config.OutpostConfig;
 import java.io.PrintWriter;
+import java.lang.management.ManagementFactory;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -15,6 +16,8 @@ import picocli.CommandLine.Option;
             "the given roles of one region, against the Kafka cluster and the PostgreSQL databases the",
             "configuration names. Standby projectors and captures wait for the active one to stop."})
 final class RunCommand extends ConfigCommand {
+
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(RunCommand.class);
 
     @Option(names = "--region", paramLabel = "REGION",
             description = "The region whose roles run here (not needed when the only role is capture).")
@@ -30,6 +33,7 @@ final class RunCommand extends ConfigCommand {
         SLF4JBridgeHandler.install();
         ProcessLog.ownFile(region, roles);
         Deployment deployment;
+        long starting = System.currentTimeMillis();
         try {
             deployment = Deployment.start(parsed, region, EnumSet.copyOf(roles));
         } catch (OutpostException e) {
@@ -48,7 +52,13 @@ final class RunCommand extends ConfigCommand {
         }, "outpost-run-shutdown"));
         out.println("outpost run" + (region == null ? "" : ": region " + region) + ": " + deployment.describe()
                 + " running; log in " + System.getProperty("outpost.log.file", "the console") + "; Ctrl-C or SIGTERM stops it");
+        long jvmStarted = ManagementFactory.getRuntimeMXBean().getStartTime();
+        String started = "started " + (System.currentTimeMillis() - jvmStarted) + " ms after the JVM"
+                + (deployment.gatewayListeningAt() > 0 ? " (gateway listening after " + (deployment.gatewayListeningAt() - jvmStarted)
+                + " ms)" : "") + ": " + (starting - jvmStarted) + " ms to read the configuration, then " + deployment.startTimes();
+        out.println(started);
         out.flush();
+        LOG.info(started);
         stopped.await();
         return 0;
     }

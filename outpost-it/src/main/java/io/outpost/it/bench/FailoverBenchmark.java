@@ -59,7 +59,7 @@ final class FailoverBenchmark implements Callable<Integer> {
 
     /** One failure and recovery, measured. */
     record Run(String kind, double downMs, double longestWaitMs, double longestAckMs, double failbackMs, long inFlightAtFailure,
-               Map<Integer, Long> errors) {
+               Map<Integer, Long> errors, long gatewayListeningAfterMs, String startTimes) {
     }
 
     @Override
@@ -90,6 +90,10 @@ final class FailoverBenchmark implements Callable<Integer> {
                             + "acknowledged %6.0f ms), failback %6.0f ms, %d in flight at the failure, errors %s%n", kind, i + 1,
                             run.downMs(), run.longestWaitMs(), run.longestAckMs(), run.failbackMs(), run.inFlightAtFailure(),
                             run.errors());
+                    if (run.gatewayListeningAfterMs() >= 0) {
+                        System.out.printf("        us-east restarted under load: its gateway listened %d ms after its JVM "
+                                + "started (%s)%n", run.gatewayListeningAfterMs(), run.startTimes());
+                    }
                 }
             }
             load.stop(Duration.ofSeconds(90));
@@ -194,7 +198,9 @@ final class FailoverBenchmark implements Callable<Integer> {
                 errors.put(status, added);
             }
         });
-        return new Run(kind, (down - failed) / 1e6, longest / 1e6, longestAck / 1e6, (back - recovered) / 1e6, inFlight, errors);
+        boolean restarted = kind.equals("kill");
+        return new Run(kind, (down - failed) / 1e6, longest / 1e6, longestAck / 1e6, (back - recovered) / 1e6, inFlight, errors,
+                restarted ? home.gatewayListeningAfterMs() : -1, restarted ? home.startTimes() : "");
     }
 
     /** {lost: acknowledged but not at the source, twice: applied more than once, unknown: outcome unknown}. */
@@ -234,6 +240,12 @@ final class FailoverBenchmark implements Callable<Integer> {
                     Latencies.median(of.stream().map(Run::failbackMs).toList()),
                     of.stream().mapToDouble(Run::failbackMs).max().orElse(0), wait / Math.max(0.001, baseline.p50()));
         }
+        List<Double> listening = measured.stream().filter(r -> r.gatewayListeningAfterMs() >= 0)
+                .map(r -> (double) r.gatewayListeningAfterMs()).toList();
+        if (!listening.isEmpty()) {
+            System.out.printf("us-east restarted under load (after kill -9): its gateway listened p50 %.0f ms, max %.0f ms "
+                    + "after its JVM started%n", Latencies.median(listening), listening.stream().mapToDouble(d -> d).max().orElse(0));
+        }
         System.out.printf("commands: %d sent, %d acknowledged, %d outcome unknown, %d failed otherwise; "
                 + "acknowledged but lost: %d, applied twice: %d%n", load.sent(), load.acknowledged().size(), check[2], check[3],
                 check[0], check[1]);
@@ -261,6 +273,11 @@ final class FailoverBenchmark implements Callable<Integer> {
             figures.put("longest_until_acknowledged_p50_ms",
                     Latencies.round(Latencies.median(of.stream().map(Run::longestAckMs).toList())));
             figures.put("failback_p50_ms", Latencies.round(Latencies.median(of.stream().map(Run::failbackMs).toList())));
+            List<Double> listening = of.stream().filter(r -> r.gatewayListeningAfterMs() >= 0)
+                    .map(r -> (double) r.gatewayListeningAfterMs()).toList();
+            if (!listening.isEmpty()) {
+                figures.put("restart_gateway_listening_p50_ms", Latencies.round(Latencies.median(listening)));
+            }
             byKind.put(kind, figures);
         }
         json.put("failures", byKind);

@@ -27,16 +27,16 @@ import java.util.Random;
  * Randomized faults on a running {@link Topology} while a {@link Workload} runs, then the checkers.
  * From a seed, one fault at a time, a few seconds apart: a region's process killed (kill -9) or hung
  * (SIGSTOP), a region cut off or slowed down (300 ms each way) by its fault proxy, the broker
- * restarted (on a {@link Topology.Builder#kafkaCluster}: one broker of the cluster killed, then started
- * again on its data), a region's store crashed (regions with a server of their own), capture killed (with a
- * standby). Each is held 2–6 s, then mended, and the next waits until every region is UP again.
- * Each fault is timed: to DOWN (a region taken away), to every region UP after the mend, and to every
- * region caught up with what the source committed once the fault was in place (a capture killed: the
- * standby's takeover as the regions see it). After the run, the checkers: (a) every region's views
- * equal the source; (b) every
- * acknowledged command is at the source exactly once and no command twice (the shop witnesses keys);
- * (c) no read-your-writes violation; (d) no partial transaction seen; (e) no request outlived its
- * timeout; and every fault mended (every region UP again and caught up within 90 s).
+ * restarted (on a {@link Topology.Builder#kafkaCluster}: one broker of the cluster killed, then
+ * started again on its data), a region's store crashed (regions with a server of their own),
+ * capture killed (with a standby), the monolith stopped. Each is held 2–6 s, then mended, and the
+ * next waits until every region is UP again. Each fault is timed: to DOWN (a region taken away), to
+ * every region UP after the mend, and to every region caught up with what the source committed once
+ * the fault was in place (a capture killed: the standby's takeover as the regions see it). After
+ * the run, the checkers: (a) every region's views equal the source; (b) every acknowledged command
+ * is at the source exactly once and no command twice (the shop witnesses keys); (c) no
+ * read-your-writes violation; (d) no partial transaction seen; (e) no request outlived its timeout;
+ * and every fault mended (every region UP again and caught up within 90 s).
  */
 public final class Chaos {
 
@@ -91,6 +91,7 @@ public final class Chaos {
         if (standby) {
             kinds.add("capture");
         }
+        kinds.add("monolith");
         List<Fault> faults = new ArrayList<>();
         List<String> unmended = new ArrayList<>();
         long start = System.nanoTime();
@@ -107,6 +108,7 @@ public final class Chaos {
                             ? "kafka-" + topology.kafkaCluster().nodeIds().get(random.nextInt(topology.kafkaCluster().nodeIds().size()))
                             : "kafka";
                     case "capture" -> "capture";
+                    case "monolith" -> "shop";
                     case "store" -> topology.regionsWithOwnStore().get(random.nextInt(topology.regionsWithOwnStore().size()));
                     default -> regions.get(random.nextInt(regions.size()));
                 };
@@ -194,6 +196,10 @@ public final class Chaos {
                 OutpostProcess capture = topology.process("capture");
                 capture.kill();
                 mend = capture::start; // it comes back as the standby
+            }
+            case "monolith" -> {
+                topology.stopShop(); // its port refuses: commands are refused fast and retried, reads go on
+                mend = topology::startShop;
             }
             default -> throw new IllegalArgumentException("no fault " + kind);
         }

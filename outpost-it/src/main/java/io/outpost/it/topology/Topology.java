@@ -418,9 +418,13 @@ public final class Topology implements AutoCloseable {
         return "http://127.0.0.1:" + gatewayPorts.get(region);
     }
 
-    /** The monolith's database. */
+    /** The monolith's database, also while the monolith is stopped ({@link #stopShop}). */
     public javax.sql.DataSource shopDatabase() {
-        return shop.dataSource();
+        org.postgresql.ds.PGSimpleDataSource database = new org.postgresql.ds.PGSimpleDataSource();
+        database.setURL(shopSettings.jdbcUrl());
+        database.setUser(shopSettings.user());
+        database.setPassword(shopSettings.password());
+        return database;
     }
 
     /** The monolith. */
