@@ -337,7 +337,7 @@ public final class Gateway implements AutoCloseable {
             watcher.close();
             metrics.close();
             store.close();
-            http.close();
+            http.shutdownNow(); // what is still in flight to another region is abandoned, not waited for
             background.shutdownNow();
             if (source != null) {
                 source.close();

@@ -62,7 +62,8 @@ class ProductionJarIT {
     }
 
     @Test
-    @DisplayName("outpost run starts every role from the production jar alone, its region UP, and stops on SIGTERM")
+    @DisplayName("./outpost run starts every role from the production jar alone, its region UP, says when its gateway "
+            + "listened, stops on SIGTERM and leaves a class-data archive for its next start")
     void outpostRunStartsFromTheProductionJar() throws Exception {
         try (DeploymentIT.OneRegion region = DeploymentIT.OneRegion.start("production_jar")) {
             int gatewayPort = region.gatewayPort();
@@ -70,7 +71,15 @@ class ProductionJarIT {
             Files.writeString(config, ConfigTemplate.render(DeploymentIT.ONE_REGION, region.addresses()));
 
             Path said = config.resolveSibling("run.out");
-            Process run = java("run", "--config", config.toString(), "--region", "solo",
+            Path cache = config.resolveSibling("cache");
+            if (Files.isDirectory(cache)) {
+                try (var old = Files.list(cache)) {
+                    for (Path file : old.toList()) {
+                        Files.delete(file);
+                    }
+                }
+            }
+            Process run = launcher(cache, "run", "--config", config.toString(), "--region", "solo",
                     "--roles", "capture,projector,gateway,monitor").redirectOutput(said.toFile()).start();
             try {
                 await().alias("outpost run says what runs").atMost(60, SECONDS)
@@ -93,7 +102,12 @@ class ProductionJarIT {
                 run.destroy(); // SIGTERM
                 assertThat(run.waitFor(60, SECONDS)).as("stopped within a minute").isTrue();
             }
-            assertThat(Files.readString(said)).as("what it said").contains("stopping…", "stopped.");
+            assertThat(Files.readString(said)).as("what it said").contains("stopping…", "stopped.")
+                    .containsPattern("started \\d+ ms after the JVM \\(gateway listening after \\d+ ms\\): \\d+ ms to read the "
+                            + "configuration, then capture \\d+ ms, region-state topic \\d+ ms, region watch \\d+ ms, gateway \\d+ ms, "
+                            + "monitor \\d+ ms, projector \\d+ ms \\(beside the rest\\)");
+            assertThat(cache.resolve("run-solo-capture+projector+gateway+monitor.jsa"))
+                    .as("the class-data archive its clean stop wrote").isNotEmptyFile();
         }
     }
 
@@ -105,6 +119,21 @@ class ProductionJarIT {
         assertThat(demo.waitFor(30, SECONDS)).isTrue();
         assertThat(demo.exitValue()).isEqualTo(2);
         assertThat(said).contains("outpost demo is not part of this build", "outpost-demo.jar");
+    }
+
+    /**
+     * {@code ./outpost ARGS}, as the README runs it (the launcher at the project's root, on this JVM),
+     * its class-data archives in {@code cache}, its output and errors together.
+     */
+    private static ProcessBuilder launcher(Path cache, String... args) {
+        List<String> command = new ArrayList<>(List.of("sh", Path.of("..", "outpost").toString()));
+        command.addAll(List.of(args));
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+        builder.environment().put("JAVA_HOME", System.getProperty("java.home"));
+        builder.environment().put("OUTPOST_CACHE_DIR", cache.toAbsolutePath().toString());
+        builder.environment().put("OUTPOST_JAVA_OPTS", "-Xmx256m -Doutpost.log.file="
+                + Path.of("target", "production-jar-it", "outpost.log").toAbsolutePath());
+        return builder;
     }
 
     /** {@code java -jar target/outpost.jar ARGS}, its output and errors together. */

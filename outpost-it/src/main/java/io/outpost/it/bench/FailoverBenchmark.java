@@ -45,6 +45,11 @@ final class FailoverBenchmark implements Callable<Integer> {
     @Option(names = "--rate", defaultValue = "25", description = "Commands a second sent through eu-west (default: ${DEFAULT-VALUE}).")
     int rate;
 
+    @Option(names = "--class-data", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Give each process a class-data archive, written by a clean restart before the failures, as "
+                    + "./outpost run keeps one (default: ${DEFAULT-VALUE}; --no-class-data: none).")
+    boolean classData;
+
     @Option(names = "--kinds", split = ",", defaultValue = "kill,hang,cut", description = "Which failures (default: ${DEFAULT-VALUE}).")
     List<String> kinds;
 
@@ -65,7 +70,16 @@ final class FailoverBenchmark implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         System.out.println("failover: starting the example deployment as processes (capture, 3 regions)…");
-        try (Topology topology = Topology.builder("bench_failover").fullCompilation(true).heap(HEAP).start()) {
+        try (Topology topology = Topology.builder("bench_failover").fullCompilation(true).heap(HEAP)
+                .classDataArchives(classData).start()) {
+            if (classData) {
+                // as a region that has run before: each process stopped cleanly once writes its archive
+                System.out.println("class-data archives: restarting every process once so that each has one…");
+                for (OutpostProcess process : topology.processes()) {
+                    process.restart(false);
+                }
+                topology.awaitEveryRegionUp(Duration.ofSeconds(120));
+            }
             CommandLoad load = CommandLoad.start(topology.gatewayUrl("eu-west"), rate / 10.0, Duration.ofSeconds(15), 50, 40, 7);
             Thread progress = Thread.ofPlatform().daemon().name("failover-progress").start(() -> progress(topology, load));
             // cold JVMs cannot take the full rate at once, and clients that do not wait pile up: ramp up

@@ -13,8 +13,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One {@code outpost run} process of a {@link Topology}: a JVM of its own, started from this JVM's
- * class path with {@code io.outpost.server.Main}, as {@code ./outpost run} starts it. It can be
+ * One {@code outpost run} process of a {@link Topology} (or the example shop): a JVM of its own,
+ * started from this JVM's class path with {@code io.outpost.server.Main}, as {@code ./outpost run}
+ * starts it. It can be
  * killed ({@code kill -9}), hung ({@code SIGSTOP}) and resumed ({@code SIGCONT}), stopped
  * ({@code SIGTERM}) and started again with the same arguments. Its console goes to
  * {@code <name>.out} and its log to {@code <name>.log} in the topology's directory.
@@ -31,22 +32,39 @@ public final class OutpostProcess {
     private final List<String> command;
     private final Path console;
     private final Duration startTimeout;
+    private final String readyMarker;
     private volatile Process process;
     private volatile boolean hung;
     private volatile String startTimes = "";
 
     OutpostProcess(String name, List<String> jvmOptions, List<String> runArguments, Path directory, Duration startTimeout) {
+        this(name, jvmOptions, "io.outpost.server.Main", prepend("run", runArguments), RUNNING, directory, startTimeout);
+    }
+
+    /**
+     * Any main class of this JVM's class path, ready once its console shows {@code readyMarker}: the
+     * example shop ({@code io.outpost.examples.shop.ShopMain}, "shop ready on").
+     */
+    OutpostProcess(String name, List<String> jvmOptions, String mainClass, List<String> arguments, String readyMarker,
+                   Path directory, Duration startTimeout) {
         this.name = name;
         this.console = directory.resolve(name + ".out");
         this.startTimeout = startTimeout;
+        this.readyMarker = readyMarker;
         List<String> c = new ArrayList<>();
         c.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         c.addAll(jvmOptions);
         c.add("-Doutpost.log.file=" + directory.resolve(name + ".log").toAbsolutePath());
         c.add("-Dlogback.configurationFile=logback-topology.xml");
-        c.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.outpost.server.Main", "run"));
-        c.addAll(runArguments);
+        c.addAll(List.of("-cp", System.getProperty("java.class.path"), mainClass));
+        c.addAll(arguments);
         this.command = List.copyOf(c);
+    }
+
+    private static List<String> prepend(String first, List<String> rest) {
+        List<String> all = new ArrayList<>(List.of(first));
+        all.addAll(rest);
+        return all;
     }
 
     /** Its name in the topology: {@code capture}, {@code us-east}, {@code us-east-gateway}… */
@@ -70,6 +88,10 @@ public final class OutpostProcess {
             while (true) {
                 String said = said(mark);
                 java.util.regex.Matcher times = STARTED.matcher(said);
+                if (said.contains(readyMarker) && !readyMarker.equals(RUNNING)) {
+                    LOG.info("{} runs (pid {})", name, process.pid());
+                    return;
+                }
                 if (said.contains(RUNNING) && times.find() && said.indexOf('\n', times.start()) > 0) {
                     startTimes = times.group().strip();
                     LOG.info("{} runs (pid {}); {}", name, process.pid(), startTimes);

@@ -30,9 +30,14 @@ public final class ShopMain implements Callable<Integer> {
     @Option(names = "--seed", description = "Fill an empty database with demo data (100 customers, 200 products, 1000 orders).")
     boolean seed;
 
+    @Option(names = "--witness-keys", description = "Run every command, a repeated Idempotency-Key included, and record each "
+            + "key in commands_witnessed (for chaos tests that count what Outpost let through).")
+    boolean witnessKeys;
+
     @Override
     public Integer call() throws Exception {
-        try (ShopServer shop = ShopServer.start(new ShopServer.Settings(db, user, password, host, port))) {
+        ShopServer.Settings settings = new ShopServer.Settings(db, user, password, host, port);
+        try (ShopServer shop = ShopServer.start(witnessKeys ? settings.withKeysWitnessed() : settings)) {
             if (seed) {
                 ShopData.Counts counts = ShopData.seed(shop.dataSource(), 100, 200, 1000, 42);
                 System.out.println(counts.customers() == 0 ? "the database has data already; not seeding"
