@@ -38,7 +38,7 @@ import org.junit.jupiter.api.TestMethodOrder;
  * The example deployment as OS processes ({@link Topology}: capture, a standby capture, and each
  * region as one {@code outpost run} process), with faults in sequence: the home region killed and
  * hung, cut off by the network, the backup drained, capture killed, the broker restarted, eu-west's
- * store (a PostgreSQL server of its own) crashed and restarted. Clients send orders through
+ * store and the monolith's database (each a PostgreSQL server of its own) crashed and restarted. Clients send orders through
  * eu-west (which has no link of its own) with Idempotency-Keys and retry as a careful client does;
  * the shop witnesses keys instead of honouring them, so "applied once" is Outpost's ledger's doing;
  * every gateway posts alarms to one webhook, which hears each transition once.
@@ -63,7 +63,7 @@ class FailoverIT {
             exchange.close();
         });
         webhook.start();
-        topology = Topology.builder("failover_it").captureStandby("ap-south").ownStoreServer("eu-west")
+        topology = Topology.builder("failover_it").captureStandby("ap-south").ownStoreServer("eu-west").ownSourceServer()
                 .webhook("http://127.0.0.1:" + webhook.getAddress().getPort() + "/alarms").start();
     }
 
@@ -230,6 +230,14 @@ class FailoverIT {
         UnderLoad.survives(topology, 18, () -> topology.storeServer("eu-west").restart(Duration.ofSeconds(3), true));
         HttpResponse<String> read = get("eu-west", "/orders/1");
         assertThat(read.statusCode()).as("eu-west answers reads again: " + read.body()).isEqualTo(200);
+    }
+
+    @Test
+    @Order(8)
+    @DisplayName("the monolith's database crashed and restarted under load (its own PostgreSQL): capture, the ledger and "
+            + "the fences reconnect, every region equals the source afterwards, and no command is lost or applied twice")
+    void sourceRestartedUnderLoad() throws Exception {
+        UnderLoad.survives(topology, 20, () -> topology.sourceServer().restart(Duration.ofSeconds(3), true));
     }
 
     private static void assertAppliedOnce(Set<String> keys, List<CommandLoad.Acked> acked) throws SQLException {

@@ -43,11 +43,11 @@ final class ChaosBenchmark implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         System.out.printf("chaos: seed %d, %.1f minutes, %d clients; starting the example deployment as processes "
-                + "(capture and a standby, 3 regions, eu-west's store on a server of its own%s)…%n", seed, minutes, clients,
+                + "(the shop, capture and a standby, 3 regions, the source and eu-west's store each on a server of its own%s)…%n", seed, minutes, clients,
                 kafkaNodes > 0 ? ", Kafka as a cluster of " + kafkaNodes + " broker processes" : "");
         Chaos.Report report;
         Topology.Builder builder = Topology.builder("bench_chaos").captureStandby("ap-south").ownStoreServer("eu-west")
-                .fullCompilation(true).heap("512m");
+                .ownSourceServer().fullCompilation(true).heap("512m");
         if (kafkaNodes > 0) {
             builder.kafkaCluster(kafkaNodes);
         }

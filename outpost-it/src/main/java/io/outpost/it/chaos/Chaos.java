@@ -29,9 +29,9 @@ import java.util.Random;
  * (SIGSTOP), a region cut off or slowed down (300 ms each way) by its fault proxy, the broker
  * restarted (on a {@link Topology.Builder#kafkaCluster}: one broker of the cluster killed, then
  * started again on its data), a region's store crashed (regions with a server of their own),
- * capture killed (with a standby), the monolith stopped. Each is held 2–6 s, then mended, and the
- * next waits until every region is UP again. Each fault is timed: to DOWN (a region taken away), to
- * every region UP after the mend, and to every region caught up with what the source committed once
+ * capture killed (with a standby), the monolith stopped, the monolith's database crashed (when it
+ * has a server of its own). Each is held 2–6 s, then mended, and the next waits until every region
+ * is UP again. Each fault is timed: to DOWN (a region taken away), to every region UP after the mend, and to every region caught up with what the source committed once
  * the fault was in place (a capture killed: the standby's takeover as the regions see it). After
  * the run, the checkers: (a) every region's views equal the source; (b) every acknowledged command
  * is at the source exactly once and no command twice (the shop witnesses keys); (c) no
@@ -92,6 +92,9 @@ public final class Chaos {
             kinds.add("capture");
         }
         kinds.add("monolith");
+        if (topology.hasOwnSourceServer()) {
+            kinds.add("source");
+        }
         List<Fault> faults = new ArrayList<>();
         List<String> unmended = new ArrayList<>();
         long start = System.nanoTime();
@@ -109,6 +112,7 @@ public final class Chaos {
                             : "kafka";
                     case "capture" -> "capture";
                     case "monolith" -> "shop";
+                    case "source" -> "postgres";
                     case "store" -> topology.regionsWithOwnStore().get(random.nextInt(topology.regionsWithOwnStore().size()));
                     default -> regions.get(random.nextInt(regions.size()));
                 };
@@ -200,6 +204,12 @@ public final class Chaos {
             case "monolith" -> {
                 topology.stopShop(); // its port refuses: commands are refused fast and retried, reads go on
                 mend = topology::startShop;
+            }
+            case "source" -> {
+                // the monolith's database crashes (pg_ctl stop -m immediate) and starts again: capture,
+                // the ledger and the fences reconnect; the shop answers 5xx meanwhile
+                topology.sourceServer().restart(Duration.ofMillis(heldMs), true);
+                mend = () -> { };
             }
             default -> throw new IllegalArgumentException("no fault " + kind);
         }

@@ -80,6 +80,7 @@ public final class Topology implements AutoCloseable {
         private final List<String> webhooks = new ArrayList<>();
         private final java.util.Set<String> ownStoreServers = new java.util.HashSet<>();
         private int kafkaNodes;
+        private boolean ownSourceServer;
         private boolean classDataArchives;
 
         private Builder(String name) {
@@ -132,6 +133,15 @@ public final class Topology implements AutoCloseable {
          */
         public Builder kafkaCluster(int nodes) {
             this.kafkaNodes = nodes;
+            return this;
+        }
+
+        /**
+         * Gives the monolith's database a PostgreSQL server of its own ({@link Topology#sourceServer}), as
+         * it has in a deployment, so a test can crash and restart the source without the stores.
+         */
+        public Builder ownSourceServer() {
+            this.ownSourceServer = true;
             return this;
         }
 
@@ -192,6 +202,7 @@ public final class Topology implements AutoCloseable {
     private final Map<String, OutpostProcess> processes = new LinkedHashMap<>();
     private final Map<String, EmbeddedPostgres> storeServers = new LinkedHashMap<>();
     private KafkaCluster kafkaCluster;
+    private EmbeddedPostgres sourceServer;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     private String shopDb;
     private String shopUrl;
@@ -214,7 +225,10 @@ public final class Topology implements AutoCloseable {
     private void startAll() {
         String name = options.name;
         EmbeddedPostgres postgres = EmbeddedPostgres.shared();
-        String shopDb = postgres.createDatabase(name);
+        if (options.ownSourceServer) {
+            sourceServer = EmbeddedPostgres.start();
+        }
+        String shopDb = (sourceServer != null ? sourceServer : postgres).createDatabase(name);
         this.shopDb = shopDb;
         int shopPort = Ports.free();
         shopUrl = "http://127.0.0.1:" + shopPort;
@@ -356,6 +370,24 @@ public final class Topology implements AutoCloseable {
 
     private void add(OutpostProcess process) {
         processes.put(process.name(), process);
+    }
+
+    /**
+     * The monolith's PostgreSQL server, when the builder gave it one of its own ({@link Builder#ownSourceServer}).
+     *
+     * @throws IllegalStateException when the source shares the stores' server
+     */
+    public EmbeddedPostgres sourceServer() {
+        if (sourceServer == null) {
+            throw new IllegalStateException("the source shares the stores' PostgreSQL server; ask for ownSourceServer() "
+                    + "to restart it alone");
+        }
+        return sourceServer;
+    }
+
+    /** Whether the monolith's database has a PostgreSQL server of its own. */
+    public boolean hasOwnSourceServer() {
+        return sourceServer != null;
     }
 
     /** The regions whose store has a PostgreSQL server of its own ({@link Builder#ownStoreServer}). */
@@ -537,6 +569,9 @@ public final class Topology implements AutoCloseable {
         }
         proxies.values().forEach(FaultProxy::close);
         storeServers.values().forEach(EmbeddedPostgres::close);
+        if (sourceServer != null) {
+            sourceServer.close();
+        }
         if (kafkaCluster != null) {
             kafkaCluster.close();
         }
