@@ -33,6 +33,10 @@ final class ChaosBenchmark implements Callable<Integer> {
     @Option(names = "--clients", defaultValue = "4", description = "Clients placing and reading orders (default: ${DEFAULT-VALUE}).")
     int clients;
 
+    @Option(names = "--process-per-role", description = "Run each region's roles (projector, gateway, monitor) as "
+            + "processes of their own, so that a kill or a hang takes one role (default: one process per region).")
+    boolean processPerRole;
+
     @Option(names = "--kafka-nodes", defaultValue = "0", description = "Put the change log on a Kafka cluster of this many "
             + "broker JVMs, a broker fault then killing one of them (default: the in-process broker, restarted).")
     int kafkaNodes;
@@ -43,13 +47,17 @@ final class ChaosBenchmark implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         System.out.printf("chaos: seed %d, %.1f minutes, %d clients; starting the example deployment as processes "
-                + "(the shop, capture and a standby, 3 regions, the source and eu-west's store each on a server of its own%s)…%n", seed, minutes, clients,
+                + "(the shop, capture and a standby, 3 regions%s, the source and eu-west's store each on a server of its own%s)…%n", seed, minutes, clients,
+                processPerRole ? " with a process per role" : "",
                 kafkaNodes > 0 ? ", Kafka as a cluster of " + kafkaNodes + " broker processes" : "");
         Chaos.Report report;
         Topology.Builder builder = Topology.builder("bench_chaos").captureStandby("ap-south").ownStoreServer("eu-west")
                 .ownSourceServer().fullCompilation(true).heap("512m");
         if (kafkaNodes > 0) {
             builder.kafkaCluster(kafkaNodes);
+        }
+        if (processPerRole) {
+            builder.shape(Topology.Shape.PROCESS_PER_ROLE).heap("384m");
         }
         try (Topology topology = builder.start()) {
             report = Chaos.run(topology, Duration.ofMillis((long) (minutes * 60_000)), seed, clients, System.out);

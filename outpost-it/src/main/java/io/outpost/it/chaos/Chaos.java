@@ -116,6 +116,10 @@ public final class Chaos {
                     case "store" -> topology.regionsWithOwnStore().get(random.nextInt(topology.regionsWithOwnStore().size()));
                     default -> regions.get(random.nextInt(regions.size()));
                 };
+                List<OutpostProcess> roles = topology.regionProcesses(target);
+                if (List.of("kill", "hang").contains(kind) && roles.size() > 1) {
+                    target = roles.get(random.nextInt(roles.size())).name(); // one role's process, where each has its own
+                }
                 long held = 2000 + random.nextInt((int) LONGEST_FAULT.toMillis() - 1999);
                 Fault fault = inject(topology, kind, target, held, (System.nanoTime() - start) / 1e9);
                 faults.add(fault);
@@ -148,8 +152,12 @@ public final class Chaos {
     }
 
     private static Fault inject(Topology topology, String kind, String target, long heldMs, double at) throws Exception {
-        String observer = topology.regions().stream().filter(r -> !r.equals(target)).findFirst().orElseThrow();
-        boolean takesRegionAway = List.of("kill", "hang", "cut").contains(kind);
+        // a region's process, or one of its roles' (us-east-gateway): which region it takes away, if any
+        String region = topology.regions().stream().filter(r -> target.equals(r) || target.startsWith(r + "-")).findFirst()
+                .orElse(target);
+        String observer = topology.regions().stream().filter(r -> !r.equals(region)).findFirst().orElseThrow();
+        boolean takesRegionAway = List.of("kill", "hang", "cut").contains(kind)
+                && (target.equals(region) || target.endsWith("-gateway"));
         long injected = System.nanoTime();
         Runnable mend;
         switch (kind) {
@@ -218,7 +226,7 @@ public final class Chaos {
         long down = -1;
         long heldUntil = injected + heldMs * 1_000_000;
         while (System.nanoTime() < heldUntil) {
-            if (takesRegionAway && down < 0 && "DOWN".equals(topology.statesSeenBy(observer).get(target))) {
+            if (takesRegionAway && down < 0 && "DOWN".equals(topology.statesSeenBy(observer).get(region))) {
                 down = (System.nanoTime() - injected) / 1_000_000;
             }
             Thread.sleep(50);
