@@ -16,6 +16,10 @@ public final class Benchmarks implements Runnable {
     }
 
     public static void main(String[] args) {
+        if (System.getProperty("logback.configurationFile") == null) {
+            // named, not found by default: the production jar on the class path carries a logback.xml of its own
+            System.setProperty("logback.configurationFile", "logback-bench.xml");
+        }
         System.exit(new CommandLine(new Benchmarks()).execute(args));
     }
 }
