@@ -21,10 +21,12 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * Clients placing orders through one gateway at a steady rate, each with an {@code Idempotency-Key}
  * of its own, retrying with the same key as a careful client does — after {@code Retry-After} on
- * 503 and on a 504 that says the outcome is unknown, at once on another 504 and on 409 (the first
- * attempt is still in flight), after a short pause on a connection that fails — until the command
- * is acknowledged (2xx), its outcome was unknown twice in a row (the region that sent it is gone
- * with its answer: {@link Failed#outcomeUnknown}), or a minute has passed. Every acknowledgement is kept with its times, route and the errors before it, so a test
+ * 503 and on a 504 that says the outcome is unknown, at once on another 504, on 502, on a 500 (the
+ * monolith's own error: its database crashed under it) and on 409 (the first attempt is still in
+ * flight), after a short pause on a connection that fails — until the command is acknowledged
+ * (2xx), its outcome was unknown twice in a row (the region that sent it is gone with its answer:
+ * {@link Failed#outcomeUnknown}), or a minute has passed. Every acknowledgement is kept with its
+ * times, route and the errors before it, so a test
  * can check that none was lost or applied twice and a benchmark can say how long a failover cost.
  */
 public final class CommandLoad implements AutoCloseable {
@@ -162,7 +164,7 @@ public final class CommandLoad implements AutoCloseable {
                     if (status == 503 || status == 429 || outcomeUnknown) {
                         pauseMillis = Math.min(outcomeUnknown ? 5000 : 1000,
                                 1000L * response.headers().firstValueAsLong("Retry-After").orElse(1));
-                    } else if (status == 504 || status == 409 || status == 502) {
+                    } else if (status == 504 || status == 409 || status == 502 || status == 500) {
                         pauseMillis = 50;
                     } else {
                         failed.add(new Failed(key, first, System.nanoTime(), "HTTP " + status + ": " + response.body(), false));
