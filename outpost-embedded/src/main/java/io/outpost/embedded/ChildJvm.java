@@ -1,6 +1,7 @@
 package io.outpost.embedded;
 
 import java.io.BufferedReader;
+import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
@@ -48,18 +49,30 @@ public final class ChildJvm implements AutoCloseable {
         var reader = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
         String line;
         java.util.ArrayDeque<String> last = new java.util.ArrayDeque<>();
-        while ((line = reader.readLine()) != null) {
-            if (line.startsWith(READY)) {
-                drain(reader, log, mainClass.getSimpleName());
-                return new ChildJvm(process, line.substring(READY.length()).strip());
+        BufferedWriter out = log == null ? null
+                : Files.newBufferedWriter(log, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+        try {
+            while ((line = reader.readLine()) != null) {
+                if (line.startsWith(READY)) {
+                    if (out != null) {
+                        out.flush();
+                    }
+                    drain(reader, out, mainClass.getSimpleName());
+                    out = null; // the drain writes the rest and closes it
+                    return new ChildJvm(process, line.substring(READY.length()).strip());
+                }
+                if (out != null) {
+                    out.write(line);
+                    out.newLine();
+                }
+                last.addLast(line);
+                if (last.size() > 20) {
+                    last.removeFirst();
+                }
             }
-            if (log != null) {
-                Files.writeString(log, line + System.lineSeparator(), StandardCharsets.UTF_8, StandardOpenOption.CREATE,
-                        StandardOpenOption.APPEND);
-            }
-            last.addLast(line);
-            if (last.size() > 20) {
-                last.removeFirst();
+        } finally {
+            if (out != null) {
+                out.close();
             }
         }
         process.destroyForcibly();
@@ -73,10 +86,10 @@ public final class ChildJvm implements AutoCloseable {
         System.out.flush();
     }
 
-    private static void drain(BufferedReader reader, Path log, String name) {
+    /** Copies the rest of the child's output to {@code log} ({@code null}: discards it), and closes it at the end. */
+    private static void drain(BufferedReader reader, BufferedWriter log, String name) {
         Thread drain = new Thread(() -> {
-            try (var out = log == null ? null : Files.newBufferedWriter(log, StandardCharsets.UTF_8,
-                    StandardOpenOption.CREATE, StandardOpenOption.APPEND)) {
+            try (BufferedWriter out = log) {
                 for (String l; (l = reader.readLine()) != null; ) {
                     if (out != null) {
                         out.write(l);

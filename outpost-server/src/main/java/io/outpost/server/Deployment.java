@@ -50,13 +50,13 @@ public final class Deployment implements AutoCloseable {
     }
 
     private final Parts parts = new Parts();
-    private final List<String> started = new ArrayList<>();
     /** How long each step of the start took, in order: {@code projector 812 ms}. */
     private final List<String> steps = new ArrayList<>();
     private long stepStarted = System.nanoTime();
     private volatile long projectorStartMs;
     private long gatewayListeningAt;
-    private boolean monitorStarted;
+    private String source;
+    private Monitor monitor;
     private Capture capture;
     private Projector projector;
     private Gateway gateway;
@@ -101,6 +101,7 @@ public final class Deployment implements AutoCloseable {
         if (roles.contains(Role.CAPTURE)) {
             CaptureSettings settings = CaptureSettings.of(config);
             capture = parts.push(Capture.start(spillDirectory == null ? settings : settings.withSpillDirectory(spillDirectory)));
+            source = config.source().name();
             step("capture");
         }
         // the projector starts beside the gateway: neither needs the other, and the gateway answers
@@ -135,18 +136,6 @@ public final class Deployment implements AutoCloseable {
             }
             steps.add("projector " + projectorStartMs + " ms (beside the rest)");
         }
-        if (capture != null) {
-            started.add("capture of source " + config.source().name());
-        }
-        if (projector != null) {
-            started.add("projector");
-        }
-        if (gateway != null) {
-            started.add("gateway on " + gateway.url());
-        }
-        if (monitorStarted) {
-            started.add("monitor");
-        }
     }
 
     private void startGatewayAndMonitor(OutpostConfig config, String region, Set<Role> roles) {
@@ -177,9 +166,8 @@ public final class Deployment implements AutoCloseable {
             for (RegionConfig r : config.regions().values()) {
                 probed.put(r.name(), URI.create(r.gateway().url()));
             }
-            parts.push(Monitor.start(region, probed, config.health(), config.auth().serviceToken(),
+            monitor = parts.push(Monitor.start(region, probed, config.health(), config.auth().serviceToken(),
                     io.outpost.gateway.Tls.clientContext(config.tls()), publisher::publish, InstantSource.system()));
-            monitorStarted = true;
             step("monitor");
         }
     }
@@ -205,7 +193,20 @@ public final class Deployment implements AutoCloseable {
 
     /** What runs, in words: {@code projector, gateway on http://…:7002, monitor}. */
     public String describe() {
-        return String.join(", ", started);
+        List<String> roles = new ArrayList<>();
+        if (capture != null) {
+            roles.add("capture of source " + source);
+        }
+        if (projector != null) {
+            roles.add("projector");
+        }
+        if (gateway != null) {
+            roles.add("gateway on " + gateway.url());
+        }
+        if (monitor != null) {
+            roles.add("monitor");
+        }
+        return String.join(", ", roles);
     }
 
     /** The capture, when this deployment runs it. */

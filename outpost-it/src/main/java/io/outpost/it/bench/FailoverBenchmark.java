@@ -254,8 +254,7 @@ final class FailoverBenchmark implements Callable<Integer> {
                     Latencies.median(of.stream().map(Run::failbackMs).toList()),
                     of.stream().mapToDouble(Run::failbackMs).max().orElse(0), wait / Math.max(0.001, baseline.p50()));
         }
-        List<Double> listening = measured.stream().filter(r -> r.gatewayListeningAfterMs() >= 0)
-                .map(r -> (double) r.gatewayListeningAfterMs()).toList();
+        List<Double> listening = listeningMs(measured);
         if (!listening.isEmpty()) {
             System.out.printf("us-east restarted under load (after kill -9): its gateway listened p50 %.0f ms, max %.0f ms "
                     + "after its JVM started%n", Latencies.median(listening), listening.stream().mapToDouble(d -> d).max().orElse(0));
@@ -265,6 +264,11 @@ final class FailoverBenchmark implements Callable<Integer> {
                 check[0], check[1]);
         System.out.println("targets: longest wait for an answer ≤ 3000 ms (stretch 2000), failback ≤ 5000 ms, none lost, "
                 + "none applied twice");
+    }
+
+    /** Each restarted region's start → listening, of the runs that restarted one (kills). */
+    private static List<Double> listeningMs(List<Run> runs) {
+        return runs.stream().filter(r -> r.gatewayListeningAfterMs() >= 0).map(r -> (double) r.gatewayListeningAfterMs()).toList();
     }
 
     private void write(Latencies baseline, List<Run> measured, CommandLoad load, long[] check) throws Exception {
@@ -287,8 +291,7 @@ final class FailoverBenchmark implements Callable<Integer> {
             figures.put("longest_until_acknowledged_p50_ms",
                     Latencies.round(Latencies.median(of.stream().map(Run::longestAckMs).toList())));
             figures.put("failback_p50_ms", Latencies.round(Latencies.median(of.stream().map(Run::failbackMs).toList())));
-            List<Double> listening = of.stream().filter(r -> r.gatewayListeningAfterMs() >= 0)
-                    .map(r -> (double) r.gatewayListeningAfterMs()).toList();
+            List<Double> listening = listeningMs(of);
             if (!listening.isEmpty()) {
                 figures.put("restart_gateway_listening_p50_ms", Latencies.round(Latencies.median(listening)));
             }

@@ -31,8 +31,9 @@ import java.util.Random;
  * started again on its data), a region's store crashed (regions with a server of their own),
  * capture killed (with a standby), the monolith stopped, the monolith's database crashed (when it
  * has a server of its own). Each is held 2–6 s, then mended, and the next waits until every region
- * is UP again. Each fault is timed: to DOWN (a region taken away), to every region UP after the mend, and to every region caught up with what the source committed once
- * the fault was in place (a capture killed: the standby's takeover as the regions see it). After
+ * is UP again. Each fault is timed: to DOWN (a region taken away), to every region UP after the
+ * mend, and to every region caught up with what the source committed once the fault was in place
+ * (a capture killed: the standby's takeover as the regions see it). After
  * the run, the checkers: (a) every region's views equal the source; (b) every acknowledged command
  * is at the source exactly once and no command twice (the shop witnesses keys); (c) no
  * read-your-writes violation; (d) no partial transaction seen; (e) no request outlived its timeout;

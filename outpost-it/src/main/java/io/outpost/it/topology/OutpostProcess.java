@@ -9,48 +9,52 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * One {@code outpost run} process of a {@link Topology} (or the example shop): a JVM of its own,
  * started from this JVM's class path with {@code io.outpost.server.Main}, as {@code ./outpost run}
- * starts it. It can be
- * killed ({@code kill -9}), hung ({@code SIGSTOP}) and resumed ({@code SIGCONT}), stopped
+ * starts it. It can be killed ({@code kill -9}), hung ({@code SIGSTOP}) and resumed ({@code SIGCONT}), stopped
  * ({@code SIGTERM}) and started again with the same arguments. Its console goes to
  * {@code <name>.out} and its log to {@code <name>.log} in the topology's directory.
  */
 public final class OutpostProcess {
 
     private static final Logger LOG = LoggerFactory.getLogger(OutpostProcess.class);
-    /** What {@code outpost run} prints once every role runs. */
-    private static final String RUNNING = " running; log in ";
-    /** The line after it: how long each step of the start took ({@code started 4210 ms after the JVM …}). */
-    private static final java.util.regex.Pattern STARTED = java.util.regex.Pattern.compile("(?m)^started \\d+ ms after the JVM.*$");
+    /**
+     * The line {@code outpost run} prints once every role runs, after the one naming them: how long each
+     * step of its start took ({@code started 4210 ms after the JVM …}).
+     */
+    private static final Pattern STARTED = Pattern.compile("(?m)^started \\d+ ms after the JVM.*$");
+    private static final Pattern GATEWAY_LISTENING = Pattern.compile("\\(gateway listening after (\\d+) ms\\)");
 
     private final String name;
     private final List<String> command;
     private final Path console;
     private final Duration startTimeout;
-    private final String readyMarker;
+    private final Pattern ready;
     private volatile Process process;
     private volatile boolean hung;
-    private volatile String startTimes = "";
+    private volatile String readyLine = "";
 
     OutpostProcess(String name, List<String> jvmOptions, List<String> runArguments, Path directory, Duration startTimeout) {
-        this(name, jvmOptions, "io.outpost.server.Main", prepend("run", runArguments), RUNNING, directory, startTimeout);
+        this(name, jvmOptions, "io.outpost.server.Main", prepend("run", runArguments), STARTED, directory, startTimeout);
     }
 
     /**
-     * Any main class of this JVM's class path, ready once its console shows {@code readyMarker}: the
-     * example shop ({@code io.outpost.examples.shop.ShopMain}, "shop ready on").
+     * Any main class of this JVM's class path, ready once its console has a whole line matching
+     * {@code ready} (a multi-line pattern): the example shop ({@code io.outpost.examples.shop.ShopMain},
+     * "shop ready on …").
      */
-    OutpostProcess(String name, List<String> jvmOptions, String mainClass, List<String> arguments, String readyMarker,
+    OutpostProcess(String name, List<String> jvmOptions, String mainClass, List<String> arguments, Pattern ready,
                    Path directory, Duration startTimeout) {
         this.name = name;
         this.console = directory.resolve(name + ".out");
         this.startTimeout = startTimeout;
-        this.readyMarker = readyMarker;
+        this.ready = ready;
         List<String> c = new ArrayList<>();
         c.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         c.addAll(jvmOptions);
@@ -87,14 +91,10 @@ public final class OutpostProcess {
             long deadline = System.nanoTime() + startTimeout.toNanos();
             while (true) {
                 String said = said(mark);
-                java.util.regex.Matcher times = STARTED.matcher(said);
-                if (said.contains(readyMarker) && !readyMarker.equals(RUNNING)) {
-                    LOG.info("{} runs (pid {})", name, process.pid());
-                    return;
-                }
-                if (said.contains(RUNNING) && times.find() && said.indexOf('\n', times.start()) > 0) {
-                    startTimes = times.group().strip();
-                    LOG.info("{} runs (pid {}); {}", name, process.pid(), startTimes);
+                Matcher line = ready.matcher(said);
+                if (line.find() && said.indexOf('\n', line.start()) > 0) {
+                    readyLine = line.group().strip();
+                    LOG.info("{} runs (pid {}); {}", name, process.pid(), readyLine);
                     return;
                 }
                 if (!process.isAlive()) {
@@ -122,16 +122,16 @@ public final class OutpostProcess {
     }
 
     /**
-     * What its last start said of its timing: {@code started 4210 ms after the JVM (gateway listening
-     * after 3900 ms): 650 ms to read the configuration, then region-state topic 95 ms, …}.
+     * The line its last start was ready with; for {@code outpost run}, its timing: {@code started 4210 ms
+     * after the JVM (gateway listening after 3900 ms): 650 ms to read the configuration, then …}.
      */
     public String startTimes() {
-        return startTimes;
+        return readyLine;
     }
 
     /** From its last start: milliseconds from the JVM's start until its gateway listened; -1 when it has none. */
     public long gatewayListeningAfterMs() {
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\(gateway listening after (\\d+) ms\\)").matcher(startTimes);
+        Matcher m = GATEWAY_LISTENING.matcher(readyLine);
         return m.find() ? Long.parseLong(m.group(1)) : -1;
     }
 

@@ -27,6 +27,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -48,6 +49,8 @@ public final class Topology implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(Topology.class);
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** How long a process may take to say it runs: on two cores a dozen JVMs start side by side. */
+    private static final Duration START_TIMEOUT = Duration.ofSeconds(120);
     /** The roles of a region. */
     public static final List<String> REGION_ROLES = List.of("projector", "gateway", "monitor");
 
@@ -228,8 +231,7 @@ public final class Topology implements AutoCloseable {
         if (options.ownSourceServer) {
             sourceServer = EmbeddedPostgres.start();
         }
-        String shopDb = (sourceServer != null ? sourceServer : postgres).createDatabase(name);
-        this.shopDb = shopDb;
+        shopDb = (sourceServer != null ? sourceServer : postgres).createDatabase(name);
         int shopPort = Ports.free();
         shopUrl = "http://127.0.0.1:" + shopPort;
         List<String> shopArguments = new ArrayList<>(List.of("--db", shopDb, "--user", EmbeddedPostgres.SUPERUSER,
@@ -238,7 +240,7 @@ public final class Topology implements AutoCloseable {
             shopArguments.add("--witness-keys");
         }
         OutpostProcess shop = new OutpostProcess("shop", jvmOptions("shop"), "io.outpost.examples.shop.ShopMain", shopArguments,
-                "shop ready on ", directory, Duration.ofSeconds(120));
+                Pattern.compile("(?m)^shop ready on .*$"), directory, START_TIMEOUT);
         add(shop);
         shop.start(); // it migrates its schema: seeded next, captured after
         try {
@@ -305,20 +307,16 @@ public final class Topology implements AutoCloseable {
             throw new UncheckedIOException(e);
         }
 
-        add(new OutpostProcess("capture", jvmOptions("capture"), List.of("--config", configFile.toString(), "--roles", "capture"),
-                directory, Duration.ofSeconds(120)));
+        addRun("capture", "--roles", "capture");
         if (options.captureStandbyRegion != null) {
-            add(new OutpostProcess("capture-standby", jvmOptions("capture-standby"), List.of("--config", configFile.toString(), "--roles", "capture"),
-                    directory, Duration.ofSeconds(120)));
+            addRun("capture-standby", "--roles", "capture");
         }
         for (String region : gatewayPorts.keySet()) {
             if (options.shape == Shape.REGION_PER_PROCESS) {
-                add(new OutpostProcess(region, jvmOptions(region), List.of("--config", configFile.toString(), "--region", region,
-                        "--roles", String.join(",", REGION_ROLES)), directory, Duration.ofSeconds(120)));
+                addRun(region, "--region", region, "--roles", String.join(",", REGION_ROLES));
             } else {
                 for (String role : REGION_ROLES) {
-                    add(new OutpostProcess(region + "-" + role, jvmOptions(region + "-" + role), List.of("--config", configFile.toString(),
-                            "--region", region, "--roles", role), directory, Duration.ofSeconds(120)));
+                    addRun(region + "-" + role, "--region", region, "--roles", role);
                 }
             }
         }
@@ -366,6 +364,13 @@ public final class Topology implements AutoCloseable {
             jvm.addAll(List.of("--sun-misc-unsafe-memory-access=allow", "--enable-native-access=ALL-UNNAMED"));
         }
         return jvm;
+    }
+
+    /** An {@code outpost run --config <the file> ARGUMENTS} process named {@code name}. */
+    private void addRun(String name, String... arguments) {
+        List<String> run = new ArrayList<>(List.of("--config", configFile.toString()));
+        run.addAll(List.of(arguments));
+        add(new OutpostProcess(name, jvmOptions(name), run, directory, START_TIMEOUT));
     }
 
     private void add(OutpostProcess process) {
