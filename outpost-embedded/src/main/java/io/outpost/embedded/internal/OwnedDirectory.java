@@ -25,6 +25,13 @@ import java.util.stream.Stream;
 public final class OwnedDirectory implements AutoCloseable {
 
     private static final String LOCK_FILE = "owner.lock";
+    /**
+     * The lock files this JVM holds. Never opened again while held: on Linux, closing any channel on
+     * a file releases every lock this process holds on it (POSIX record locks), so probing our own
+     * directory would hand it to the next process that looks, which would stop our server as a
+     * leftover.
+     */
+    private static final java.util.Set<Path> HELD = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     private final Path path;
     private final FileChannel channel;
@@ -59,7 +66,11 @@ public final class OwnedDirectory implements AutoCloseable {
     private static OwnedDirectory claim(Path dir, Consumer<Path> leftover, boolean keep) {
         try {
             Files.createDirectories(dir);
-            Path lockFile = dir.resolve(LOCK_FILE);
+            Path lockFile = dir.resolve(LOCK_FILE).toAbsolutePath().normalize();
+            if (HELD.contains(lockFile)) {
+                throw new IllegalStateException("the directory " + dir + " is in use by this process (it holds "
+                        + lockFile + "); close what uses it or choose another directory");
+            }
             FileChannel channel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
             FileLock lock;
             try {
@@ -78,6 +89,7 @@ public final class OwnedDirectory implements AutoCloseable {
                     deleteContents(dir, lockFile);
                 }
             }
+            HELD.add(lockFile);
             return new OwnedDirectory(dir, channel, lock);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot take the directory " + dir + ": " + e.getMessage(), e);
@@ -106,8 +118,8 @@ public final class OwnedDirectory implements AutoCloseable {
         }
         try (Stream<Path> children = Files.list(parent)) {
             for (Path child : children.filter(Files::isDirectory).toList()) {
-                Path lockFile = child.resolve(LOCK_FILE);
-                if (!Files.exists(lockFile)) {
+                Path lockFile = child.resolve(LOCK_FILE).toAbsolutePath().normalize();
+                if (!Files.exists(lockFile) || HELD.contains(lockFile)) {
                     continue;
                 }
                 try (FileChannel channel = FileChannel.open(lockFile, StandardOpenOption.WRITE)) {
@@ -143,6 +155,7 @@ public final class OwnedDirectory implements AutoCloseable {
                 lock.release();
             }
             channel.close();
+            HELD.remove(path.resolve(LOCK_FILE).toAbsolutePath().normalize());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
