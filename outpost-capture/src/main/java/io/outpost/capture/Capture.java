@@ -4,8 +4,11 @@ import io.debezium.embedded.Connect;
 import io.debezium.engine.DebeziumEngine;
 import io.debezium.engine.RecordChangeEvent;
 import io.debezium.engine.format.ChangeEventFormat;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.outpost.capture.internal.CommitPolicy;
 import io.outpost.capture.internal.EngineProperties;
+import io.outpost.capture.internal.SlotLag;
 import io.outpost.capture.internal.SourceConnections;
 import io.outpost.capture.internal.TransactionAssembler;
 import io.outpost.core.OutpostException;
@@ -14,12 +17,15 @@ import io.outpost.log.ChangeLogReader;
 import io.outpost.log.KafkaChangeLog;
 import io.outpost.log.Topics;
 import io.outpost.runtime.AdvisoryLock;
+import io.outpost.runtime.Freshness;
+import io.outpost.runtime.Meters;
 import io.outpost.runtime.Supervisor;
 import io.outpost.source.SourceChecks;
 import io.outpost.source.SourceSchemas;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.time.InstantSource;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -63,15 +69,28 @@ public final class Capture implements AutoCloseable {
     private final AtomicReference<TransactionAssembler> assembler = new AtomicReference<>();
     private final AtomicLong transactionsBefore = new AtomicLong();
     private final AtomicLong rowsBefore = new AtomicLong();
+    private final Meters meters;
+    private final Freshness freshness;
+    private final InstantSource wall;
 
-    private Capture(CaptureSettings settings, Supervisor.Timing timing) {
+    private Capture(CaptureSettings settings, Supervisor.Timing timing, MeterRegistry registry) {
         this.settings = settings;
         String name = settings.source().name();
+        this.meters = Meters.of(registry, "source", name);
+        this.freshness = Freshness.of(meters, "region", "");
+        this.wall = timing.wall();
         AdvisoryLock lock = AdvisoryLock.of("outpost-capture:" + settings.source().slot(),
                 "the source database at " + settings.source().url(),
                 () -> SourceConnections.open(settings.source(), "capture lock"));
         this.supervisor = Supervisor.start(Supervisor.Settings.of("capture of source " + name), timing, lock,
                 this::runEngine, "outpost-capture-" + name);
+        supervisor.register(meters, "outpost.capture", "capture");
+        meters.counted("outpost.capture.transactions", "Source transactions published, durable in the change log",
+                this, c -> c.status().transactions());
+        meters.counted("outpost.capture.rows", "Row changes published, durable in the change log", this, c -> c.status().rows());
+        meters.gauge("outpost.capture.slot.lag", "How far the source's WAL is ahead of what capture confirmed to its "
+                + "replication slot (read from the source at most every 5 s; NaN while it cannot be)", "bytes",
+                new SlotLag(settings.source(), timing.monotonic()), SlotLag::bytes);
     }
 
     /**
@@ -80,12 +99,20 @@ public final class Capture implements AutoCloseable {
      * @throws OutpostException listing every misconfiguration of the source, each with its fix
      */
     public static Capture start(CaptureSettings settings) {
+        return start(settings, new SimpleMeterRegistry());
+    }
+
+    /**
+     * The same, with its metrics in {@code registry} (the process's), tagged with the source:
+     * {@code outpost_capture_*} and the first stage of {@code outpost_freshness_*}.
+     */
+    public static Capture start(CaptureSettings settings, MeterRegistry registry) {
         List<String> problems = preflight(settings);
         if (!problems.isEmpty()) {
             throw new OutpostException("capture of source " + settings.source().name() + " cannot start:\n  - "
                     + String.join("\n  - ", problems));
         }
-        return new Capture(settings, Supervisor.Timing.system());
+        return new Capture(settings, Supervisor.Timing.system(), registry);
     }
 
     /** Problems that need an operator; an unreachable source is not one (it is retried). */
@@ -134,7 +161,8 @@ public final class Capture implements AutoCloseable {
             SourcePosition completeUpTo = ChangeLogReader.completeUpTo(settings.kafka(), settings.changesTopic());
             CommitPolicy commits = new CommitPolicy(Duration.ofSeconds(1));
             TransactionAssembler next = new TransactionAssembler(name, EngineProperties.topicPrefix(settings), log,
-                    settings.memoryLimit(), settings.spillDirectory(), completeUpTo, commits, this::announceSchemas);
+                    settings.memoryLimit(), settings.spillDirectory(), completeUpTo, commits, this::announceSchemas,
+                    wall, freshness);
             TransactionAssembler previous = assembler.getAndSet(next);
             if (previous != null) {
                 transactionsBefore.addAndGet(previous.transactions());
@@ -276,5 +304,6 @@ public final class Capture implements AutoCloseable {
             closeEngine(current);
         }
         supervisor.close();
+        meters.close();
     }
 }

@@ -2,12 +2,15 @@ package io.outpost.control;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.outpost.control.internal.CanaryWindow;
 import io.outpost.control.internal.Hysteresis;
 import io.outpost.core.config.HealthConfig;
 import io.outpost.core.region.Canary;
 import io.outpost.core.region.Observation;
 import io.outpost.core.region.RegionHealth;
+import io.outpost.runtime.Meters;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.URI;
@@ -58,6 +61,7 @@ public final class Monitor implements AutoCloseable {
     private final HttpClient http;
     private final Map<String, Target> targets = new LinkedHashMap<>();
     private final ScheduledExecutorService timer;
+    private final Meters meters;
 
     private static final class Target {
         final String region;
@@ -65,8 +69,11 @@ public final class Monitor implements AutoCloseable {
         final Hysteresis hysteresis;
         final URI gateway;
         final CanaryWindow canary = new CanaryWindow();
-        /** Guarded by this target's monitor: probes of one region may overlap when one is slow. */
-        RegionHealth announced = RegionHealth.UNKNOWN;
+        /**
+         * Written under this target's monitor (probes of one region may overlap when one is slow);
+         * read by the metrics at any time.
+         */
+        volatile RegionHealth announced = RegionHealth.UNKNOWN;
 
         Target(String region, URI gateway, Hysteresis hysteresis) {
             this.region = region;
@@ -80,8 +87,9 @@ public final class Monitor implements AutoCloseable {
     private volatile String serviceToken;
 
     private Monitor(String name, Map<String, URI> gateways, HealthConfig health, Consumer<Observation> publish,
-                    InstantSource clock, javax.net.ssl.SSLContext tls) {
+                    InstantSource clock, javax.net.ssl.SSLContext tls, MeterRegistry registry) {
         this.name = Objects.requireNonNull(name, "name");
+        this.meters = Meters.of(registry, "region", name);
         this.health = Objects.requireNonNull(health, "health");
         this.publish = Objects.requireNonNull(publish, "publish");
         this.clock = Objects.requireNonNull(clock, "clock");
@@ -119,7 +127,24 @@ public final class Monitor implements AutoCloseable {
      */
     public static Monitor start(String name, Map<String, URI> gateways, HealthConfig health, String serviceToken,
                                 javax.net.ssl.SSLContext tls, Consumer<Observation> publish, InstantSource clock) {
-        Monitor monitor = new Monitor(name, gateways, health, publish, clock, tls);
+        return start(name, gateways, health, serviceToken, tls, publish, clock, new SimpleMeterRegistry());
+    }
+
+    /**
+     * The same, with its metrics in {@code registry} (the process's), tagged with this monitor's
+     * region: {@code outpost_monitor_probes_seconds} by target ({@code of}) and outcome,
+     * {@code outpost_monitor_region_state} (this monitor's own verdict on each region) and
+     * {@code outpost_monitor_canary_seconds} (commit → visible of its canary fences, by region).
+     */
+    public static Monitor start(String name, Map<String, URI> gateways, HealthConfig health, String serviceToken,
+                                javax.net.ssl.SSLContext tls, Consumer<Observation> publish, InstantSource clock,
+                                MeterRegistry registry) {
+        Monitor monitor = new Monitor(name, gateways, health, publish, clock, tls, registry);
+        for (Target target : monitor.targets.values()) {
+            monitor.meters.gauge("outpost.monitor.region.state", "This monitor's own verdict on a region (not the "
+                    + "majority's): 0 up, 1 degraded, 2 down, 3 unknown", null, target, t -> t.announced.ordinal(),
+                    "of", target.region);
+        }
         monitor.serviceToken = serviceToken;
         long interval = health.probeInterval().toMillis();
         monitor.timer.scheduleAtFixedRate(monitor::probeAll, 0, interval, TimeUnit.MILLISECONDS);
@@ -139,9 +164,14 @@ public final class Monitor implements AutoCloseable {
     private void probeAll() {
         for (Target target : targets.values()) {
             HttpRequest request = request(target.health, health.probeTimeout()).GET().build();
+            long sent = System.nanoTime();
             http.sendAsync(request, HttpResponse.BodyHandlers.ofString())
                     .handle((response, failure) -> {
                         Probe probe = failure == null ? judge(response) : failed(failure);
+                        meters.timer("outpost.monitor.probes", "Probes of every region's /outpost/health, by region "
+                                        + "(of) and outcome (up, degraded, down: a failed probe)", "of", target.region,
+                                        "outcome", probe.health().name().toLowerCase(java.util.Locale.ROOT))
+                                .record(System.nanoTime() - sent, TimeUnit.NANOSECONDS);
                         conclude(target, probe);
                         return null;
                     });
@@ -204,7 +234,10 @@ public final class Monitor implements AutoCloseable {
             if (failure != null || response.statusCode() != 200) {
                 target.canary.abandon(); // the region cannot be asked: its probes say so
             } else if (reached(response.body())) {
-                target.canary.measured(System.nanoTime() - written);
+                long took = System.nanoTime() - written;
+                target.canary.measured(took);
+                meters.timer("outpost.monitor.canary", "Commit → visible of this monitor's canary fences, by region (of)",
+                        "of", target.region).record(took, TimeUnit.NANOSECONDS);
             } else if (!timer.isShutdown()) {
                 awaitVisible(target, token, written); // not yet: the wait goes on, and shows as pending
             }
@@ -354,5 +387,6 @@ public final class Monitor implements AutoCloseable {
         }
         // not close(): it waits for every request in flight, and a canary's wait can take long
         http.shutdownNow();
+        meters.close();
     }
 }

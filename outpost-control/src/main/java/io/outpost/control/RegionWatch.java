@@ -1,5 +1,6 @@
 package io.outpost.control;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import io.outpost.core.config.HealthConfig;
 import io.outpost.core.config.KafkaAccess;
 import io.outpost.core.region.Drain;
@@ -7,6 +8,7 @@ import io.outpost.core.region.Observation;
 import io.outpost.core.region.RegionHealth;
 import io.outpost.core.region.RegionStateChange;
 import io.outpost.core.region.RegionStateFeed;
+import io.outpost.runtime.Meters;
 import java.time.InstantSource;
 import java.util.Collection;
 import java.util.List;
@@ -40,6 +42,7 @@ public final class RegionWatch implements RegionStateFeed, AutoCloseable {
     private final Map<String, Drain> drains = new ConcurrentHashMap<>();
     private final ScheduledExecutorService timer;
     private RegionStateTopic.Reader reader;
+    private volatile Meters meters;
 
     private RegionWatch(String observer, Collection<String> regions, HealthConfig health, InstantSource clock) {
         this.observer = observer;
@@ -164,6 +167,17 @@ public final class RegionWatch implements RegionStateFeed, AutoCloseable {
         return alarms.raised();
     }
 
+    /**
+     * Counts this watch's alarms in {@code registry} ({@code outpost_alarms_total}, tagged with the
+     * region it runs in) until it closes.
+     */
+    public void register(MeterRegistry registry) {
+        Meters registered = Meters.of(registry, "region", observer);
+        registered.counted("outpost.alarms", "Alarms raised: changes of a region's effective state, each sent to every "
+                + "health.webhooks URL", this, RegionWatch::alarmsRaised);
+        meters = registered;
+    }
+
     @Override
     public void close() {
         timer.shutdownNow();
@@ -171,5 +185,9 @@ public final class RegionWatch implements RegionStateFeed, AutoCloseable {
             reader.close();
         }
         alarms.close();
+        Meters registered = meters;
+        if (registered != null) {
+            registered.close();
+        }
     }
 }

@@ -1,5 +1,6 @@
 package io.outpost.demo;
 
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.outpost.capture.Capture;
 import io.outpost.control.RegionWatch;
 import io.outpost.core.SourcePosition;
@@ -24,6 +25,7 @@ import com.nimbusds.jwt.SignedJWT;
 import java.util.Date;
 import io.outpost.gateway.Gateway;
 import io.outpost.projector.Projector;
+import io.outpost.runtime.Meters;
 import io.outpost.runtime.Supervisor;
 import io.outpost.server.Deployment;
 import io.outpost.server.Parts;
@@ -111,6 +113,8 @@ public final class Demo implements AutoCloseable {
     private Path configFile;
     private OutpostConfig config;
     private Capture capture;
+    /** Each region's registry: its projector's, gateway's and monitor's metrics (and capture's in the first). */
+    private final Map<String, PrometheusMeterRegistry> registries = new LinkedHashMap<>();
     private final Map<String, Projector> projectors = new LinkedHashMap<>();
     private final Map<String, Gateway> gateways = new LinkedHashMap<>();
     private final Map<String, RegionWatch> watches = new LinkedHashMap<>();
@@ -160,14 +164,20 @@ public final class Demo implements AutoCloseable {
                 token(Long.toString(exampleIds.otherCustomerId()), ShopAuth.CUSTOMER), token("staff-1", ShopAuth.STAFF));
         config = writeConfig();
 
+        for (String region : config.regions().keySet()) {
+            PrometheusMeterRegistry registry = Meters.processRegistry();
+            parts.push(registry::close);
+            registries.put(region, registry);
+        }
+        // capture runs at home, beside the monolith: its figures are in the first region's registry
         capture = parts.push(Deployment.start(config, null, EnumSet.of(Deployment.Role.CAPTURE),
-                options.dataDirectory().resolve("spill"))).capture();
+                options.dataDirectory().resolve("spill"), registries.values().iterator().next())).capture();
         await("capture did not publish the shop's initial snapshot", () -> capture.status().transactions() >= 1);
         LOG.info("captured the shop's initial snapshot: {} rows in {}", capture.status().rows(), config.changesTopic());
 
         for (String region : config.regions().keySet()) {
-            projectors.put(region, parts.push(Deployment.start(config, region, EnumSet.of(Deployment.Role.PROJECTOR)))
-                    .projector());
+            projectors.put(region, parts.push(Deployment.start(config, region, EnumSet.of(Deployment.Role.PROJECTOR), null,
+                    registries.get(region))).projector());
         }
         SourcePosition snapshot = capture.status().lastPosition();
         for (Projector projector : projectors.values()) {
@@ -305,7 +315,7 @@ public final class Demo implements AutoCloseable {
     /** Starts {@code region}'s gateway and monitor. */
     private void front(String region) {
         Deployment deployment = parts.push(Deployment.start(config, region,
-                EnumSet.of(Deployment.Role.GATEWAY, Deployment.Role.MONITOR)));
+                EnumSet.of(Deployment.Role.GATEWAY, Deployment.Role.MONITOR), null, registries.get(region)));
         fronts.put(region, deployment);
         gateways.put(region, deployment.gateway());
         watches.put(region, deployment.watch());

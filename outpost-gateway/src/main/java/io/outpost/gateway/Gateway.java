@@ -92,12 +92,13 @@ public final class Gateway implements AutoCloseable {
             client.sslContext(tls); // other regions' gateways are verified against tls.trust-store
         }
         this.http = client.build();
-        this.metrics = new GatewayMetrics(region.name());
+        this.metrics = new GatewayMetrics(region.name(), sourceName, settings.metrics().orElse(null));
         this.access = ReadAccess.of(region.name(), config.auth(), config.views(), metrics, http, ticker, settings.clock(),
                 background);
         // the gateway only reads the store: as store.read-user, when there is one
         this.store = RegionStore.open(region.store().reader(), "gateway " + region.name(), region.store().poolSize());
-        this.watcher = WatermarkWatcher.start(region.store().reader(), sourceName, region.name());
+        this.watcher = WatermarkWatcher.start(region.store().reader(), sourceName, region.name(),
+                (commitTime, appliedAt) -> metrics.notified(commitTime, appliedAt, settings.clock().instant()));
         this.canaries = new CanaryVisibility(sourceName, watcher);
         ViewRegistry views = new ViewRegistry(config.views(), store, ticker, background);
         List<Forwarding.Peer> peers = new ArrayList<>();

@@ -1,11 +1,13 @@
 package io.outpost.gateway;
 
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.outpost.core.OutpostException;
 import io.outpost.core.config.OutpostConfig;
 import io.outpost.core.config.RegionConfig;
 import io.outpost.core.region.RegionStateFeed;
 import java.time.InstantSource;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * What a gateway serves and where it listens.
@@ -15,9 +17,11 @@ import java.util.Objects;
  * @param clock what staleness is measured against
  * @param regions every region's effective state from the control plane ({@link RegionStateFeed#none()}
  *                without one): a region DOWN has its breaker forced open, so commands go around it
+ * @param metrics the registry its metrics go into and {@code /outpost/metrics} shows (the process's,
+ *                shared with the other roles that run beside it); empty: one of its own
  */
 public record GatewaySettings(OutpostConfig config, RegionConfig region, String host, int port, InstantSource clock,
-                              RegionStateFeed regions) {
+                              RegionStateFeed regions, Optional<PrometheusMeterRegistry> metrics) {
 
     public GatewaySettings {
         Objects.requireNonNull(config, "config");
@@ -25,6 +29,7 @@ public record GatewaySettings(OutpostConfig config, RegionConfig region, String 
         Objects.requireNonNull(host, "host");
         Objects.requireNonNull(clock, "clock");
         Objects.requireNonNull(regions, "regions");
+        Objects.requireNonNull(metrics, "metrics");
     }
 
     /**
@@ -40,21 +45,26 @@ public record GatewaySettings(OutpostConfig config, RegionConfig region, String 
                     + config.regions().keySet() + ")");
         }
         return new GatewaySettings(config, settings, "0.0.0.0", settings.gateway().port(), InstantSource.system(),
-                RegionStateFeed.none());
+                RegionStateFeed.none(), Optional.empty());
     }
 
     /** The same, listening on {@code port} (0: a free one). */
     public GatewaySettings withPort(int port) {
-        return new GatewaySettings(config, region, host, port, clock, regions);
+        return new GatewaySettings(config, region, host, port, clock, regions, metrics);
     }
 
     /** The same, listening on {@code host}. */
     public GatewaySettings withHost(String host) {
-        return new GatewaySettings(config, region, host, port, clock, regions);
+        return new GatewaySettings(config, region, host, port, clock, regions, metrics);
     }
 
     /** The same, following {@code regions}' effective states. */
     public GatewaySettings withRegionStates(RegionStateFeed regions) {
-        return new GatewaySettings(config, region, host, port, clock, regions);
+        return new GatewaySettings(config, region, host, port, clock, regions, metrics);
+    }
+
+    /** The same, with its metrics in {@code registry} (the process's) instead of one of its own. */
+    public GatewaySettings withMetrics(PrometheusMeterRegistry registry) {
+        return new GatewaySettings(config, region, host, port, clock, regions, Optional.of(registry));
     }
 }

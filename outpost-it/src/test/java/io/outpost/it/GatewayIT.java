@@ -579,7 +579,7 @@ class GatewayIT {
         // a gateway whose clock is a minute ahead sees its watermark a minute old: more than health.max-lag
         Clock ahead = Clock.offset(Clock.systemUTC(), Duration.ofSeconds(60));
         try (Gateway lagging = Gateway.start(new GatewaySettings(config, config.regions().get("eu-west"), "localhost", 0,
-                ahead, io.outpost.core.region.RegionStateFeed.none()))) {
+                ahead, io.outpost.core.region.RegionStateFeed.none(), java.util.Optional.empty()))) {
             URI lagHealth = URI.create(lagging.url() + "/outpost/health");
             // DOWN (503) for the moment its watermark watcher takes to connect and read the watermark
             await().alias("the new gateway read its region's watermark").atMost(30, SECONDS).pollInterval(Duration.ofMillis(100))

@@ -20,8 +20,11 @@ import org.apache.kafka.common.serialization.StringDeserializer;
  */
 public final class ChangeLogReader implements AutoCloseable {
 
-    /** A record and its offset in the log. */
-    public record Entry(long offset, ChangeRecord record) {
+    /**
+     * A record, its offset in the log, and its timestamp there (epoch milliseconds: when capture
+     * sent it, unless the topic stamps the broker's append time).
+     */
+    public record Entry(long offset, long timestamp, ChangeRecord record) {
     }
 
     /** The most records one {@link #poll} returns: fewer means the reader has caught up with what it fetched. */
@@ -111,7 +114,7 @@ public final class ChangeLogReader implements AutoCloseable {
     public List<Entry> poll(Duration timeout) {
         List<Entry> entries = new ArrayList<>();
         for (ConsumerRecord<String, byte[]> record : consumer.poll(timeout)) {
-            entries.add(new Entry(record.offset(), ChangeCodec.decode(record.value())));
+            entries.add(new Entry(record.offset(), record.timestamp(), ChangeCodec.decode(record.value())));
         }
         return entries;
     }

@@ -1,5 +1,7 @@
 package io.outpost.projector;
 
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.outpost.core.OutpostException;
 import io.outpost.core.SourcePosition;
 import io.outpost.core.Ticker;
@@ -7,10 +9,12 @@ import io.outpost.core.change.TableSchema;
 import io.outpost.log.ChangeLogReader;
 import io.outpost.log.ReadAhead;
 import io.outpost.projector.internal.Applier;
+import io.outpost.projector.internal.ProjectorMeters;
 import io.outpost.projector.internal.RecomputeFailed;
 import io.outpost.projector.internal.StoreLock;
 import io.outpost.projector.internal.ViewFailure;
 import io.outpost.projector.internal.ViewMaintainer;
+import io.outpost.runtime.Meters;
 import io.outpost.runtime.Supervisor;
 import io.outpost.store.Rebuilds;
 import io.outpost.store.RegionStore;
@@ -71,12 +75,16 @@ public final class Projector implements AutoCloseable {
     private final AtomicReference<Instant> commitTime = new AtomicReference<>();
     private final AtomicLong transactions = new AtomicLong();
     private final AtomicLong rows = new AtomicLong();
+    private final Meters meters;
+    private final ProjectorMeters figures;
 
-    private Projector(ProjectorSettings settings, InstantSource clock, Supervisor.Timing timing) {
+    private Projector(ProjectorSettings settings, InstantSource clock, Supervisor.Timing timing, MeterRegistry registry) {
         this.settings = settings;
         this.clock = clock;
         this.ticker = timing.monotonic();
         String region = settings.region().name();
+        this.meters = Meters.of(registry, "region", region);
+        this.figures = new ProjectorMeters(meters, settings.source());
         this.store = RegionStore.open(settings.region().store(), "projector " + region, 2);
         try {
             checkViews();
@@ -89,6 +97,15 @@ public final class Projector implements AutoCloseable {
         this.supervisor = Supervisor.start(Supervisor.Settings.of("projector of region " + region), timing,
                 StoreLock.of(settings.region().store(), settings.source(), "the region store at " + store.description()),
                 this::project, "outpost-projector-" + region);
+        supervisor.register(meters, "outpost.projector", "projector");
+        meters.counted("outpost.projector.transactions", "Source transactions, fences and heartbeats applied since start",
+                this, p -> p.transactions.get());
+        meters.counted("outpost.projector.rows", "Row changes applied since start", this, p -> p.rows.get());
+        meters.gauge("outpost.projector.watermark.lag", "Now minus the source commit time of the store's watermark (NaN "
+                + "before anything is applied)", "seconds", this, p -> {
+                    Instant at = p.commitTime.get();
+                    return at == null ? Double.NaN : Math.max(0, p.clock.millis() - at.toEpochMilli()) / 1000.0;
+                });
     }
 
     /**
@@ -98,12 +115,24 @@ public final class Projector implements AutoCloseable {
      * @throws OutpostException naming the view and the reason when a view definition is invalid
      */
     public static Projector start(ProjectorSettings settings) {
-        return start(settings, InstantSource.system(), Supervisor.Timing.system());
+        return start(settings, new SimpleMeterRegistry());
+    }
+
+    /**
+     * The same, with its metrics in {@code registry} (the process's), tagged with the region:
+     * {@code outpost_projector_*} and the polled and applied stages of {@code outpost_freshness_*}.
+     */
+    public static Projector start(ProjectorSettings settings, MeterRegistry registry) {
+        return start(settings, InstantSource.system(), Supervisor.Timing.system(), registry);
     }
 
     /** The same, with the time it keeps: the clock stamps {@code applied_at}, the timing paces retries and batches. */
     static Projector start(ProjectorSettings settings, InstantSource clock, Supervisor.Timing timing) {
-        return new Projector(settings, clock, timing);
+        return start(settings, clock, timing, new SimpleMeterRegistry());
+    }
+
+    static Projector start(ProjectorSettings settings, InstantSource clock, Supervisor.Timing timing, MeterRegistry registry) {
+        return new Projector(settings, clock, timing, registry);
     }
 
     /** Validates the views whose tables exist, in a transaction rolled back afterwards. */
@@ -183,7 +212,7 @@ public final class Projector implements AutoCloseable {
                 commitTime.set(w.commitTime());
             });
             Applier applier = new Applier(c, settings.source(), settings.projector(), views, schemas,
-                    stored.orElse(null), clock, ticker, careful);
+                    stored.orElse(null), clock, ticker, careful, figures);
             long offset = stored.map(Watermark::logOffset).orElse(0L);
             try (ReadAhead reader = ReadAhead.openAt(settings.region().log(), settings.changesTopic(), offset,
                     "outpost-projector-" + settings.region().name() + "-log")) {
@@ -205,6 +234,7 @@ public final class Projector implements AutoCloseable {
                     // fewer records than a poll can return, and none read ahead: nothing more is waiting, commit now
                     applier.commitIfDue(entries.size() < ChangeLogReader.MAX_POLL_RECORDS && !reader.hasBacklog());
                     watermark.set(applier.committed());
+                    commitTime.set(applier.committedTime());
                     transactions.set(applier.transactionsApplied());
                     rows.set(applier.rowsApplied());
                     if (ticker.read() - lockCheckedAt > TimeUnit.MILLISECONDS.toNanos(500)) {
@@ -273,6 +303,7 @@ public final class Projector implements AutoCloseable {
             supervisor.close();
         } finally {
             store.close();
+            meters.close();
         }
     }
 }

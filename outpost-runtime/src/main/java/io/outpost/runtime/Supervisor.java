@@ -164,6 +164,19 @@ public final class Supervisor implements AutoCloseable {
         return status;
     }
 
+    /**
+     * Registers the role's life among {@code meters}: {@code <prefix>.state} (a gauge per state, 1
+     * for the current one), {@code <prefix>.attempts} (runs that got going) and
+     * {@code <prefix>.retries} (failures retried).
+     */
+    public void register(Meters meters, String prefix, String role) {
+        meters.state(prefix + ".state", "Where the " + role + " is in its life: 1 for its current state", State.class,
+                () -> status.state());
+        meters.counted(prefix + ".attempts", "Runs of the " + role + " that got going (a restart after a failure is one more)",
+                this, s -> s.status.attempts());
+        meters.counted(prefix + ".retries", "Failures of the " + role + " that were retried", this, s -> s.status.retries());
+    }
+
     private void supervise() {
         Duration backoff = settings.firstBackoff();
         boolean waitingLogged = false;

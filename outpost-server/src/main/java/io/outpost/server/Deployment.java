@@ -1,5 +1,6 @@
 package io.outpost.server;
 
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.outpost.capture.Capture;
 import io.outpost.capture.CaptureSettings;
 import io.outpost.control.Monitor;
@@ -13,6 +14,8 @@ import io.outpost.gateway.Gateway;
 import io.outpost.gateway.GatewaySettings;
 import io.outpost.projector.Projector;
 import io.outpost.projector.ProjectorSettings;
+import io.outpost.runtime.Meters;
+import io.outpost.runtime.Supervisor;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.InstantSource;
@@ -49,7 +52,32 @@ public final class Deployment implements AutoCloseable {
         MONITOR
     }
 
+    /**
+     * How the process is: {@code DOWN} when a role stopped for good (it needs an operator),
+     * {@code DEGRADED} when one is retrying, otherwise {@code UP}; each role with its state and the
+     * reason when it is not running.
+     *
+     * @param reasons one line per role that is not running: {@code projector of region eu-west FAILED: view …}
+     */
+    public record Health(Status status, List<Role> roles, List<String> reasons) {
+
+        /** The process's status. */
+        public enum Status { UP, DEGRADED, DOWN }
+
+        /** A role: {@code capture}, {@code projector}, {@code gateway}, {@code monitor}. */
+        public record Role(String role, String state, String problem) {
+        }
+
+        public Health {
+            roles = List.copyOf(roles);
+            reasons = List.copyOf(reasons);
+        }
+    }
+
     private final Parts parts = new Parts();
+    private final PrometheusMeterRegistry registry;
+    /** Whether the registry is this deployment's own (closed with it) or its caller's. */
+    private final boolean ownsRegistry;
     /** How long each step of the start took, in order: {@code projector 812 ms}. */
     private final List<String> steps = new ArrayList<>();
     private long stepStarted = System.nanoTime();
@@ -62,7 +90,9 @@ public final class Deployment implements AutoCloseable {
     private Gateway gateway;
     private RegionWatch watch;
 
-    private Deployment() {
+    private Deployment(PrometheusMeterRegistry registry, boolean ownsRegistry) {
+        this.registry = registry;
+        this.ownsRegistry = ownsRegistry;
     }
 
     /**
@@ -79,6 +109,21 @@ public final class Deployment implements AutoCloseable {
      * default, under the system's temporary directory).
      */
     public static Deployment start(OutpostConfig config, String region, Set<Role> roles, Path spillDirectory) {
+        return start(config, region, roles, spillDirectory, Meters.processRegistry(), true);
+    }
+
+    /**
+     * The same, with every role's metrics in {@code registry} (the process's): what the
+     * management address and the gateway's {@code /outpost/metrics} show. The registry stays open
+     * when the deployment closes: the caller's to close.
+     */
+    public static Deployment start(OutpostConfig config, String region, Set<Role> roles, Path spillDirectory,
+                                   PrometheusMeterRegistry registry) {
+        return start(config, region, roles, spillDirectory, registry, false);
+    }
+
+    private static Deployment start(OutpostConfig config, String region, Set<Role> roles, Path spillDirectory,
+                                    PrometheusMeterRegistry registry, boolean ownsRegistry) {
         Set<Role> regional = EnumSet.copyOf(roles);
         regional.remove(Role.CAPTURE);
         if (!regional.isEmpty() && (region == null || !config.regions().containsKey(region))) {
@@ -87,7 +132,7 @@ public final class Deployment implements AutoCloseable {
                     : "there is no region " + region + " in the configuration")
                     + " (regions: " + String.join(", ", config.regions().keySet()) + ")");
         }
-        Deployment deployment = new Deployment();
+        Deployment deployment = new Deployment(registry, ownsRegistry);
         try {
             deployment.startRoles(config, region, roles, spillDirectory);
             return deployment;
@@ -100,7 +145,8 @@ public final class Deployment implements AutoCloseable {
     private void startRoles(OutpostConfig config, String region, Set<Role> roles, Path spillDirectory) {
         if (roles.contains(Role.CAPTURE)) {
             CaptureSettings settings = CaptureSettings.of(config);
-            capture = parts.push(Capture.start(spillDirectory == null ? settings : settings.withSpillDirectory(spillDirectory)));
+            capture = parts.push(Capture.start(spillDirectory == null ? settings : settings.withSpillDirectory(spillDirectory),
+                    registry));
             source = config.source().name();
             step("capture");
         }
@@ -110,7 +156,7 @@ public final class Deployment implements AutoCloseable {
         if (roles.contains(Role.PROJECTOR)) {
             projecting = CompletableFuture.supplyAsync(() -> {
                 long from = System.nanoTime();
-                Projector p = Projector.start(ProjectorSettings.of(config, region));
+                Projector p = Projector.start(ProjectorSettings.of(config, region), registry);
                 projectorStartMs = (System.nanoTime() - from) / 1_000_000;
                 return p;
             }, task -> Thread.ofPlatform().name("outpost-start-projector").start(task));
@@ -153,8 +199,9 @@ public final class Deployment implements AutoCloseable {
             watch = RegionWatch.start(kafka, region, config.regions().keySet(), config.health(),
                     InstantSource.system());
             parts.push(watch);
+            watch.register(registry);
             step("region watch");
-            gateway = Gateway.start(GatewaySettings.of(config, region).withRegionStates(watch));
+            gateway = Gateway.start(GatewaySettings.of(config, region).withRegionStates(watch).withMetrics(registry));
             parts.push(gateway);
             gatewayListeningAt = System.currentTimeMillis();
             step("gateway");
@@ -167,7 +214,7 @@ public final class Deployment implements AutoCloseable {
                 probed.put(r.name(), URI.create(r.gateway().url()));
             }
             monitor = parts.push(Monitor.start(region, probed, config.health(), config.auth().serviceToken(),
-                    io.outpost.gateway.Tls.clientContext(config.tls()), publisher::publish, InstantSource.system()));
+                    io.outpost.gateway.Tls.clientContext(config.tls()), publisher::publish, InstantSource.system(), registry));
             step("monitor");
         }
     }
@@ -209,6 +256,52 @@ public final class Deployment implements AutoCloseable {
         return String.join(", ", roles);
     }
 
+    /** The registry every role's metrics are in. */
+    public PrometheusMeterRegistry registry() {
+        return registry;
+    }
+
+    /** How each role is, and so the process. */
+    public Health health() {
+        List<Health.Role> roles = new ArrayList<>();
+        List<String> reasons = new ArrayList<>();
+        Health.Status status = Health.Status.UP;
+        if (capture != null) {
+            Capture.Status c = capture.status();
+            status = worse(status, role(roles, reasons, "capture", "capture of source " + source, c.state(), c.problem()));
+        }
+        if (projector != null) {
+            Projector.Status p = projector.status();
+            status = worse(status, role(roles, reasons, "projector", "projector of region " + projector.region(), p.state(),
+                    p.problem()));
+        }
+        if (gateway != null) {
+            roles.add(new Health.Role("gateway", "RUNNING", null));
+        }
+        if (monitor != null) {
+            roles.add(new Health.Role("monitor", "RUNNING", null));
+        }
+        return new Health(status, roles, reasons);
+    }
+
+    private static Health.Status role(List<Health.Role> roles, List<String> reasons, String role, String name,
+                                      Supervisor.State state, String problem) {
+        roles.add(new Health.Role(role, state.name(), problem));
+        Health.Status status = switch (state) {
+            case FAILED -> Health.Status.DOWN;
+            case RETRYING -> Health.Status.DEGRADED;
+            default -> Health.Status.UP;
+        };
+        if (status != Health.Status.UP) {
+            reasons.add(name + " " + state + (problem == null ? "" : ": " + problem));
+        }
+        return status;
+    }
+
+    private static Health.Status worse(Health.Status a, Health.Status b) {
+        return a.compareTo(b) >= 0 ? a : b;
+    }
+
     /** The capture, when this deployment runs it. */
     public Capture capture() {
         return capture;
@@ -229,9 +322,12 @@ public final class Deployment implements AutoCloseable {
         return watch;
     }
 
-    /** Stops every role, the last started first. */
+    /** Stops every role, the last started first (their meters go with them), then closes a registry of its own. */
     @Override
     public void close() {
         parts.close();
+        if (ownsRegistry) {
+            registry.close();
+        }
     }
 }

@@ -27,11 +27,25 @@ final class RunCommand extends ConfigCommand {
             description = "Which roles, comma-separated: capture, projector, gateway, monitor (default: ${DEFAULT-VALUE}).")
     List<Deployment.Role> roles;
 
+    @Option(names = "--management", paramLabel = "HOST:PORT", defaultValue = "${env:OUTPOST_MANAGEMENT:-127.0.0.1:0}",
+            description = {"Where this process serves /outpost/health and /outpost/metrics (plain HTTP, no authentication:",
+                "an address only operators reach). Port 0 takes a free one, printed at start. Default: ${DEFAULT-VALUE}",
+                "(environment variable OUTPOST_MANAGEMENT)."})
+    String management;
+
     @Override
     int run(OutpostConfig parsed, PrintWriter out, PrintWriter err) throws InterruptedException {
         SLF4JBridgeHandler.removeHandlersForRootLogger();
         SLF4JBridgeHandler.install();
         ProcessLog.ownFile(region, roles);
+        int colon = management.lastIndexOf(':');
+        int port = colon < 0 ? -1 : parsePort(management.substring(colon + 1));
+        if (port < 0) {
+            err.println("outpost run did not start: --management must be HOST:PORT with a port from 0 to 65535, but was \""
+                    + management + "\"");
+            return 2;
+        }
+        String host = management.substring(0, colon).replace("[", "").replace("]", "");
         Deployment deployment;
         long starting = System.currentTimeMillis();
         try {
@@ -41,25 +55,45 @@ final class RunCommand extends ConfigCommand {
             err.println("details are in " + System.getProperty("outpost.log.file", "the log"));
             return 1;
         }
+        Management served;
+        try {
+            served = Management.start(host, port, deployment::health, deployment.registry());
+        } catch (OutpostException e) {
+            deployment.close();
+            err.println("outpost run did not start: " + e.getMessage());
+            return 1;
+        }
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             out.println("stopping…");
             out.flush();
+            served.close();
             deployment.close();
             out.println("stopped.");
             out.flush();
             stopped.countDown();
         }, "outpost-run-shutdown"));
         out.println("outpost run" + (region == null ? "" : ": region " + region) + ": " + deployment.describe()
-                + " running; log in " + System.getProperty("outpost.log.file", "the console") + "; Ctrl-C or SIGTERM stops it");
+                + " running; management on " + served.url()
+                + "; log in " + System.getProperty("outpost.log.file", "the console") + "; Ctrl-C or SIGTERM stops it");
         long jvmStarted = ManagementFactory.getRuntimeMXBean().getStartTime();
         String started = "started " + (System.currentTimeMillis() - jvmStarted) + " ms after the JVM"
                 + (deployment.gatewayListeningAt() > 0 ? " (gateway listening after " + (deployment.gatewayListeningAt() - jvmStarted)
-                + " ms)" : "") + ": " + (starting - jvmStarted) + " ms to read the configuration, then " + deployment.startTimes();
+                + " ms)" : "") + ": " + (starting - jvmStarted) + " ms to read the configuration, then " + deployment.startTimes()
+                + "; management on " + served.url();
         out.println(started);
         out.flush();
         LOG.info(started);
         stopped.await();
         return 0;
+    }
+
+    private static int parsePort(String text) {
+        try {
+            int port = Integer.parseInt(text);
+            return port >= 0 && port <= 65535 ? port : -1;
+        } catch (NumberFormatException e) {
+            return -1;
+        }
     }
 }

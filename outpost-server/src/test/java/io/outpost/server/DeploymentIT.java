@@ -94,6 +94,70 @@ class DeploymentIT {
         }
     }
 
+    @Test
+    @DisplayName("one registry holds every role's metrics; a projector stopped by a view failure turns the process's "
+            + "health DOWN, naming the view, on its management address")
+    void metricsOfEveryRoleAndHealthDownOnAViewFailure() throws Exception {
+        try (OneRegion region = OneRegion.start("deployment_health_it")) {
+            OutpostConfig config = OutpostConfig.parse(ONE_REGION + """
+                    views:
+                      stock_ratio:
+                        key: id
+                        sql: SELECT p.id, 100 / (p.stock - 4242) AS ratio FROM products p
+                        changes:
+                          products: id
+                    """, region.addresses()::get);
+            try (Deployment deployment = Deployment.start(config, "solo", EnumSet.allOf(Deployment.Role.class));
+                 Management management = Management.start("127.0.0.1", 0, deployment::health, deployment.registry())) {
+                String base = "http://localhost:" + region.gatewayPort();
+                await().alias("the monitor finds region solo UP").atMost(60, SECONDS).pollInterval(Duration.ofMillis(250))
+                        .untilAsserted(() -> assertThat(JSON.readTree(get(base + "/outpost/v1/regions").body())
+                                .path("regions").get(0).path("state").asText()).isEqualTo("UP"));
+                HttpResponse<String> healthy = get(management.url() + "/outpost/health");
+                assertThat(healthy.statusCode()).as(healthy.body()).isEqualTo(200);
+                assertThat(JSON.readTree(healthy.body()).path("roles")).extracting(r -> r.path("role").asText())
+                        .containsExactly("capture", "projector", "gateway", "monitor");
+
+                await().alias("every role's metrics on the management address").atMost(30, SECONDS)
+                        .pollInterval(Duration.ofMillis(250)).untilAsserted(() -> assertThat(get(management.url()
+                                + "/outpost/metrics").body())
+                                .contains("outpost_capture_state{source=\"deployment_health_it\",state=\"RUNNING\"} 1")
+                                .contains("outpost_capture_transactions_total{source=\"deployment_health_it\"}")
+                                .contains("outpost_capture_slot_lag_bytes{source=\"deployment_health_it\"}")
+                                .contains("outpost_freshness_stage_seconds_bucket{region=\"\",source=\"deployment_health_it\","
+                                        + "stage=\"published\"")
+                                .contains("outpost_projector_state{region=\"solo\",state=\"RUNNING\"} 1")
+                                .contains("outpost_projector_apply_seconds_count{region=\"solo\"}")
+                                .contains("outpost_projector_watermark_lag_seconds{region=\"solo\"}")
+                                .contains("stage=\"polled\"").contains("stage=\"applied\"")
+                                .contains("outpost_monitor_probes_seconds_count{of=\"solo\",outcome=\"up\",region=\"solo\"}")
+                                .contains("outpost_monitor_region_state{of=\"solo\",region=\"solo\"} 0")
+                                .contains("outpost_alarms_total{region=\"solo\"}")
+                                .contains("outpost_region_state{of=\"solo\",region=\"solo\"} 0")
+                                .contains("resilience4j_circuitbreaker_state")
+                                .contains("jvm_memory_used_bytes"));
+                assertThat(get(base + "/outpost/metrics").body()).as("the gateway's scrape is the process's registry")
+                        .contains("outpost_projector_state{region=\"solo\",state=\"RUNNING\"} 1");
+
+                try (var c = java.sql.DriverManager.getConnection(region.addresses().get("SHOP_DB_URL"));
+                     var s = c.createStatement()) {
+                    s.executeUpdate("UPDATE products SET stock = 4242 WHERE id = 1");
+                }
+                await().alias("the process's health DOWN, naming the view").atMost(60, SECONDS)
+                        .pollInterval(Duration.ofMillis(250)).untilAsserted(() -> {
+                            HttpResponse<String> down = get(management.url() + "/outpost/health");
+                            assertThat(down.statusCode()).as(down.body()).isEqualTo(503);
+                            JsonNode body = JSON.readTree(down.body());
+                            assertThat(body.path("status").asText()).isEqualTo("DOWN");
+                            assertThat(body.path("reasons").get(0).asText()).startsWith("projector of region solo FAILED: ")
+                                    .contains("view stock_ratio failed for key 1").contains("division by zero");
+                        });
+                assertThat(get(management.url() + "/outpost/metrics").body())
+                        .contains("outpost_projector_state{region=\"solo\",state=\"FAILED\"} 1");
+            }
+        }
+    }
+
     /**
      * What a one-region deployment runs against: the example shop seeded in a database of its own,
      * a store database, and a free port for the gateway, all named after {@code name}.

@@ -10,6 +10,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.sql.Timestamp;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
@@ -45,10 +46,23 @@ public final class WatermarkWatcher implements AutoCloseable {
     private volatile boolean connected;
     private volatile boolean closing;
     private volatile Connection connection;
+    private final Moves moves;
 
-    private WatermarkWatcher(RegionConfig.Store store, String source, String name) {
+    /** Told of each move of the watermark the watcher was notified of, on the watcher's thread. */
+    @FunctionalInterface
+    public interface Moves {
+
+        /**
+         * The watermark moved to a transaction that committed at the source at {@code commitTime}
+         * and was applied (its batch's statements sent) at {@code appliedAt}.
+         */
+        void moved(Instant commitTime, Instant appliedAt);
+    }
+
+    private WatermarkWatcher(RegionConfig.Store store, String source, String name, Moves moves) {
         this.store = store;
         this.source = source;
+        this.moves = moves;
         this.description = RegionStore.description(store.url());
         this.thread = Thread.ofPlatform().name("outpost-watermark-" + name).daemon().start(this::run);
     }
@@ -59,7 +73,12 @@ public final class WatermarkWatcher implements AutoCloseable {
      * @param name what watches (a region's gateway), for the thread's name
      */
     public static WatermarkWatcher start(RegionConfig.Store store, String source, String name) {
-        return new WatermarkWatcher(store, source, name);
+        return start(store, source, name, (commitTime, appliedAt) -> { });
+    }
+
+    /** The same, telling {@code moves} of each move it is notified of (not of the first read). */
+    public static WatermarkWatcher start(RegionConfig.Store store, String source, String name, Moves moves) {
+        return new WatermarkWatcher(store, source, name, moves);
     }
 
     /** The last watermark seen; its position is null while the region has applied nothing (or was never reached). */
@@ -107,7 +126,7 @@ public final class WatermarkWatcher implements AutoCloseable {
             try (Connection c = connect(); Statement s = c.createStatement()) {
                 connection = c;
                 s.execute("LISTEN " + StoreLayout.WATERMARK_CHANNEL);
-                read(c);
+                read(c, false);
                 connected = true;
                 if (outageLogged) {
                     LOG.info("watching the watermark of {} in {} again", source, description);
@@ -117,7 +136,7 @@ public final class WatermarkWatcher implements AutoCloseable {
                 while (!closing) {
                     PGNotification[] notifications = pg.getNotifications(500);
                     if (notifications != null && notifications.length > 0) {
-                        read(c);
+                        read(c, true);
                     }
                 }
             } catch (SQLException e) {
@@ -153,16 +172,18 @@ public final class WatermarkWatcher implements AutoCloseable {
         return DriverManager.getConnection(store.url(), properties);
     }
 
-    private void read(Connection c) throws SQLException {
+    private void read(Connection c, boolean notified) throws SQLException {
         try (PreparedStatement s = c.prepareStatement(
-                "SELECT position::text, commit_time FROM public.outpost_watermark WHERE source = ?")) {
+                "SELECT position::text, commit_time, applied_at FROM public.outpost_watermark WHERE source = ?")) {
             s.setString(1, source);
             try (ResultSet rs = s.executeQuery()) {
                 if (!rs.next()) {
                     return;
                 }
                 Timestamp commitTime = rs.getTimestamp(2);
-                publish(new ViewReads.Snapshot(SourcePosition.parse(rs.getString(1)), commitTime.toInstant()));
+                if (publish(new ViewReads.Snapshot(SourcePosition.parse(rs.getString(1)), commitTime.toInstant())) && notified) {
+                    moves.moved(commitTime.toInstant(), rs.getTimestamp(3).toInstant());
+                }
             }
         } catch (SQLException e) {
             if (!"42P01".equals(e.getSQLState())) { // no bookkeeping table yet: nothing applied
@@ -171,14 +192,16 @@ public final class WatermarkWatcher implements AutoCloseable {
         }
     }
 
-    /** Moves the watermark forward (never back) and wakes the waiters. */
-    private void publish(ViewReads.Snapshot snapshot) {
+    /** Moves the watermark forward (never back) and wakes the waiters; whether it moved. */
+    private boolean publish(ViewReads.Snapshot snapshot) {
         lock.lock();
         try {
             if (current.position() == null || snapshot.position().isAfter(current.position())) {
                 current = snapshot;
                 moved.signalAll();
+                return true;
             }
+            return false;
         } finally {
             lock.unlock();
         }

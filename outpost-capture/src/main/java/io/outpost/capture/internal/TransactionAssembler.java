@@ -10,11 +10,13 @@ import io.outpost.core.change.RowChange;
 import io.outpost.core.change.TableSchema;
 import io.outpost.core.change.TransactionEnd;
 import io.outpost.log.ChangeLog;
+import io.outpost.runtime.Freshness;
 import io.outpost.source.LogicalMessages;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -93,7 +95,7 @@ public final class TransactionAssembler implements DebeziumEngine.ChangeConsumer
     private final BooleanSupplier announceSchemas;
     private boolean schemasAnnounced;
 
-    private final PublishedFigures figures = new PublishedFigures();
+    private final PublishedFigures figures;
 
     /**
      * @param completeUpTo the position up to which the log is already complete: transactions and
@@ -103,7 +105,9 @@ public final class TransactionAssembler implements DebeziumEngine.ChangeConsumer
      *                     the end of a transaction whose rows it filtered as already processed)
      */
     public TransactionAssembler(String source, String topicPrefix, ChangeLog log, int memoryLimit, Path spillDirectory,
-                                SourcePosition completeUpTo, CommitPolicy commits, BooleanSupplier announceSchemas) {
+                                SourcePosition completeUpTo, CommitPolicy commits, BooleanSupplier announceSchemas,
+                                InstantSource clock, Freshness freshness) {
+        this.figures = new PublishedFigures(clock, freshness);
         this.announceSchemas = announceSchemas;
         this.completeUpTo = completeUpTo;
         this.commits = commits;
@@ -262,7 +266,7 @@ public final class TransactionAssembler implements DebeziumEngine.ChangeConsumer
         } else {
             records.add(new TransactionEnd(source, position, sequence[0], transactionId, commitTime, events[0]));
             if (publish(records)) {
-                figures.transaction(events[0]);
+                figures.transaction(events[0], commitTime);
             }
         }
         completed(position);
@@ -295,7 +299,7 @@ public final class TransactionAssembler implements DebeziumEngine.ChangeConsumer
             completed(position);
             commits.requestCommit();
             if (published) {
-                figures.transaction(snapshotSequence);
+                figures.transaction(snapshotSequence, null);
             }
             LOG.info("initial snapshot of source {} published at position {}", source, position);
             snapshotPosition = null;

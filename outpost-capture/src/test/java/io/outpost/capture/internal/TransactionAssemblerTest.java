@@ -136,7 +136,9 @@ class TransactionAssemblerTest {
     private TransactionAssembler assembler() {
         // the first commit is due at once; these tests start after it
         commits.performCommit(1, Duration.ZERO);
-        return new TransactionAssembler("test", PREFIX, log, 1000, spill, SourcePosition.ZERO, commits, () -> true);
+        return new TransactionAssembler("test", PREFIX, log, 1000, spill, SourcePosition.ZERO, commits, () -> true,
+                java.time.InstantSource.system(), io.outpost.runtime.Freshness.of(io.outpost.runtime.Meters.of(
+                        new io.micrometer.core.instrument.simple.SimpleMeterRegistry())));
     }
 
     /** BEGIN, one inserted row and END of a transaction committing at {@code commitLsn}. */

@@ -30,6 +30,7 @@ public final class OutpostProcess {
      */
     private static final Pattern STARTED = Pattern.compile("(?m)^started \\d+ ms after the JVM.*$");
     private static final Pattern GATEWAY_LISTENING = Pattern.compile("\\(gateway listening after (\\d+) ms\\)");
+    private static final Pattern MANAGEMENT = Pattern.compile("management on (http://\\S+)");
 
     private final String name;
     private final List<String> command;
@@ -133,6 +134,20 @@ public final class OutpostProcess {
     public long gatewayListeningAfterMs() {
         Matcher m = GATEWAY_LISTENING.matcher(readyLine);
         return m.find() ? Long.parseLong(m.group(1)) : -1;
+    }
+
+    /**
+     * From its last start: its management address ({@code http://127.0.0.1:41233}), which serves
+     * {@code /outpost/health} and {@code /outpost/metrics}.
+     *
+     * @throws IllegalStateException when it is no {@code outpost run} process, or has not started
+     */
+    public String managementUrl() {
+        Matcher m = MANAGEMENT.matcher(readyLine);
+        if (!m.find()) {
+            throw new IllegalStateException(name + " said no management address: " + readyLine);
+        }
+        return m.group(1);
     }
 
     /** Whether its JVM is alive (a hung one is). */

@@ -69,6 +69,8 @@ public final class Applier {
     private final Map<String, TableBuffer> buffers = new LinkedHashMap<>();
 
     private SourcePosition committed;
+    /** When the transaction at {@link #committed} committed at the source; null before any. */
+    private Instant committedTime;
     private boolean hasWatermarkRow;
 
     // the open store transaction ("batch"): complete source transactions not yet committed
@@ -93,14 +95,22 @@ public final class Applier {
     private long transactionsApplied;
     private long rowsApplied;
 
+    private final ProjectorMeters meters;
+    /** The batch's source transactions: commit and read times (epoch ms), for freshness. */
+    private long[] batchCommitMillis = new long[256];
+    private long[] batchPolledMillis = new long[256];
+    private int batchTimes;
+
     /**
      * @param connection a store connection with auto-commit off and the replica schema on its search path
      * @param watermark  where the store is, if anywhere
      * @param careful    whether the first batch is applied step by step (after it failed applied at once)
      */
     public Applier(Connection connection, String source, ProjectorConfig config, ViewMaintainer views,
-                   Map<String, TableSchema> schemas, Watermark watermark, InstantSource clock, Ticker ticker, boolean careful) {
+                   Map<String, TableSchema> schemas, Watermark watermark, InstantSource clock, Ticker ticker, boolean careful,
+                   ProjectorMeters meters) {
         this.careful = careful;
+        this.meters = meters;
         this.connection = connection;
         this.source = source;
         this.config = config;
@@ -109,12 +119,18 @@ public final class Applier {
         this.clock = clock;
         this.ticker = ticker;
         this.committed = watermark == null ? SourcePosition.ZERO : watermark.position();
+        this.committedTime = watermark == null ? null : watermark.commitTime();
         this.hasWatermarkRow = watermark != null;
     }
 
     /** The position of the last committed store transaction. */
     public SourcePosition committed() {
         return committed;
+    }
+
+    /** When the transaction at {@link #committed} committed at the source; null before any. */
+    public Instant committedTime() {
+        return committedTime;
     }
 
     public long transactionsApplied() {
@@ -146,9 +162,9 @@ public final class Applier {
         switch (record) {
             case RowChange row -> partOfTransaction(row, position, row.sequence() * 2 + 1);
             case TableSchema schema -> partOfTransaction(schema, position, schema.sequence() * 2);
-            case TransactionEnd end -> end(end, entry.offset());
-            case Fence fence -> message(position, fence.time(), entry.offset());
-            case Heartbeat heartbeat -> message(position, heartbeat.time(), entry.offset());
+            case TransactionEnd end -> end(end, entry.offset(), entry.timestamp());
+            case Fence fence -> message(position, fence.time(), entry.offset(), entry.timestamp());
+            case Heartbeat heartbeat -> message(position, heartbeat.time(), entry.offset(), entry.timestamp());
         }
     }
 
@@ -211,7 +227,7 @@ public final class Applier {
         spilling = false;
     }
 
-    private void end(TransactionEnd end, long offset) throws SQLException {
+    private void end(TransactionEnd end, long offset, long logged) throws SQLException {
         SourcePosition position = end.position();
         if (!position.isAfter(watermark())) {
             if (pending != null && pending.equals(position)) {
@@ -232,21 +248,30 @@ public final class Applier {
                 apply(record);
             }
         }
-        complete(position, end.commitTime(), offset, pendingRows);
+        complete(position, end.commitTime(), offset, pendingRows, logged);
         clearPending();
     }
 
-    private void message(SourcePosition position, Instant time, long offset) throws SQLException {
+    private void message(SourcePosition position, Instant time, long offset, long logged) throws SQLException {
         if (!position.isAfter(watermark())) {
             return;
         }
         if (pending != null) {
             abandon("a fence or heartbeat at " + position + " came before its end");
         }
-        complete(position, time, offset, 0);
+        complete(position, time, offset, 0, logged);
     }
 
-    private void complete(SourcePosition position, Instant commitTime, long offset, int rows) {
+    private void complete(SourcePosition position, Instant commitTime, long offset, int rows, long logged) {
+        long commitMillis = commitTime.toEpochMilli();
+        long now = clock.millis();
+        meters.polled(commitMillis, logged, now);
+        if (batchTimes == batchCommitMillis.length) {
+            batchCommitMillis = java.util.Arrays.copyOf(batchCommitMillis, batchTimes * 2);
+            batchPolledMillis = java.util.Arrays.copyOf(batchPolledMillis, batchTimes * 2);
+        }
+        batchCommitMillis[batchTimes] = commitMillis;
+        batchPolledMillis[batchTimes++] = now;
         if (batchPosition == null) {
             batchStartNanos = ticker.read();
         }
@@ -321,6 +346,7 @@ public final class Applier {
     }
 
     private void commit() throws SQLException {
+        long started = ticker.read();
         Pipeline pipeline = new Pipeline();
         try {
             // the old values some views need are read first, per table; then the writes wait in the pipeline
@@ -332,7 +358,7 @@ public final class Applier {
             if (careful) {
                 pipeline.execute(connection);
             }
-            views.maintain(connection, pipeline, schemas, batchPosition, careful);
+            views.maintain(connection, pipeline, schemas, batchPosition, careful, meters.nextBatchTimed(), meters);
             addWatermark(pipeline);
             Object moved = pipeline.execute(connection);
             if (!(moved instanceof Number count) || count.longValue() != 1) {
@@ -350,7 +376,14 @@ public final class Applier {
         }
         careful = false;
         connection.commit();
+        meters.batch(ticker.read() - started);
+        long now = clock.millis();
+        for (int i = 0; i < batchTimes; i++) {
+            meters.applied(batchCommitMillis[i], batchPolledMillis[i], now);
+        }
+        batchTimes = 0;
         committed = batchPosition;
+        committedTime = batchCommitTime;
         transactionsApplied += batchTransactions;
         rowsApplied += batchRows;
         batchPosition = null;

@@ -184,7 +184,7 @@ public final class ViewMaintainer {
      * @throws ViewFailure when a view's SQL fails for a key and the projector is set to stop
      */
     void maintain(Connection c, Pipeline pending, Map<String, TableSchema> schemas, SourcePosition position,
-                  boolean careful) throws SQLException {
+                  boolean careful, boolean timed, ViewMeters meters) throws SQLException {
         try {
             for (MaintainedView view : views.values()) {
                 if (view.state != ViewTables.State.READY && view.tablesPresent(schemas)) {
@@ -205,14 +205,26 @@ public final class ViewMaintainer {
                 String table = StoreLayout.viewTable(view.name());
                 if (affected.everything()) {
                     pending.execute(c);
+                    long started = System.nanoTime();
                     recomputeAll(c, view, position);
+                    meters.recomputed(view.name(), -1, System.nanoTime() - started);
                 } else if (!affected.keys().isEmpty() && careful) {
+                    meters.keys(view.name(), affected.keys().size());
                     recompute(c, view, new ArrayList<>(affected.keys()), position);
                 } else if (!affected.keys().isEmpty()) {
                     // no savepoint: a failure spoils the batch, which is applied again carefully
                     String[] keys = affected.keys().toArray(String[]::new);
+                    meters.keys(view.name(), keys.length);
+                    if (timed) {
+                        pending.execute(c); // what comes before, so that the view's own time is measured
+                    }
                     pending.add(ViewSql.upsertAndDelete(view.definition, view.keyType, table, true), keys,
                             position.toString(), keys);
+                    if (timed) {
+                        long started = System.nanoTime();
+                        pending.execute(c);
+                        meters.recomputed(view.name(), keys.length, System.nanoTime() - started);
+                    }
                 }
             }
         } finally {

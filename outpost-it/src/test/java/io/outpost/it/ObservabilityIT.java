@@ -1,0 +1,107 @@
+package io.outpost.it;
+
+import static java.util.concurrent.TimeUnit.SECONDS;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.outpost.it.topology.OutpostProcess;
+import io.outpost.it.topology.Topology;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.sql.Connection;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What an operator sees of a deployment where every role runs as an {@code outpost run} process of
+ * its own: each process's management address, its health and its role's metrics.
+ */
+class ObservabilityIT {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
+    /** The metrics each role's process must show (README's metrics table), by role. */
+    private static final Map<String, List<String>> ROLE_METRICS = Map.of(
+            "capture", List.of("outpost_capture_state{source=\"shop\",state=\"RUNNING\"} 1",
+                    "outpost_capture_transactions_total", "outpost_capture_rows_total", "outpost_capture_attempts_total",
+                    "outpost_capture_slot_lag_bytes", "outpost_freshness_stage_seconds_count{region=\"\",source=\"shop\",stage=\"published\"}"),
+            "projector", List.of("outpost_projector_state{region=\"%s\",state=\"RUNNING\"} 1", "outpost_projector_batches_total",
+                    "outpost_projector_rows_total", "outpost_projector_transactions_total", "outpost_projector_apply_seconds_count",
+                    "outpost_projector_watermark_lag_seconds", "outpost_projector_view_keys_total",
+                    "outpost_projector_view_recompute_seconds_count", "stage=\"polled\"", "stage=\"applied\""),
+            "gateway", List.of("outpost_http_requests_seconds_count", "outpost_watermark_staleness_seconds",
+                    "outpost_watermark_connected", "outpost_region_state{of=\"us-east\",region=\"%s\"} 0", "stage=\"notified\"",
+                    "outpost_alarms_total", "resilience4j_circuitbreaker_state", "resilience4j_bulkhead_available_concurrent_calls"),
+            "monitor", List.of("outpost_monitor_probes_seconds_count{of=\"eu-west\",outcome=\"up\",region=\"%s\"}",
+                    "outpost_monitor_region_state{of=\"ap-south\",region=\"%s\"} 0", "outpost_monitor_canary_seconds_count"));
+
+    private static Topology topology;
+
+    @BeforeAll
+    static void start() {
+        topology = Topology.builder("observability_it").shape(Topology.Shape.PROCESS_PER_ROLE).start();
+        topology.awaitEveryRegionUp(Duration.ofSeconds(90));
+    }
+
+    @AfterAll
+    static void stop() {
+        if (topology != null) {
+            topology.close();
+        }
+    }
+
+    @Test
+    @DisplayName("every outpost run process, whatever its role, serves its health and its role's metrics (and no other "
+            + "role's) on its management address")
+    void everyProcessServesItsRolesMetrics() throws Exception {
+        try (Connection c = topology.shopDatabase().getConnection(); Statement s = c.createStatement()) {
+            s.executeUpdate("UPDATE products SET stock = stock + 1 WHERE id = 1"); // a source transaction on its way
+        }
+        for (OutpostProcess process : topology.processes()) {
+            if (process.name().equals("shop")) {
+                continue;
+            }
+            String role = process.name().equals("capture") ? "capture" : process.name().substring(process.name().lastIndexOf('-') + 1);
+            String region = role.equals("capture") ? null : process.name().substring(0, process.name().lastIndexOf('-'));
+            String base = process.managementUrl();
+
+            HttpResponse<String> health = get(base + "/outpost/health");
+            assertThat(health.statusCode()).as(process.name() + ": " + health.body()).isEqualTo(200);
+            JsonNode body = JSON.readTree(health.body());
+            assertThat(body.path("status").asText()).as(process.name()).isEqualTo("UP");
+            assertThat(body.path("roles")).extracting(r -> r.path("role").asText()).as(process.name()).containsExactly(role);
+
+            await().alias(process.name() + "'s metrics").atMost(30, SECONDS).pollInterval(Duration.ofMillis(500))
+                    .untilAsserted(() -> {
+                        String metrics = get(base + "/outpost/metrics").body();
+                        for (String expected : ROLE_METRICS.get(role)) {
+                            assertThat(metrics).as(process.name()).contains(expected.replace("%s", String.valueOf(region)));
+                        }
+                        assertThat(metrics).as(process.name() + ": JVM and process metrics").contains("jvm_memory_used_bytes")
+                                .contains("process_cpu_usage");
+                        for (String other : ROLE_METRICS.keySet()) {
+                            if (!other.equals(role)) {
+                                assertThat(metrics).as(process.name() + " shows no " + other + " metrics")
+                                        .doesNotContain("outpost_" + other + "_");
+                            }
+                        }
+                    });
+        }
+    }
+
+    private static HttpResponse<String> get(String url) throws Exception {
+        return HTTP.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10)).GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+}
