@@ -150,7 +150,7 @@ class EmbeddedPostgresIT {
         try (var pg = EmbeddedPostgres.builder().directory(dir.resolve("pg")).start()) {
             assertThatThrownBy(() -> EmbeddedPostgres.builder().directory(pg.directory()).start())
                     .isInstanceOf(IllegalStateException.class)
-                    .hasMessageContaining("is in use by another running process");
+                    .hasMessageContaining("is in use by this process");
         }
     }
 
