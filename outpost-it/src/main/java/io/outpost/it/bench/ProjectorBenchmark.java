@@ -2,7 +2,7 @@ package io.outpost.it.bench;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.outpost.capture.Capture;
 import io.outpost.capture.CaptureSettings;
 import io.outpost.core.SourcePosition;
@@ -18,6 +18,7 @@ import io.outpost.it.harness.ShopWorkload;
 import io.outpost.log.ChangeLogReader;
 import io.outpost.projector.Projector;
 import io.outpost.projector.ProjectorSettings;
+import io.outpost.runtime.Meters;
 import io.outpost.runtime.Supervisor;
 import io.outpost.store.StoreLayout;
 import java.nio.file.Files;
@@ -205,7 +206,7 @@ final class ProjectorBenchmark implements Callable<Integer> {
         AtomicBoolean running = new AtomicBoolean(true);
         List<Thread> threads = new ArrayList<>();
         List<Projector> projectors = new ArrayList<>();
-        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        MeterRegistry registry = Meters.processRegistry(); // Prometheus': a simple registry keeps no buckets
         Map<String, double[]> stages = new LinkedHashMap<>();
         Map<String, double[]> sinceCommit = new LinkedHashMap<>();
         try (Capture capture = Capture.start(CaptureSettings.of(config), registry)) {
