@@ -22,7 +22,9 @@ import io.outpost.gateway.internal.ForcedBreakers;
 import io.outpost.gateway.internal.Forwarding;
 import io.outpost.gateway.internal.GatewayMetrics;
 import io.outpost.gateway.internal.JettyProblems;
+import io.outpost.gateway.internal.OpenApi;
 import io.outpost.gateway.internal.Problem;
+import io.outpost.gateway.internal.ProblemType;
 import io.outpost.gateway.internal.Queries;
 import io.outpost.gateway.internal.ReadAccess;
 import io.outpost.gateway.internal.RegionReport;
@@ -78,6 +80,9 @@ public final class Gateway implements AutoCloseable {
     private final ForcedBreakers forced;
     private final ReadAccess access;
     private final Javalin app;
+    /** What {@link #routes} registered, for the OpenAPI description; written before the gateway listens. */
+    private final List<OpenApi.Route> served = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private volatile String openApi;
 
     private Gateway(GatewaySettings settings) {
         this.settings = settings;
@@ -218,45 +223,53 @@ public final class Gateway implements AutoCloseable {
     private void routes(RoutesConfig routes, OutpostConfig config) {
         routes.before(ctx -> ctx.attribute(STARTED, ticker.read()));
         routes.after(this::record);
-        routes.get("/outpost/health", timed("/outpost/health", ctx -> {
+        serve(routes, "/outpost/health", "The region's health (details for the admin scope)", OpenApi.Kind.OWN, ctx -> {
             RegionReport.Health health = reports.health();
             ctx.status(health.status() == RegionHealth.DOWN ? 503 : 200);
             ctx.json(access.admin(ctx) ? health : new RegionReport.Brief(health.status()));
-        }));
-        routes.get("/outpost/ready", timed("/outpost/ready", ctx -> {
-            RegionReport.Ready ready = reports.ready();
-            ctx.status(ready.ready() ? 200 : 503).json(ready);
-        }));
-        routes.get("/outpost/metrics", ctx -> {
+        });
+        serve(routes, "/outpost/ready", "Whether the region serves (its store answers, it has applied something)",
+                OpenApi.Kind.OWN, ctx -> {
+                    RegionReport.Ready ready = reports.ready();
+                    ctx.status(ready.ready() ? 200 : 503).json(ready);
+                });
+        serve(routes, "/outpost/metrics", "The process's metrics", OpenApi.Kind.ADMIN_TEXT, ctx -> {
             access.requireAdmin(ctx);
             ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(metrics.scrape());
         });
-        routes.get("/outpost/v1/status", timed("/outpost/v1/status", ctx -> {
+        serve(routes, "/outpost/openapi.json", "This description", OpenApi.Kind.OWN,
+                ctx -> ctx.contentType("application/json").result(openApi()));
+        serve(routes, "/outpost/v1/status", "The region's state, the store asked live", OpenApi.Kind.ADMIN, ctx -> {
             access.requireAdmin(ctx);
             ctx.json(reports.status());
-        }));
-        routes.get("/outpost/v1/regions", timed("/outpost/v1/regions", ctx -> {
-            access.requireAdmin(ctx);
-            ctx.json(regions());
-        }));
-        routes.post(Dispatcher.CANARY_PATH, timed(Dispatcher.CANARY_PATH, ctx -> {
-            access.requireAdmin(ctx);
-            dispatcher.dispatch(ctx);
-        }));
-        routes.get(Dispatcher.CANARY_PATH + "/{token}", timed(Dispatcher.CANARY_PATH + "/{token}", ctx -> {
-            access.requireAdmin(ctx);
-            canaries.answer(ctx);
-        }));
-        routes.get("/outpost/v1/views/{view}/{key}", timed("/outpost/v1/views/{view}/{key}",
-                ctx -> queries.byKey(ctx, ctx.pathParam("view"), ctx.pathParam("key"))));
-        routes.get("/outpost/v1/views/{view}", timed("/outpost/v1/views/{view}", ctx -> queries.list(ctx, ctx.pathParam("view"))));
+        });
+        serve(routes, "/outpost/v1/regions", "Every region's state by the monitors' majority, canaries, the command route",
+                OpenApi.Kind.ADMIN, ctx -> {
+                    access.requireAdmin(ctx);
+                    ctx.json(regions());
+                });
+        serve(routes, HandlerType.POST, Dispatcher.CANARY_PATH, "A monitor's canary fence, written along the command route",
+                OpenApi.Kind.ADMIN, ctx -> {
+                    access.requireAdmin(ctx);
+                    dispatcher.dispatch(ctx);
+                });
+        serve(routes, HandlerType.GET, Dispatcher.CANARY_PATH + "/{token}", "Whether this region reached a canary token "
+                + "(?wait_ms=N waits up to N ms)", OpenApi.Kind.ADMIN, ctx -> {
+                    access.requireAdmin(ctx);
+                    canaries.answer(ctx);
+                });
+        serve(routes, "/outpost/v1/views/{view}/{key}", "A view's document by key", OpenApi.Kind.DOCUMENT,
+                ctx -> queries.byKey(ctx, ctx.pathParam("view"), ctx.pathParam("key")));
+        serve(routes, "/outpost/v1/views/{view}", "A page of a view's documents: filters, sort, full-text search, cursor",
+                OpenApi.Kind.LIST, ctx -> queries.list(ctx, ctx.pathParam("view")));
         for (RouteConfig route : config.routes()) {
             int open = route.path().indexOf('{');
             if (open < 0) {
-                routes.get(route.path(), timed(route.path(), ctx -> queries.list(ctx, route.view())));
+                serve(routes, route.path(), OpenApi.summaryOf(route), OpenApi.Kind.LIST, ctx -> queries.list(ctx, route.view()));
             } else {
                 String parameter = route.path().substring(open + 1, route.path().indexOf('}', open));
-                routes.get(route.path(), timed(route.path(), ctx -> queries.byKey(ctx, route.view(), ctx.pathParam(parameter))));
+                serve(routes, route.path(), OpenApi.summaryOf(route), OpenApi.Kind.DOCUMENT,
+                        ctx -> queries.byKey(ctx, route.view(), ctx.pathParam(parameter)));
             }
         }
         for (HandlerType method : List.of(HandlerType.GET, HandlerType.POST, HandlerType.PUT, HandlerType.PATCH,
@@ -267,26 +280,53 @@ public final class Gateway implements AutoCloseable {
         problems(routes);
     }
 
+    /** Serves GET {@code path}, counted and timed under it, and lists it in the OpenAPI description. */
+    private void serve(RoutesConfig routes, String path, String summary, OpenApi.Kind kind, Handler handler) {
+        serve(routes, HandlerType.GET, path, summary, kind, handler);
+    }
+
+    private void serve(RoutesConfig routes, HandlerType method, String path, String summary, OpenApi.Kind kind,
+                       Handler handler) {
+        routes.addHttpHandler(method, path, timed(path, handler));
+        served.add(new OpenApi.Route(method.name(), path, summary, kind));
+    }
+
+    /** The routes it serves besides commands, in the order they were registered. */
+    public List<OpenApi.Route> served() {
+        return List.copyOf(served);
+    }
+
+    /** The OpenAPI 3.1 description of what it serves, made once. */
+    private String openApi() {
+        String described = openApi;
+        if (described == null) {
+            described = OpenApi.describe(settings.config(), settings.region().name(), url(),
+                    "v1 (configuration " + settings.config().hash() + ")", served);
+            openApi = described;
+        }
+        return described;
+    }
+
     /** Every failure a handler throws, as problem+json. */
     private static void problems(RoutesConfig routes) {
         routes.exception(Problem.class, (e, ctx) -> problem(ctx, e));
         routes.exception(HttpResponseException.class, (e, ctx) -> problem(ctx,
-                new Problem(e.getStatus(), "http-" + e.getStatus(), "The request cannot be served", e.getMessage())));
+                Problem.refused(e.getStatus(), e.getMessage())));
         routes.exception(OutpostException.Retriable.class, (e, ctx) -> problem(ctx,
-                new Problem(503, "store-unavailable", "The region's store cannot be reached", e.getMessage()
+                new Problem(ProblemType.STORE_UNAVAILABLE, e.getMessage()
                         + "; queries in this region fail until it is back").header("Retry-After", "5")));
         routes.exception(SQLException.class, (e, ctx) -> {
             LOG.warn("{} {}: the region store failed: {}", ctx.method(), ctx.path(), e.getMessage());
-            problem(ctx, new Problem(503, "store-unavailable", "The region's store failed the query",
+            problem(ctx, new Problem(ProblemType.STORE_UNAVAILABLE,
                     "the region store failed: " + e.getMessage() + "; try again shortly").header("Retry-After", "5"));
         });
         routes.exception(Exception.class, (e, ctx) -> {
             LOG.error("{} {} failed", ctx.method(), ctx.path(), e);
-            problem(ctx, new Problem(500, "internal-error", "Internal error", "the gateway failed to serve the request"));
+            problem(ctx, new Problem(ProblemType.INTERNAL_ERROR, "the gateway failed to serve the request"));
         });
         routes.error(404, ctx -> {
             if (!Problem.CONTENT_TYPE.equals(ctx.res().getContentType())) {
-                problem(ctx, new Problem(404, "not-found", "Not found", "nothing is served at " + ctx.path()));
+                problem(ctx, new Problem(ProblemType.NOT_FOUND, "nothing is served at " + ctx.path()));
             }
         });
     }
@@ -301,7 +341,7 @@ public final class Gateway implements AutoCloseable {
 
     private void command(Context ctx) throws InterruptedException {
         if (ctx.path().startsWith("/outpost/")) {
-            throw new Problem(404, "not-found", "Not found", "nothing is served at " + ctx.path()
+            throw new Problem(ProblemType.NOT_FOUND, "nothing is served at " + ctx.path()
                     + "; Outpost's API is under /outpost/v1/");
         }
         dispatcher.dispatch(ctx);

@@ -163,6 +163,56 @@ class GatewayIT {
         return GATEWAYS.get(region).url();
     }
 
+    @Test
+    @DisplayName("/outpost/openapi.json is OpenAPI 3.1 that a real parser reads without a message: every route the "
+            + "gateway serves is in it, the drop-in routes too, and every problem type is documented")
+    void theOpenApiDescriptionHasEveryRouteAndProblemType() throws Exception {
+        HttpResponse<String> described = get("eu-west", "/outpost/openapi.json");
+        assertThat(described.statusCode()).isEqualTo(200);
+        assertThat(described.headers().firstValue("Content-Type").orElseThrow()).startsWith("application/json");
+        io.swagger.v3.parser.core.models.ParseOptions options = new io.swagger.v3.parser.core.models.ParseOptions();
+        options.setResolve(true);
+        options.setResolveFully(true); // $ref parameters inlined, as a client generator sees them
+        io.swagger.v3.parser.core.models.SwaggerParseResult parsed = new io.swagger.v3.parser.OpenAPIV3Parser()
+                .readContents(described.body(), null, options);
+        assertThat(parsed.getMessages()).as("the parser's messages").isEmpty();
+        io.swagger.v3.oas.models.OpenAPI api = parsed.getOpenAPI();
+        assertThat(api.getOpenapi()).isEqualTo("3.1.0");
+
+        List<io.outpost.gateway.internal.OpenApi.Route> served = GATEWAYS.get("eu-west").served();
+        assertThat(served).extracting(io.outpost.gateway.internal.OpenApi.Route::path)
+                .contains("/outpost/health", "/outpost/v1/views/{view}/{key}", "/outpost/v1/views/{view}", "/outpost/openapi.json")
+                .containsAll(config.routes().stream().map(io.outpost.core.config.RouteConfig::path).toList());
+        for (io.outpost.gateway.internal.OpenApi.Route route : served) {
+            io.swagger.v3.oas.models.PathItem item = api.getPaths().get(route.path());
+            assertThat(item).as(route.method() + " " + route.path()).isNotNull();
+            assertThat(item.readOperationsMap()).as(route.method() + " " + route.path())
+                    .containsKey(io.swagger.v3.oas.models.PathItem.HttpMethod.valueOf(route.method()));
+        }
+        assertThat(api.getPaths().get("/outpost/v1/views/{view}").getGet().getParameters())
+                .extracting(io.swagger.v3.oas.models.parameters.Parameter::getName)
+                .contains("view", "Outpost-Min-Token", "Outpost-Max-Staleness", "Outpost-Max-Wait", "limit", "after", "sort", "q");
+
+        List<String> documented = new ArrayList<>();
+        io.swagger.v3.oas.models.media.Schema<?> problemType = (io.swagger.v3.oas.models.media.Schema<?>) api.getComponents()
+                .getSchemas().get("Problem").getProperties().get("type");
+        for (io.swagger.v3.oas.models.media.Schema<?> kind : problemType.getOneOf()) {
+            documented.add(String.valueOf(kind.getConst()));
+        }
+        for (io.outpost.gateway.internal.ProblemType type : io.outpost.gateway.internal.ProblemType.values()) {
+            if (type == io.outpost.gateway.internal.ProblemType.HTTP) {
+                io.outpost.gateway.internal.ProblemType.HTTP_STATUSES.forEach(status ->
+                        assertThat(documented).contains("urn:outpost:problem:http-" + status));
+            } else {
+                assertThat(documented).contains("urn:outpost:problem:" + type.slug());
+            }
+        }
+        for (String path : List.of("/outpost/v1/views/nope/1", "/outpost/v1/views/orders?limit=0", "/outpost/nothing")) {
+            HttpResponse<String> problem = get("eu-west", path);
+            assertThat(documented).as(path).contains(JSON.readTree(problem.body()).path("type").asText());
+        }
+    }
+
     private static HttpResponse<String> get(String region, String path, String... headers) throws Exception {
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(gateway(region) + path)).GET().timeout(Duration.ofSeconds(20));
         if (headers.length > 0) {
@@ -437,7 +487,7 @@ class GatewayIT {
         HttpResponse<String> metrics = get("eu-west", "/outpost/metrics");
         assertThat(metrics.statusCode()).isEqualTo(200);
         assertThat(metrics.body())
-                .containsPattern("outpost_http_requests_seconds_count\\{method=\"GET\",route=\"/orders/\\{id}\",status=\"200\"} [0-9.]+")
+                .containsPattern("outpost_http_requests_seconds_count\\{method=\"GET\",region=\"eu-west\",route=\"/orders/\\{id}\",status=\"200\"} [0-9.]+")
                 .contains("outpost_http_requests_seconds_bucket{")
                 .containsPattern("outpost_watermark_staleness_seconds\\{region=\"eu-west\"} [0-9.]+")
                 .contains("outpost_watermark_connected{region=\"eu-west\"} 1")

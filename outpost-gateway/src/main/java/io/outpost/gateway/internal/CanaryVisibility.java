@@ -33,10 +33,10 @@ public final class CanaryVisibility {
         try {
             token = ConsistencyToken.decode(ctx.pathParam("token"));
         } catch (IllegalArgumentException e) {
-            throw Problem.badRequest("invalid-token", "the canary token: " + e.getMessage());
+            throw new Problem(ProblemType.INVALID_TOKEN, "the canary token: " + e.getMessage());
         }
         if (!token.source().equals(source)) {
-            throw Problem.badRequest("invalid-token", "the canary token is of source \"" + token.source()
+            throw new Problem(ProblemType.INVALID_TOKEN, "the canary token is of source \"" + token.source()
                     + "\", but this gateway serves source \"" + source + "\"");
         }
         String text = ctx.queryParam("wait_ms");
@@ -47,7 +47,7 @@ public final class CanaryVisibility {
             waitMs = -1;
         }
         if (waitMs < 0 || waitMs > LONGEST_WAIT.toMillis()) {
-            throw Problem.badRequest("invalid-wait", "wait_ms must be a whole number of milliseconds from 0 to "
+            throw new Problem(ProblemType.INVALID_WAIT, "wait_ms must be a whole number of milliseconds from 0 to "
                     + LONGEST_WAIT.toMillis() + ", but was \"" + text + "\"");
         }
         boolean reached = watcher.await(s -> WatermarkWatcher.reached(s, token.position()), Duration.ofMillis(waitMs));

@@ -51,10 +51,10 @@ record Consistency(ConsistencyToken token, Long maxStalenessMs, Duration patienc
             try {
                 token = ConsistencyToken.decode(tokenText);
             } catch (IllegalArgumentException e) {
-                throw Problem.badRequest("invalid-token", Headers.MIN_TOKEN + ": " + e.getMessage());
+                throw new Problem(ProblemType.INVALID_TOKEN, Headers.MIN_TOKEN + ": " + e.getMessage());
             }
             if (!token.source().equals(source)) {
-                throw Problem.badRequest("invalid-token", Headers.MIN_TOKEN + " is a token of source \"" + token.source()
+                throw new Problem(ProblemType.INVALID_TOKEN, Headers.MIN_TOKEN + " is a token of source \"" + token.source()
                         + "\", but this gateway serves source \"" + source + "\"");
             }
         }
@@ -82,7 +82,7 @@ record Consistency(ConsistencyToken token, Long maxStalenessMs, Duration patienc
         } catch (NumberFormatException e) {
             // below
         }
-        throw Problem.badRequest("invalid-header", header + " must be a whole number of milliseconds (0 or more), but was \""
+        throw new Problem(ProblemType.INVALID_HEADER, header + " must be a whole number of milliseconds (0 or more), but was \""
                 + text + "\"");
     }
 }

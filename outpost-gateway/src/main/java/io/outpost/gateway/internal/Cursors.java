@@ -65,7 +65,8 @@ final class Cursors {
             if (node != null && node.isArray() && node.size() == 5 && node.get(0).asInt() == 1 && node.get(3).isTextual()
                     && node.get(4).isTextual()) {
                 if (!node.get(1).asText().equals(view) || !node.get(2).asText().equals(sortSpec)) {
-                    throw Problem.badRequest("invalid-cursor", "the cursor belongs to a listing of view " + node.get(1).asText()
+                    throw new Problem(ProblemType.INVALID_CURSOR,
+                            "the cursor belongs to a listing of view " + node.get(1).asText()
                             + " sorted by " + node.get(2).asText() + ", not of view " + view + " sorted by " + sortSpec);
                 }
                 JSON.readTree(node.get(3).asText()); // the sort value is JSON
@@ -78,7 +79,7 @@ final class Cursors {
     }
 
     private static Problem invalid() {
-        return Problem.badRequest("invalid-cursor", "after= must be the \"next\" value of the previous page, unchanged");
+        return new Problem(ProblemType.INVALID_CURSOR, "after= must be the \"next\" value of the previous page, unchanged");
     }
 
     private boolean signed(String payload, String signature) {

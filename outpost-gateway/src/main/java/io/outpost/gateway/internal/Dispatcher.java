@@ -182,7 +182,7 @@ public final class Dispatcher {
                     }
                     if (!stillMine) { // this attempt stalled past its lease and another took the key over: it sends, not this one
                         target.breaker().releasePermission();
-                        throw new Problem(409, "command-in-flight", "The command is in flight", "another attempt with "
+                        throw new Problem(ProblemType.COMMAND_IN_FLIGHT, "another attempt with "
                                 + Headers.IDEMPOTENCY_KEY + " \"" + key + "\" took the command over while this one stalled; retry "
                                 + "after the Retry-After delay to get its answer").header("Retry-After", "1");
                     }
@@ -197,7 +197,7 @@ public final class Dispatcher {
                 } catch (HopLost e) {
                     target.breaker().onError(ticker.read() - started, TimeUnit.NANOSECONDS, e);
                     if (key == null && !canary) { // a canary's fence written twice does no harm: it goes on too
-                        throw new Problem(504, "command-outcome-unknown", "The command's outcome is unknown",
+                        throw new Problem(ProblemType.COMMAND_OUTCOME_UNKNOWN,
                                 "region " + target.name() + " went DOWN (by its monitors' majority) while the command was in "
                                         + "flight through it; it may or may not have been applied. Send commands with an "
                                         + "Idempotency-Key, so that they can be retried safely");
@@ -215,12 +215,12 @@ public final class Dispatcher {
                     continue; // not delivered: the next target may take it
                 } catch (HttpTimeoutException e) {
                     target.breaker().onError(ticker.read() - started, TimeUnit.NANOSECONDS, e);
-                    throw new Problem(504, "command-timeout", "The command timed out",
+                    throw new Problem(ProblemType.COMMAND_TIMEOUT,
                             target.name() + " did not answer within " + timeout.toMillis() + " ms; the command may or may not "
                                     + "have been applied. Retry with the same Idempotency-Key to be safe");
                 } catch (IOException e) {
                     target.breaker().onError(ticker.read() - started, TimeUnit.NANOSECONDS, e);
-                    throw new Problem(502, "command-failed", "The command's target failed",
+                    throw new Problem(ProblemType.COMMAND_FAILED,
                             target.name() + " broke the connection (" + e.getMessage() + "); the command may or may not have "
                                     + "been applied. Retry with the same Idempotency-Key to be safe");
                 }
@@ -245,8 +245,7 @@ public final class Dispatcher {
                 target.bulkhead().onComplete();
             }
         }
-        throw new Problem(503, "no-route", "No route to the monolith",
-                "region " + region + " cannot send the command to the monolith now"
+        throw new Problem(ProblemType.NO_ROUTE, "region " + region + " cannot send the command to the monolith now"
                         + (refusals.isEmpty() ? " (no target within " + route.maxHops() + " hops)" : ": " + String.join("; ", refusals))
                         + ". The command was not sent; retry after the Retry-After delay")
                 .header("Retry-After", "5").header(Headers.NOT_DISPATCHED, "true");
@@ -344,7 +343,7 @@ public final class Dispatcher {
         } catch (NumberFormatException e) {
             // below
         }
-        throw new Problem(508, "too-many-hops", "The command went around in circles",
+        throw new Problem(ProblemType.TOO_MANY_HOPS,
                 Headers.HOPS + " is \"" + text + "\", more than commands.max-hops (" + route.maxHops() + ") or not a number");
     }
 

@@ -60,7 +60,7 @@ public final class Forwarding {
                 }
             }
         }
-        Problem problem = new Problem(503, "not-caught-up", "This region has not caught up",
+        Problem problem = new Problem(ProblemType.NOT_CAUGHT_UP,
                 "region " + region + (here.position() == null ? " has applied nothing yet"
                         : " is at " + here.position() + (here.commitTime() == null ? "" : " (committed at the source "
                         + here.commitTime() + ")"))

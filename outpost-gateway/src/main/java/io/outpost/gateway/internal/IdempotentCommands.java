@@ -47,7 +47,7 @@ final class IdempotentCommands {
     static String key(Context ctx) {
         String key = ctx.header(Headers.IDEMPOTENCY_KEY);
         if (key != null && (key.isBlank() || key.length() > 255)) {
-            throw Problem.badRequest("invalid-header", Headers.IDEMPOTENCY_KEY + " must be 1 to 255 characters long");
+            throw new Problem(ProblemType.INVALID_HEADER, Headers.IDEMPOTENCY_KEY + " must be 1 to 255 characters long");
         }
         return key;
     }
@@ -132,19 +132,19 @@ final class IdempotentCommands {
                 ctx.result(done.body() == null ? new byte[0] : done.body());
             }
             case IdempotencyLedger.InFlight inFlight when inFlight.sent() && (inFlight.expired() || down.test(inFlight.claimedBy())) ->
-                    throw new Problem(504, "command-outcome-unknown", "The command's outcome is unknown",
+                    throw new Problem(ProblemType.COMMAND_OUTCOME_UNKNOWN,
                             "the command with " + Headers.IDEMPOTENCY_KEY + " \"" + key + "\" was sent to the monolith by region "
                             + inFlight.claimedBy() + ", which " + (inFlight.expired() ? "has not recorded its answer in time"
                             : "went DOWN (by its monitors' majority)") + " before recording it: it may or may not have been "
                             + "applied, and Outpost will not send it again. Retry with the same key later: if that region "
                             + "comes back with the answer, you get it; otherwise check the monolith for the command's effect")
                             .header("Retry-After", "5");
-            case IdempotencyLedger.InFlight inFlight -> throw new Problem(409, "command-in-flight",
-                    "The command is in flight", "a command with " + Headers.IDEMPOTENCY_KEY + " \"" + key
+            case IdempotencyLedger.InFlight inFlight -> throw new Problem(ProblemType.COMMAND_IN_FLIGHT,
+                    "a command with " + Headers.IDEMPOTENCY_KEY + " \"" + key
                     + "\" is being processed by region " + inFlight.claimedBy() + "; retry after the Retry-After delay to get "
                     + "its answer").header("Retry-After", "1");
-            case IdempotencyLedger.Mismatch mismatch -> throw new Problem(422, "idempotency-key-reused",
-                    "The idempotency key was used for another request", Headers.IDEMPOTENCY_KEY + " \"" + key + "\" was used "
+            case IdempotencyLedger.Mismatch mismatch -> throw new Problem(ProblemType.IDEMPOTENCY_KEY_REUSED,
+                    Headers.IDEMPOTENCY_KEY + " \"" + key + "\" was used "
                     + "for a different request (method, path or body); use a new key for a new command");
             case IdempotencyLedger.Claimed claimed -> throw new IllegalStateException("not settled: " + claimed);
         }

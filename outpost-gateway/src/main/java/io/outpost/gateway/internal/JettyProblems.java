@@ -28,7 +28,7 @@ public final class JettyProblems implements Request.Handler {
             case 413 -> "the request's body is larger than the gateway accepts (" + maxBodyBytes + " bytes)";
             default -> message == null ? "the gateway could not serve the request" : message.toString();
         };
-        Problem problem = new Problem(status, "http-" + status, "The request cannot be served", detail);
+        Problem problem = Problem.refused(status, detail);
         response.setStatus(status);
         response.getHeaders().put(HttpHeader.CONTENT_TYPE, Problem.CONTENT_TYPE);
         response.write(true, ByteBuffer.wrap(problem.json(null).getBytes(StandardCharsets.UTF_8)), callback);

@@ -44,7 +44,7 @@ final class ListParameters {
             String field = descending ? sort.substring(1) : sort;
             if (!field.equals("key")) {
                 if (!view.fields().contains(field)) {
-                    throw Problem.badRequest("unknown-sort", "cannot sort view " + view.name() + " by \"" + field
+                    throw new Problem(ProblemType.UNKNOWN_SORT, "cannot sort view " + view.name() + " by \"" + field
                             + "\": sort by key or one of its fields " + view.fields() + ", with a leading - for descending");
                 }
                 sortField = field;
@@ -53,7 +53,7 @@ final class ListParameters {
         int limit = limit(first(parameters, "limit"));
         String text = first(parameters, "q");
         if (text != null && view.search().isEmpty()) {
-            throw Problem.badRequest("no-search", "view " + view.name() + " declares no search fields, so q= "
+            throw new Problem(ProblemType.NO_SEARCH, "view " + view.name() + " declares no search fields, so q= "
                     + "cannot be used on it");
         }
         if (text != null && text.isBlank()) {
@@ -88,12 +88,13 @@ final class ListParameters {
                 default -> null;
             };
             if (operator == null || !fields.contains(name.substring(0, dot))) {
-                throw Problem.badRequest("unknown-filter", "\"" + name + "\" is not a filter of view " + view.name()
+                throw new Problem(ProblemType.UNKNOWN_FILTER, "\"" + name + "\" is not a filter of view " + view.name()
                         + ": filter on its fields " + fields + " as field=value (repeat for any of several values) or "
                         + "field.gt / .gte / .lt / .lte=value; other parameters are " + RESERVED.stream().sorted().toList());
             }
             if (entry.getValue().size() != 1) {
-                throw Problem.badRequest("invalid-filter", "\"" + name + "\" takes one value, but has " + entry.getValue().size());
+                throw new Problem(ProblemType.INVALID_FILTER,
+                        "\"" + name + "\" takes one value, but has " + entry.getValue().size());
             }
             filters.add(new ViewReads.Filter(name.substring(0, dot), operator, List.of(rangeValue(entry.getValue().getFirst()))));
         }
@@ -111,7 +112,7 @@ final class ListParameters {
             limit = -1;
         }
         if (limit < 1 || limit > MAX_LIMIT) {
-            throw Problem.badRequest("invalid-limit", "limit must be a number from 1 to " + MAX_LIMIT + ", but was \""
+            throw new Problem(ProblemType.INVALID_LIMIT, "limit must be a number from 1 to " + MAX_LIMIT + ", but was \""
                     + text + "\"");
         }
         return limit;

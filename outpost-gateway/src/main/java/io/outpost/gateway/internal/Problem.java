@@ -24,15 +24,20 @@ public final class Problem extends RuntimeException {
     private final transient Map<String, String> headers = new LinkedHashMap<>();
     private final transient Map<String, Object> members = new LinkedHashMap<>();
 
-    public Problem(int status, String type, String title, String detail) {
+    public Problem(ProblemType type, String detail) {
+        this(type.status(), type.slug(), type.title(), detail);
+    }
+
+    private Problem(int status, String type, String title, String detail) {
         super(detail, null, false, false);
         this.status = status;
         this.type = type;
         this.title = title;
     }
 
-    public static Problem badRequest(String type, String detail) {
-        return new Problem(400, type, "The request is not valid", detail);
+    /** What Jetty or Javalin refused with {@code status} before a handler ran: type {@code http-<status>}. */
+    public static Problem refused(int status, String detail) {
+        return new Problem(status, "http-" + status, ProblemType.HTTP.title(), detail);
     }
 
     /** Adds a response header (e.g. {@code Retry-After}). */

@@ -97,7 +97,7 @@ public final class Queries {
                 access.hidden(ctx, viewName, key);
             }
             // the same answer whether the document is missing or hidden: nothing tells them apart
-            throw new Problem(404, "not-found", "No such document", "view " + viewName + " has no document with key \""
+            throw new Problem(ProblemType.NOT_FOUND, "view " + viewName + " has no document with key \""
                     + key + "\" in region " + region + " at its watermark");
         }
         ctx.contentType("application/json").result(doc);
@@ -176,7 +176,7 @@ public final class Queries {
     /** A value the store could not take (SQLSTATE class 22) is the request's fault: 400; anything else is the store's. */
     private static Problem dataProblem(SQLException e, String detail) throws SQLException {
         if (e.getSQLState() != null && e.getSQLState().startsWith("22")) {
-            return Problem.badRequest("invalid-value", detail);
+            return new Problem(ProblemType.INVALID_VALUE, detail);
         }
         throw e;
     }

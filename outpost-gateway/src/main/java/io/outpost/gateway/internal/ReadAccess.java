@@ -105,7 +105,7 @@ public final class ReadAccess {
         if (decision.refusal() == ReadRules.Refusal.INSUFFICIENT_SCOPE) {
             deny(ctx, view, key, caller.subject(), "forbidden", "no rule applies: it has none of the scopes "
                     + viewRules.scopes());
-            throw new Problem(403, "insufficient-scope", "Not allowed to read this view", "reading view " + view
+            throw new Problem(ProblemType.INSUFFICIENT_SCOPE, "reading view " + view
                     + " needs one of the scopes " + viewRules.scopes())
                     .header("WWW-Authenticate", "Bearer error=\"insufficient_scope\", scope=\""
                             + String.join(" ", viewRules.scopes()) + "\"");
@@ -162,7 +162,7 @@ public final class ReadAccess {
             throw unauthenticated(ctx, null, null, "no credential");
         }
         deny(ctx, null, null, caller.subject(), "forbidden", "lacks the admin scope " + auth.adminScope());
-        throw new Problem(403, "insufficient-scope", "Not allowed", ctx.path() + " needs the scope " + auth.adminScope())
+        throw new Problem(ProblemType.INSUFFICIENT_SCOPE, ctx.path() + " needs the scope " + auth.adminScope())
                 .header("WWW-Authenticate", "Bearer error=\"insufficient_scope\", scope=\"" + auth.adminScope() + "\"");
     }
 
@@ -217,13 +217,13 @@ public final class ReadAccess {
 
     private Problem unauthenticated(Context ctx, String view, String key, String reason) {
         deny(ctx, view, key, null, "unauthenticated", reason);
-        return new Problem(401, "unauthenticated", "Authentication needed", (view == null ? ctx.path() : "view " + view)
+        return new Problem(ProblemType.UNAUTHENTICATED, (view == null ? ctx.path() : "view " + view)
                 + " needs a valid bearer token in the Authorization header")
                 .header("WWW-Authenticate", "Bearer error=\"invalid_token\"");
     }
 
     private static Problem unavailable(Authenticator.Unavailable e) {
-        return new Problem(503, "auth-unavailable", "Credentials cannot be checked now", e.getMessage()
+        return new Problem(ProblemType.AUTH_UNAVAILABLE, e.getMessage()
                 + "; try again shortly").header("Retry-After", "5");
     }
 

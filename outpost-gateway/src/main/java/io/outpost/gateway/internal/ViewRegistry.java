@@ -59,7 +59,7 @@ public final class ViewRegistry {
     public View get(String name) throws SQLException {
         ViewDefinition definition = definitions.get(name);
         if (definition == null) {
-            throw new Problem(404, "unknown-view", "No such view", "there is no view \"" + name + "\"; the views are "
+            throw new Problem(ProblemType.UNKNOWN_VIEW, "there is no view \"" + name + "\"; the views are "
                     + definitions.keySet().stream().sorted().toList());
         }
         ViewTables.Registered entry = load().get(name);
@@ -67,8 +67,7 @@ public final class ViewRegistry {
             entry = reread().get(name);
         }
         if (entry == null || entry.state() != ViewTables.State.READY || entry.keyType() == null) {
-            throw new Problem(503, "view-not-ready", "The view is not ready in this region",
-                    "view \"" + name + "\" is not built in this region yet"
+            throw new Problem(ProblemType.VIEW_NOT_READY, "view \"" + name + "\" is not built in this region yet"
                             + (entry != null && entry.detail() != null ? " (" + entry.detail() + ")" : "")
                             + "; try again shortly").header("Retry-After", "5");
         }
