@@ -158,6 +158,7 @@ public final class RegionWatch implements RegionStateFeed, AutoCloseable {
     }
 
     /** The observations of {@code region} fresh now. */
+    @Override
     public List<Observation> observations(String region) {
         return states.observations(region, clock.instant());
     }

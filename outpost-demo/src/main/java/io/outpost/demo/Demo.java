@@ -91,9 +91,10 @@ public final class Demo implements AutoCloseable {
 
     /**
      * Bearer tokens ({@code Bearer …}) the demo's issuer signed, valid for {@link #TOKEN_LIFETIME}:
-     * for the example order's customer, for another customer, and for staff.
+     * for the example order's customer, for another customer, for staff, and for an operator (the
+     * admin scope: the dashboard, status and metrics).
      */
-    public record Tokens(String customer, String otherCustomer, String staff) {
+    public record Tokens(String customer, String otherCustomer, String staff, String operator) {
     }
 
     /** The issuer the demo's tokens name, as the example configuration expects it. */
@@ -160,9 +161,10 @@ public final class Demo implements AutoCloseable {
         shop = parts.push(ShopServer.start(new ShopServer.Settings(shopJdbcUrl, EmbeddedPostgres.SUPERUSER, "", "localhost",
                 port).withAuth(new ShopAuth(new JWKSet(issuerKey.toPublicJWK()), ISSUER, "shop"))));
         seed();
-        tokens = new Tokens(token(Long.toString(exampleIds.customerId()), ShopAuth.CUSTOMER),
-                token(Long.toString(exampleIds.otherCustomerId()), ShopAuth.CUSTOMER), token("staff-1", ShopAuth.STAFF));
         config = writeConfig();
+        tokens = new Tokens(token(Long.toString(exampleIds.customerId()), ShopAuth.CUSTOMER),
+                token(Long.toString(exampleIds.otherCustomerId()), ShopAuth.CUSTOMER), token("staff-1", ShopAuth.STAFF),
+                token("ops-1", config.auth().adminScope()));
 
         for (String region : config.regions().keySet()) {
             PrometheusMeterRegistry registry = Meters.processRegistry();

@@ -30,6 +30,8 @@ final class DemoBanner {
                 new Address("change log (Kafka)", demo.kafka().bootstrapServers() + ", topic " + demo.config().changesTopic()),
                 new Address("region gateways", String.join(", ", demo.gateways().entrySet().stream()
                         .map(g -> g.getKey() + " " + g.getValue().url()).toList())),
+                new Address("dashboards", String.join(", ", demo.gateways().values().stream()
+                        .map(g -> g.url() + "/outpost/").toList()) + " (paste the OPS token below when asked)"),
                 new Address("region stores", String.join(", ", demo.config().regions().values().stream()
                         .map(r -> r.name() + " " + r.store().url()).toList())),
                 new Address("configuration", demo.configFile().toString()),
@@ -39,12 +41,12 @@ final class DemoBanner {
 
     /**
      * The tokens the commands use, as shell variables: {@code ALICE} is the example order's customer,
-     * {@code BOB} another customer, {@code STAFF} staff.
+     * {@code BOB} another customer, {@code STAFF} staff, {@code OPS} an operator (the admin scope).
      */
     List<String> tokenExports() {
         Demo.Tokens tokens = demo.tokens();
         return List.of("export ALICE='" + tokens.customer() + "'", "export BOB='" + tokens.otherCustomer() + "'",
-                "export STAFF='" + tokens.staff() + "'");
+                "export STAFF='" + tokens.staff() + "'", "export OPS='" + tokens.operator() + "'");
     }
 
     /**
@@ -95,7 +97,8 @@ final class DemoBanner {
         }
         text.append("\nWho may read what: every region checks bearer tokens (auth.mode: jwt) against the views' read rules.\n"
                 + "Tokens for customer " + demo.exampleIds().customerId() + " (ALICE), customer "
-                + demo.exampleIds().otherCustomerId() + " (BOB) and staff, valid for " + Demo.TOKEN_LIFETIME.toHours()
+                + demo.exampleIds().otherCustomerId() + " (BOB), staff and an operator (OPS: the dashboards), valid for "
+                + Demo.TOKEN_LIFETIME.toHours()
                 + " h — paste these first:\n");
         for (String export : tokenExports()) {
             text.append("  ").append(export).append('\n');

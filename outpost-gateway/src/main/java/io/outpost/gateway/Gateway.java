@@ -16,6 +16,8 @@ import io.outpost.core.config.RouteConfig;
 import io.outpost.core.region.RegionHealth;
 import io.outpost.gateway.internal.CanaryVisibility;
 import io.outpost.gateway.internal.CommandTarget;
+import io.outpost.gateway.internal.Dashboard;
+import io.outpost.gateway.internal.DashboardFiles;
 import io.outpost.gateway.internal.CommandTargets;
 import io.outpost.gateway.internal.Dispatcher;
 import io.outpost.gateway.internal.ForcedBreakers;
@@ -77,6 +79,7 @@ public final class Gateway implements AutoCloseable {
     private final Dispatcher dispatcher;
     private final RegionReports reports;
     private final GatewayMetrics metrics;
+    private final Dashboard dashboard;
     private final ForcedBreakers forced;
     private final ReadAccess access;
     private final Javalin app;
@@ -136,6 +139,7 @@ public final class Gateway implements AutoCloseable {
                 config.commands().maxHops(), http, ticker, access, settings.regions());
         this.reports = new RegionReports(region.name(), sourceName, config.hash(), config.health().maxLag(), watcher, views,
                 targets, settings.clock());
+        this.dashboard = new Dashboard(region.name(), settings.regions(), metrics.registry(), settings.clock());
         metrics.watermark(watcher, settings.clock());
         metrics.commandTargets(factory);
         metrics.regionStates(settings.regions(), config.regions().keySet());
@@ -239,6 +243,17 @@ public final class Gateway implements AutoCloseable {
         });
         serve(routes, "/outpost/openapi.json", "This description", OpenApi.Kind.OWN,
                 ctx -> ctx.contentType("application/json").result(openApi()));
+        for (Map.Entry<String, DashboardFiles.File> file : DashboardFiles.ALL.entrySet()) {
+            serve(routes, file.getKey(), file.getValue().summary(), OpenApi.Kind.PAGE, ctx -> {
+                ctx.header("Content-Security-Policy", "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:");
+                ctx.header("Cache-Control", "no-cache");
+                ctx.contentType(file.getValue().contentType()).result(file.getValue().bytes());
+            });
+        }
+        serve(routes, "/outpost/v1/dashboard", "What the dashboard shows, as JSON", OpenApi.Kind.ADMIN, ctx -> {
+            access.requireAdmin(ctx);
+            ctx.json(dashboard.now(regions(), reports.status(), settings.config().regions().keySet()));
+        });
         serve(routes, "/outpost/v1/status", "The region's state, the store asked live", OpenApi.Kind.ADMIN, ctx -> {
             access.requireAdmin(ctx);
             ctx.json(reports.status());
@@ -372,6 +387,7 @@ public final class Gateway implements AutoCloseable {
     @Override
     public void close() {
         forced.close();
+        dashboard.close();
         try {
             app.stop();
         } finally {

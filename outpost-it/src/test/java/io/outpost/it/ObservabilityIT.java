@@ -17,16 +17,38 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.logging.Level;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.openqa.selenium.By;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.logging.LogEntry;
+import org.openqa.selenium.logging.LogType;
+import org.openqa.selenium.logging.LoggingPreferences;
 
 /**
  * What an operator sees of a deployment where every role runs as an {@code outpost run} process of
- * its own: each process's management address, its health and its role's metrics.
+ * its own: each process's management address, its health and its role's metrics; the built-in
+ * dashboard in a real browser (headless Chromium: Debian's {@code chromium} and
+ * {@code chromium-driver}; without them that test says so and is skipped).
  */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ObservabilityIT {
+
+    private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
+    private static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
@@ -62,6 +84,7 @@ class ObservabilityIT {
     }
 
     @Test
+    @Order(1)
     @DisplayName("every outpost run process, whatever its role, serves its health and its role's metrics (and no other "
             + "role's) on its management address")
     void everyProcessServesItsRolesMetrics() throws Exception {
@@ -98,6 +121,73 @@ class ObservabilityIT {
                         }
                     });
         }
+    }
+
+    @Test
+    @Order(2)
+    @DisplayName("the dashboard in headless Chromium: no console errors, three regions UP, then a region DOWN after its "
+            + "gateway stops; screenshots under target/")
+    void theDashboardShowsEveryRegionAndARegionThatGoesDown() throws Exception {
+        Assumptions.assumeTrue(Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER),
+                "no browser here: the dashboard test needs Debian's chromium and chromium-driver "
+                        + "(apt-get install chromium chromium-driver; .ci/run installs them)");
+        Path profile = Files.createTempDirectory("outpost-chromium-");
+        ChromeOptions options = new ChromeOptions();
+        options.setBinary(CHROMIUM.toFile());
+        // as root and on a machine with no way out: no sandbox, none of Chromium's own background connections
+        options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--user-data-dir=" + profile, "--window-size=1400,1100");
+        LoggingPreferences logs = new LoggingPreferences();
+        logs.enable(LogType.BROWSER, Level.ALL);
+        options.setCapability("goog:loggingPrefs", logs);
+        ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(CHROMEDRIVER.toFile())
+                .usingAnyFreePort().build();
+        ChromeDriver browser = new ChromeDriver(service, options);
+        try {
+            browser.get(topology.gatewayUrl("eu-west") + "/outpost/");
+            await().alias("the dashboard shows every region UP").atMost(60, SECONDS).pollInterval(Duration.ofMillis(500))
+                    .untilAsserted(() -> {
+                        for (String region : topology.regions()) {
+                            assertThat(stateShown(browser, region)).as(region).isEqualTo("UP");
+                        }
+                    });
+            assertThat(browser.findElements(By.cssSelector("#regions tbody tr"))).hasSize(3);
+            screenshot(browser, "dashboard-every-region-up.png");
+
+            topology.process("ap-south-gateway").stop();
+            await().alias("the dashboard shows ap-south DOWN").atMost(60, SECONDS).pollInterval(Duration.ofMillis(500))
+                    .untilAsserted(() -> assertThat(stateShown(browser, "ap-south")).isEqualTo("DOWN"));
+            assertThat(stateShown(browser, "us-east")).isEqualTo("UP");
+            screenshot(browser, "dashboard-ap-south-down.png");
+
+            List<String> errors = browser.manage().logs().get(LogType.BROWSER).getAll().stream()
+                    .filter(e -> e.getLevel().intValue() >= Level.SEVERE.intValue()).map(LogEntry::toString).toList();
+            assertThat(errors).as("the browser console's errors").isEmpty();
+        } catch (AssertionError | RuntimeException e) {
+            screenshot(browser, "dashboard-failed.png");
+            Files.writeString(Path.of("target", "dashboard-failed.html"), browser.getPageSource());
+            browser.manage().logs().get(LogType.BROWSER).getAll().forEach(entry -> System.out.println("browser: " + entry));
+            throw e;
+        } finally {
+            browser.quit();
+            if (!topology.process("ap-south-gateway").alive()) {
+                topology.process("ap-south-gateway").start();
+            }
+        }
+    }
+
+    private static String stateShown(ChromeDriver browser, String region) {
+        List<WebElement> state = browser.findElements(By.cssSelector("#regions tr[data-region='" + region
+                + "'] [data-field='state']"));
+        return state.isEmpty() ? "" : state.getFirst().getText();
+    }
+
+    private static void screenshot(ChromeDriver browser, String name) throws Exception {
+        Path file = Path.of("target", name).toAbsolutePath();
+        Files.createDirectories(file.getParent());
+        Files.write(file, browser.getScreenshotAs(OutputType.BYTES));
+        System.out.println("dashboard screenshot: " + file);
     }
 
     private static HttpResponse<String> get(String url) throws Exception {

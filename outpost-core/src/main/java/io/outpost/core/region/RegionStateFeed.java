@@ -35,6 +35,11 @@ public interface RegionStateFeed {
         return Set.of();
     }
 
+    /** Each monitor's latest fresh observation of {@code region} (empty without a control plane). */
+    default java.util.List<Observation> observations(String region) {
+        return java.util.List.of();
+    }
+
     /**
      * Calls {@code listener} with every later change, in order, on the feed's own thread, until the
      * returned subscription is closed.

@@ -105,6 +105,11 @@ public final class GatewayMetrics implements AutoCloseable {
                 + "good keys stay in use", keys, KeySet::failures);
     }
 
+    /** The registry its metrics are in (the process's, or its own). */
+    public PrometheusMeterRegistry registry() {
+        return registry;
+    }
+
     /** Every metric of the registry in Prometheus' text format. */
     public String scrape() {
         return registry.scrape();

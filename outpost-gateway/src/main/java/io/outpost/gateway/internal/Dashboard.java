@@ -1,0 +1,120 @@
+package io.outpost.gateway.internal;
+
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.annotation.JsonNaming;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.outpost.core.region.Observation;
+import io.outpost.core.region.RegionHealth;
+import io.outpost.core.region.RegionStateChange;
+import io.outpost.core.region.RegionStateFeed;
+import io.outpost.runtime.Buckets;
+import io.outpost.runtime.Freshness;
+import java.time.InstantSource;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Deque;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What the built-in dashboard ({@code /outpost/}) shows, as one JSON document
+ * ({@code /outpost/v1/dashboard}): every region by the monitors' majority and by each monitor, this
+ * region's watermark, staleness, views and command targets (breakers), freshness by stage from the
+ * process's metrics, and the latest alarms this gateway's region watch raised.
+ *
+ * <p>Thread safety: alarms arrive on the watch's thread; {@link #now} may be called from any thread.
+ */
+public final class Dashboard implements AutoCloseable {
+
+    /** How many alarms it keeps. */
+    static final int ALARMS = 20;
+
+    /** A monitor's latest verdict on a region. */
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    public record MonitorView(RegionHealth health, String observedAt, String detail) {
+    }
+
+    /** An alarm: a region's effective state changed. */
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    public record Alarm(String region, RegionHealth from, RegionHealth to, String at, List<String> why) {
+    }
+
+    /** A stage of freshness, since the process started: the stage alone and since the source commit. */
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    public record Stage(double p50Ms, double p99Ms, double totalP50Ms, double totalP99Ms, long count) {
+    }
+
+    /** The whole page's figures. */
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    @JsonPropertyOrder({"region", "now", "regions", "command_route", "monitors", "status", "freshness", "alarms"})
+    public record Snapshot(String region, String now, List<RegionReport.Region> regions, List<String> commandRoute,
+                           Map<String, Map<String, MonitorView>> monitors, RegionReport.Status status,
+                           Map<String, Stage> freshness, List<Alarm> alarms) {
+    }
+
+    private final String region;
+    private final RegionStateFeed feed;
+    private final MeterRegistry registry;
+    private final InstantSource clock;
+    private final Deque<Alarm> alarms = new ArrayDeque<>();
+    private final RegionStateFeed.Subscription subscription;
+
+    public Dashboard(String region, RegionStateFeed feed, MeterRegistry registry, InstantSource clock) {
+        this.region = region;
+        this.feed = feed;
+        this.registry = registry;
+        this.clock = clock;
+        this.subscription = feed.onChange(this::alarm);
+    }
+
+    private synchronized void alarm(RegionStateChange change) {
+        List<String> why = new ArrayList<>();
+        for (Observation o : change.observations()) {
+            why.add("monitor " + o.monitor() + " says " + o.health() + " (" + o.detail() + ")");
+        }
+        alarms.addFirst(new Alarm(change.region(), change.from(), change.to(), change.at().toString(), why));
+        while (alarms.size() > ALARMS) {
+            alarms.removeLast();
+        }
+    }
+
+    /** The figures now, around what the gateway reports of the regions and of its own state. */
+    public Snapshot now(RegionReport.Regions regions, RegionReport.Status status, Collection<String> names) {
+        Map<String, Map<String, MonitorView>> monitors = new LinkedHashMap<>();
+        for (String name : names) {
+            Map<String, MonitorView> views = new LinkedHashMap<>();
+            for (Observation o : feed.observations(name)) {
+                views.put(o.monitor(), new MonitorView(o.health(), o.observedAt().toString(), o.detail()));
+            }
+            monitors.put(name, views);
+        }
+        Map<String, Stage> freshness = new LinkedHashMap<>();
+        for (Freshness.Stage stage : Freshness.Stage.values()) {
+            Buckets alone = Buckets.of(registry.find("outpost.freshness.stage").tag("stage", stage.tag()).timers());
+            if (alone.count() == 0) {
+                continue; // a stage no role of this process measures
+            }
+            Buckets total = Buckets.of(registry.find("outpost.freshness").tag("at", stage.tag()).timers());
+            freshness.put(stage.tag(), new Stage(round(alone.percentile(0.5)), round(alone.percentile(0.99)),
+                    round(total.percentile(0.5)), round(total.percentile(0.99)), alone.count()));
+        }
+        List<Alarm> latest;
+        synchronized (this) {
+            latest = List.copyOf(alarms);
+        }
+        return new Snapshot(region, clock.instant().toString(), regions.regions(), regions.commandRoute(), monitors, status,
+                freshness, latest);
+    }
+
+    private static double round(double value) {
+        return Math.round(value * 10) / 10.0;
+    }
+
+    @Override
+    public void close() {
+        subscription.close();
+    }
+}
