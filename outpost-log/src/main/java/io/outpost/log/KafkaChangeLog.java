@@ -76,11 +76,15 @@ public final class KafkaChangeLog implements ChangeLog {
 
     /**
      * Creates {@code topic} (1 partition, replicated as {@code log.replication-factor} says) when
-     * missing; checks it has one partition when present ({@link Topics}).
+     * missing; checks it has one partition when present ({@link Topics}). A topic it creates stamps
+     * each record with the broker's append time ({@code LogAppendTime}): where the projectors' stage
+     * of freshness starts ({@code outpost_freshness_stage_seconds{stage="polled"}}), so that it does
+     * not overlap capture's, which ends when the append is durable.
      */
     public static void ensureTopic(KafkaAccess kafka, String topic, Optional<Duration> retention) {
         Map<String, String> configs = Map.of("retention.ms", Long.toString(retention.map(Duration::toMillis).orElse(-1L)),
-                "cleanup.policy", "delete", "max.message.bytes", Integer.toString(MAX_RECORD_BYTES));
+                "cleanup.policy", "delete", "max.message.bytes", Integer.toString(MAX_RECORD_BYTES),
+                "message.timestamp.type", "LogAppendTime");
         Topics.Outcome outcome = Topics.ensure(kafka, topic, configs, "the change log");
         int partitions = outcome.description().partitions().size();
         if (partitions != 1) {

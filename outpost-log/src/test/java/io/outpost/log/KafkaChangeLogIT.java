@@ -150,6 +150,8 @@ class KafkaChangeLogIT {
             var resource = new ConfigResource(ConfigResource.Type.TOPIC, "outpost.retention_test.changes");
             var config = admin.describeConfigs(List.of(resource)).all().get().get(resource);
             assertThat(config.get("retention.ms").value()).isEqualTo(Long.toString(Duration.ofDays(7).toMillis()));
+            assertThat(config.get("message.timestamp.type").value()).as("where the projectors' freshness stage starts")
+                    .isEqualTo("LogAppendTime");
         }
     }
 

@@ -192,7 +192,8 @@ final class ProjectorBenchmark implements Callable<Integer> {
      * by stage as Outpost's metrics measured it: by stage name, {p50, p99, count} of the stage alone
      * and of the time since the source commit.
      */
-    record Latency(Latencies visible, Latencies published, Map<String, double[]> stages, Map<String, double[]> sinceCommit) {
+    record Latency(Latencies visible, Latencies published, Map<String, double[]> stages, Map<String, double[]> sinceCommit,
+                   Map<String, double[]> inside) {
     }
 
     private static final List<String> STAGES = List.of("published", "polled", "applied");
@@ -209,6 +210,7 @@ final class ProjectorBenchmark implements Callable<Integer> {
         MeterRegistry registry = Meters.processRegistry(); // Prometheus': a simple registry keeps no buckets
         Map<String, double[]> stages = new LinkedHashMap<>();
         Map<String, double[]> sinceCommit = new LinkedHashMap<>();
+        Map<String, double[]> inside = new LinkedHashMap<>();
         try (Capture capture = Capture.start(CaptureSettings.of(config), registry)) {
             for (String region : config.regions().keySet()) {
                 projectors.add(Projector.start(ProjectorSettings.of(config, region), registry));
@@ -239,12 +241,18 @@ final class ProjectorBenchmark implements Callable<Integer> {
             reader.start();
             threads.add(reader);
             Thread.sleep(500); // listeners and reader are in place
-            StageFigures figures = StageFigures.startingNow(registry);
+            List<String> views = List.copyOf(config.views().keySet());
+            StageFigures figures = StageFigures.startingNow(registry, views);
             placeOrders(shopUrl, committed);
             Thread.sleep(2000); // the last orders reach every region
             for (String stage : STAGES) {
                 stages.put(stage, figures.since(registry, StageFigures.STAGE, stage));
                 sinceCommit.put(stage, figures.since(registry, StageFigures.SINCE_COMMIT, stage));
+            }
+            inside.put("store transaction (a batch: writes, views, watermark, commit)",
+                    figures.since(registry, StageFigures.APPLY, ""));
+            for (String view : views) {
+                inside.put("  view " + view + " recomputed alone (sampled)", figures.since(registry, StageFigures.RECOMPUTE, view));
             }
         } finally {
             running.set(false);
@@ -276,7 +284,7 @@ final class ProjectorBenchmark implements Callable<Integer> {
             }
             visible.recordNanos(last - at);
         }
-        return new Latency(visible, capture, stages, sinceCommit);
+        return new Latency(visible, capture, stages, sinceCommit, inside);
     }
 
     private static long firstAtOrAfter(List<long[]> seen, SourcePosition position) {
@@ -402,6 +410,8 @@ final class ProjectorBenchmark implements Callable<Integer> {
                 visible.p50(), visible.p99());
         System.out.println("(stages: every transaction of the phase, heartbeats included, from the histograms' buckets, "
                 + "within some 10-25%; total = since the source commit; visible: the benchmark's own measurement above)");
+        System.out.printf("%-58s %9s %9s %9s%n", "inside the projectors, ms", "p50", "p99", "count");
+        latency.inside().forEach((what, f) -> System.out.printf("%-58s %9.2f %9.2f %9.0f%n", what, f[0], f[1], f[2]));
 
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("benchmark", "projector");
@@ -420,6 +430,10 @@ final class ProjectorBenchmark implements Callable<Integer> {
                     "since_commit_p99_ms", Latencies.round(total[1])));
         }
         json.put("freshness_by_stage", stageJson);
+        Map<String, Object> insideJson = new LinkedHashMap<>();
+        latency.inside().forEach((what, f) -> insideJson.put(what.strip(), Map.of("p50_ms", Latencies.round(f[0]),
+                "p99_ms", Latencies.round(f[1]), "count", (long) f[2])));
+        json.put("inside_the_projectors", insideJson);
         json.put("targets", Map.of("throughput_met", throughputMet, "latency_met", latencyMet));
         new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(out.toFile(), json);
         System.out.println("report written to " + out.toAbsolutePath());

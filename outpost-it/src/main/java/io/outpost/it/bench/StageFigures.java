@@ -20,6 +20,10 @@ final class StageFigures {
 
     static final Family STAGE = new Family("outpost.freshness.stage", "stage");
     static final Family SINCE_COMMIT = new Family("outpost.freshness", "at");
+    /** A projector's batches, from the first statement to the commit's answer (no tag: "" as the value). */
+    static final Family APPLY = new Family("outpost.projector.apply", null);
+    /** A view's recomputation alone (sampled: one batch in 32 of those that recompute). */
+    static final Family RECOMPUTE = new Family("outpost.projector.view.recompute", "view");
 
     private final Map<String, Buckets> start;
 
@@ -27,13 +31,17 @@ final class StageFigures {
         this.start = start;
     }
 
-    /** Remembers the histograms as they are now: the phase's start. */
-    static StageFigures startingNow(MeterRegistry registry) {
+    /** Remembers the histograms as they are now: the phase's start; {@code views} names the views to time. */
+    static StageFigures startingNow(MeterRegistry registry, List<String> views) {
         Map<String, Buckets> now = new LinkedHashMap<>();
         for (Family family : List.of(STAGE, SINCE_COMMIT)) {
             for (String stage : List.of("published", "polled", "applied", "notified")) {
                 now.put(family.name() + " " + stage, buckets(registry, family, stage));
             }
+        }
+        now.put(APPLY.name() + " ", buckets(registry, APPLY, ""));
+        for (String view : views) {
+            now.put(RECOMPUTE.name() + " " + view, buckets(registry, RECOMPUTE, view));
         }
         return new StageFigures(now);
     }
@@ -45,7 +53,8 @@ final class StageFigures {
     }
 
     private static Buckets buckets(MeterRegistry registry, Family family, String stage) {
-        List<Timer> timers = registry.find(family.name()).tag(family.tag(), stage).timers().stream().toList();
+        var search = registry.find(family.name());
+        List<Timer> timers = (family.tag() == null ? search : search.tag(family.tag(), stage)).timers().stream().toList();
         return Buckets.of(timers);
     }
 }
