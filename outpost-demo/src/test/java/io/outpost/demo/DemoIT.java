@@ -98,6 +98,20 @@ class DemoIT {
                     .containsPattern("us-east +UP +\\d+/[0-9A-F]+ .*customer_orders ready, orders ready, products ready")
                     .containsPattern("eu-west +UP +\\d+/[0-9A-F]+ ")
                     .containsPattern("ap-south +UP +\\d+/[0-9A-F]+ ");
+            java.io.StringWriter statusJson = new java.io.StringWriter();
+            List<String> asJson = new java.util.ArrayList<>(List.of(printed.exampleCommands().get(3).split(" ")).subList(1, 4));
+            asJson.add("--json");
+            exit = DemoMain.execute(new java.io.PrintWriter(statusJson, true), new java.io.PrintWriter(System.err, true),
+                    asJson.toArray(String[]::new));
+            assertThat(exit).isZero();
+            com.fasterxml.jackson.databind.JsonNode statusDocument = new com.fasterxml.jackson.databind.ObjectMapper()
+                    .readTree(statusJson.toString());
+            assertThat(statusDocument.path("source").path("name").asText()).isEqualTo("shop");
+            assertThat(statusDocument.path("states_known").asBoolean()).isTrue();
+            assertThat(statusDocument.path("regions")).extracting(r -> r.path("name").asText() + " " + r.path("state").asText())
+                    .containsExactly("us-east UP", "eu-west UP", "ap-south UP");
+            assertThat(statusDocument.path("regions").get(0).path("views").path("orders").asText()).isEqualTo("READY");
+            assertThat(statusDocument.path("regions").get(0).path("watermark").asText()).matches("\\d+/[0-9A-F]+");
 
             // read your writes: an order placed through eu-west's gateway, read through ap-south's with its token
             JsonNode throughEuWest = JSON.readTree(shell(commands.get(4)));

@@ -31,6 +31,7 @@ import io.outpost.gateway.internal.Queries;
 import io.outpost.gateway.internal.ReadAccess;
 import io.outpost.gateway.internal.RegionReport;
 import io.outpost.gateway.internal.RegionReports;
+import io.outpost.gateway.internal.Tracing;
 import io.outpost.gateway.internal.ViewRegistry;
 import io.outpost.source.FenceWriter;
 import io.outpost.source.IdempotencyLedger;
@@ -80,6 +81,7 @@ public final class Gateway implements AutoCloseable {
     private final RegionReports reports;
     private final GatewayMetrics metrics;
     private final Dashboard dashboard;
+    private final Tracing tracing;
     private final ForcedBreakers forced;
     private final ReadAccess access;
     private final Javalin app;
@@ -101,6 +103,7 @@ public final class Gateway implements AutoCloseable {
         }
         this.http = client.build();
         this.metrics = new GatewayMetrics(region.name(), sourceName, settings.metrics().orElse(null));
+        this.tracing = settings.tracing().map(t -> Tracing.of(t, region.name())).orElse(Tracing.OFF);
         this.access = ReadAccess.of(region.name(), config.auth(), config.views(), metrics, http, ticker, settings.clock(),
                 background);
         // the gateway only reads the store: as store.read-user, when there is one
@@ -113,7 +116,7 @@ public final class Gateway implements AutoCloseable {
         config.regions().values().stream().filter(r -> !r.name().equals(region.name()))
                 .forEach(r -> peers.add(new Forwarding.Peer(r.name(), URI.create(r.gateway().url()))));
         this.queries = new Queries(region.name(), sourceName, store, views, watcher, region.gateway().maxWait(),
-                new Forwarding(region.name(), sourceName, peers, region.gateway().maxWait(), http, access.serviceToken()),
+                new Forwarding(region.name(), sourceName, peers, region.gateway().maxWait(), http, access.serviceToken(), tracing),
                 settings.clock(), access, config.auth().cursorKeys());
 
         CommandTargets factory = new CommandTargets(region.name());
@@ -136,7 +139,7 @@ public final class Gateway implements AutoCloseable {
             }
         }
         this.dispatcher = new Dispatcher(region.name(), targets, fences, ledger, config.commands().timeout(),
-                config.commands().maxHops(), http, ticker, access, settings.regions());
+                config.commands().maxHops(), http, ticker, access, settings.regions(), tracing);
         this.reports = new RegionReports(region.name(), sourceName, config.hash(), config.health().maxLag(), watcher, views,
                 targets, settings.clock());
         this.dashboard = new Dashboard(region.name(), settings.regions(), metrics.registry(), settings.clock());
@@ -216,11 +219,14 @@ public final class Gateway implements AutoCloseable {
         return new HikariDataSource(pool);
     }
 
-    /** {@code handler}, its requests counted and timed under {@code route} (a template, never a raw path). */
-    private static Handler timed(String route, Handler handler) {
+    /**
+     * {@code handler}, its requests counted and timed under {@code route} (a template, never a raw
+     * path), and traced in a span of that name when tracing is on.
+     */
+    private Handler timed(String route, Handler handler) {
         return ctx -> {
             ctx.attribute(ROUTE, route);
-            handler.handle(ctx);
+            tracing.serve(ctx, route, handler);
         };
     }
 

@@ -1,6 +1,7 @@
 package io.outpost.gateway;
 
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.opentelemetry.api.OpenTelemetry;
 import io.outpost.core.OutpostException;
 import io.outpost.core.config.OutpostConfig;
 import io.outpost.core.config.RegionConfig;
@@ -19,9 +20,11 @@ import java.util.Optional;
  *                without one): a region DOWN has its breaker forced open, so commands go around it
  * @param metrics the registry its metrics go into and {@code /outpost/metrics} shows (the process's,
  *                shared with the other roles that run beside it); empty: one of its own
+ * @param tracing where its spans go; empty: no tracing ({@code traceparent} is passed on as it came)
  */
 public record GatewaySettings(OutpostConfig config, RegionConfig region, String host, int port, InstantSource clock,
-                              RegionStateFeed regions, Optional<PrometheusMeterRegistry> metrics) {
+                              RegionStateFeed regions, Optional<PrometheusMeterRegistry> metrics,
+                              Optional<OpenTelemetry> tracing) {
 
     public GatewaySettings {
         Objects.requireNonNull(config, "config");
@@ -30,6 +33,7 @@ public record GatewaySettings(OutpostConfig config, RegionConfig region, String 
         Objects.requireNonNull(clock, "clock");
         Objects.requireNonNull(regions, "regions");
         Objects.requireNonNull(metrics, "metrics");
+        Objects.requireNonNull(tracing, "tracing");
     }
 
     /**
@@ -45,26 +49,31 @@ public record GatewaySettings(OutpostConfig config, RegionConfig region, String 
                     + config.regions().keySet() + ")");
         }
         return new GatewaySettings(config, settings, "0.0.0.0", settings.gateway().port(), InstantSource.system(),
-                RegionStateFeed.none(), Optional.empty());
+                RegionStateFeed.none(), Optional.empty(), Optional.empty());
     }
 
     /** The same, listening on {@code port} (0: a free one). */
     public GatewaySettings withPort(int port) {
-        return new GatewaySettings(config, region, host, port, clock, regions, metrics);
+        return new GatewaySettings(config, region, host, port, clock, regions, metrics, tracing);
     }
 
     /** The same, listening on {@code host}. */
     public GatewaySettings withHost(String host) {
-        return new GatewaySettings(config, region, host, port, clock, regions, metrics);
+        return new GatewaySettings(config, region, host, port, clock, regions, metrics, tracing);
     }
 
     /** The same, following {@code regions}' effective states. */
     public GatewaySettings withRegionStates(RegionStateFeed regions) {
-        return new GatewaySettings(config, region, host, port, clock, regions, metrics);
+        return new GatewaySettings(config, region, host, port, clock, regions, metrics, tracing);
     }
 
     /** The same, with its metrics in {@code registry} (the process's) instead of one of its own. */
     public GatewaySettings withMetrics(PrometheusMeterRegistry registry) {
-        return new GatewaySettings(config, region, host, port, clock, regions, Optional.of(registry));
+        return new GatewaySettings(config, region, host, port, clock, regions, Optional.of(registry), tracing);
+    }
+
+    /** The same, its requests traced through {@code openTelemetry} (W3C traceparent, OpenTelemetry spans). */
+    public GatewaySettings withTracing(OpenTelemetry openTelemetry) {
+        return new GatewaySettings(config, region, host, port, clock, regions, metrics, Optional.of(openTelemetry));
     }
 }

@@ -81,8 +81,7 @@ class CanaryIT {
         // patient probes (one JVM, two cores), a short max-lag so that a stopped projector shows within seconds
         HealthConfig health = new HealthConfig(Duration.ofSeconds(1), Duration.ofSeconds(1), 3, 2, Duration.ofSeconds(5),
                 List.of(), MAX_LAG, Duration.ofMillis(300));
-        config = new OutpostConfig(example.source(), example.log(), example.monolith(), example.regions(), example.commands(),
-                example.views(), example.routes(), health, example.projector(), example.auth(), example.tls(), example.hash());
+        config = example.withHealth(health);
         capture = Capture.start(CaptureSettings.of(config));
         KafkaAccess kafka = config.log().access();
         RegionStateTopic.ensure(kafka);

@@ -77,6 +77,13 @@ class GatewayIT {
     private static final List<AutoCloseable> MONITORS = new ArrayList<>();
     private static String shopUrl;
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    /** Every gateway's spans (one SDK for the three: each span names its region). */
+    private static final io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter SPANS =
+            io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter.create();
+    private static final io.opentelemetry.sdk.OpenTelemetrySdk TRACING = io.opentelemetry.sdk.OpenTelemetrySdk.builder()
+            .setTracerProvider(io.opentelemetry.sdk.trace.SdkTracerProvider.builder()
+                    .addSpanProcessor(io.opentelemetry.sdk.trace.export.SimpleSpanProcessor.create(SPANS)).build())
+            .build();
 
     @BeforeAll
     static void start() throws Exception {
@@ -96,8 +103,7 @@ class GatewayIT {
         // burst of commands once kept every probe waiting for over 3 s
         HealthConfig patient = new HealthConfig(Duration.ofSeconds(1), Duration.ofSeconds(1), 5, 2, Duration.ofSeconds(5),
                 List.of(), example.health().maxLag());
-        config = new OutpostConfig(example.source(), example.log(), example.monolith(), example.regions(), example.commands(),
-                example.views(), example.routes(), patient, example.projector(), example.auth(), example.tls(), example.hash());
+        config = example.withHealth(patient);
         capture = Capture.start(CaptureSettings.of(config));
         KafkaAccess bootstrap = config.log().access();
         RegionStateTopic.ensure(bootstrap);
@@ -134,7 +140,8 @@ class GatewayIT {
     }
 
     private static GatewaySettings gatewaySettings(String region) {
-        return GatewaySettings.of(config, region).withHost("localhost").withRegionStates(WATCHES.get(region));
+        return GatewaySettings.of(config, region).withHost("localhost").withRegionStates(WATCHES.get(region))
+                .withTracing(TRACING);
     }
 
     @AfterAll
@@ -151,6 +158,7 @@ class GatewayIT {
         if (shop != null) {
             shop.close();
         }
+        TRACING.close();
     }
 
     private static SourcePosition sourcePosition() throws Exception {
@@ -211,6 +219,47 @@ class GatewayIT {
             HttpResponse<String> problem = get("eu-west", path);
             assertThat(documented).as(path).contains(JSON.readTree(problem.body()).path("type").asText());
         }
+    }
+
+    @Test
+    @DisplayName("a command is traced across regions: the caller's traceparent is the parent of eu-west's span, whose call "
+            + "to us-east is the parent of us-east's span, whose call to the monolith ends the chain")
+    void aCommandIsTracedAcrossRegionsToTheMonolith() throws Exception {
+        String trace = "4bf92f3577b34da6a3ce929d0e0e4736";
+        HttpResponse<String> placed = post("eu-west", "/orders", order(5, 6), "traceparent", "00-" + trace + "-00f067aa0ba902b7-01");
+        assertThat(placed.statusCode()).as(placed.body()).isEqualTo(201);
+        await().alias("the command's spans").atMost(10, SECONDS).untilAsserted(() -> {
+            List<io.opentelemetry.sdk.trace.data.SpanData> spans = spansOf(trace);
+            io.opentelemetry.sdk.trace.data.SpanData atEuWest = only(spans, "POST command", "eu-west");
+            assertThat(atEuWest.getParentSpanId()).isEqualTo("00f067aa0ba902b7");
+            assertThat(atEuWest.getKind()).isEqualTo(io.opentelemetry.api.trace.SpanKind.SERVER);
+            io.opentelemetry.sdk.trace.data.SpanData hop = only(spans, "POST region us-east", "eu-west");
+            assertThat(hop.getParentSpanId()).isEqualTo(atEuWest.getSpanId());
+            assertThat(hop.getKind()).isEqualTo(io.opentelemetry.api.trace.SpanKind.CLIENT);
+            io.opentelemetry.sdk.trace.data.SpanData atUsEast = only(spans, "POST command", "us-east");
+            assertThat(atUsEast.getParentSpanId()).as("us-east's span continues eu-west's call").isEqualTo(hop.getSpanId());
+            io.opentelemetry.sdk.trace.data.SpanData home = only(spans, "POST monolith", "us-east");
+            assertThat(home.getParentSpanId()).isEqualTo(atUsEast.getSpanId());
+            assertThat(home.getAttributes().get(io.opentelemetry.api.common.AttributeKey.longKey("http.response.status_code")))
+                    .isEqualTo(201L);
+        });
+    }
+
+    /** The spans of trace {@code trace} recorded so far. */
+    private static List<io.opentelemetry.sdk.trace.data.SpanData> spansOf(String trace) {
+        return SPANS.getFinishedSpanItems().stream().filter(s -> s.getTraceId().equals(trace)).toList();
+    }
+
+    /** The one span named {@code name} made by {@code region}'s gateway. */
+    private static io.opentelemetry.sdk.trace.data.SpanData only(List<io.opentelemetry.sdk.trace.data.SpanData> spans,
+                                                                 String name, String region) {
+        List<io.opentelemetry.sdk.trace.data.SpanData> found = spans.stream().filter(s -> s.getName().equals(name)
+                && region.equals(s.getAttributes().get(io.opentelemetry.api.common.AttributeKey.stringKey("outpost.region"))))
+                .toList();
+        assertThat(found).as(name + " at " + region + " among " + spans.stream().map(s -> s.getName() + "@"
+                + s.getAttributes().get(io.opentelemetry.api.common.AttributeKey.stringKey("outpost.region"))).toList())
+                .hasSize(1);
+        return found.getFirst();
     }
 
     private static HttpResponse<String> get(String region, String path, String... headers) throws Exception {
@@ -506,8 +555,22 @@ class GatewayIT {
             assertThat(placed.statusCode()).isEqualTo(201);
             long id = json(placed).path("id").asLong();
             String token = placed.headers().firstValue("Outpost-Token").orElseThrow();
-            HttpResponse<String> read = get("ap-south", "/orders/" + id, "Outpost-Min-Token", token, "Outpost-Max-Wait", "300");
+            String trace = "5bf92f3577b34da6a3ce929d0e0e4736";
+            HttpResponse<String> read = get("ap-south", "/orders/" + id, "Outpost-Min-Token", token, "Outpost-Max-Wait", "300",
+                    "traceparent", "00-" + trace + "-00f067aa0ba902b7-01");
             assertThat(read.statusCode()).as(read.body()).isEqualTo(200);
+            // traced: ap-south's server span (the caller's parent), its call to the region that had it, that region's span
+            await().alias("the forwarded query's spans").atMost(10, SECONDS).untilAsserted(() -> {
+                List<io.opentelemetry.sdk.trace.data.SpanData> spans = spansOf(trace);
+                io.opentelemetry.sdk.trace.data.SpanData server = only(spans, "GET /orders/{id}", "ap-south");
+                assertThat(server.getParentSpanId()).isEqualTo("00f067aa0ba902b7");
+                io.opentelemetry.sdk.trace.data.SpanData call = spans.stream()
+                        .filter(s -> s.getName().startsWith("GET region ") && s.getParentSpanId().equals(server.getSpanId()))
+                        .filter(s -> s.getAttributes().get(io.opentelemetry.api.common.AttributeKey.longKey(
+                                "http.response.status_code")) == 200L).findFirst().orElseThrow();
+                String answeredBy = call.getName().substring("GET region ".length());
+                assertThat(only(spans, "GET /orders/{id}", answeredBy).getParentSpanId()).isEqualTo(call.getSpanId());
+            });
             assertThat(json(read).path("id").asLong()).isEqualTo(id);
             assertThat(read.headers().firstValue("Outpost-Region")).hasValueSatisfying(
                     region -> assertThat(region).isIn("us-east", "eu-west"));
@@ -629,7 +692,7 @@ class GatewayIT {
         // a gateway whose clock is a minute ahead sees its watermark a minute old: more than health.max-lag
         Clock ahead = Clock.offset(Clock.systemUTC(), Duration.ofSeconds(60));
         try (Gateway lagging = Gateway.start(new GatewaySettings(config, config.regions().get("eu-west"), "localhost", 0,
-                ahead, io.outpost.core.region.RegionStateFeed.none(), java.util.Optional.empty()))) {
+                ahead, io.outpost.core.region.RegionStateFeed.none(), java.util.Optional.empty(), java.util.Optional.empty()))) {
             URI lagHealth = URI.create(lagging.url() + "/outpost/health");
             // DOWN (503) for the moment its watermark watcher takes to connect and read the watermark
             await().alias("the new gateway read its region's watermark").atMost(30, SECONDS).pollInterval(Duration.ofMillis(100))

@@ -201,7 +201,13 @@ public final class Deployment implements AutoCloseable {
             parts.push(watch);
             watch.register(registry);
             step("region watch");
-            gateway = Gateway.start(GatewaySettings.of(config, region).withRegionStates(watch).withMetrics(registry));
+            GatewaySettings settings = GatewaySettings.of(config, region).withRegionStates(watch).withMetrics(registry);
+            java.util.Optional<io.opentelemetry.sdk.OpenTelemetrySdk> tracing = TraceExport.of(config.tracing(), region);
+            if (tracing.isPresent()) {
+                parts.push(tracing.get()::close); // after the gateway stops: its last spans are flushed
+                settings = settings.withTracing(tracing.get());
+            }
+            gateway = Gateway.start(settings);
             parts.push(gateway);
             gatewayListeningAt = System.currentTimeMillis();
             step("gateway");

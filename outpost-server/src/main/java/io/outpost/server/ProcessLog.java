@@ -34,6 +34,29 @@ final class ProcessLog {
     }
 
     /**
+     * Writes the log file as JSON lines ({@link JsonLines}) naming {@code region} and {@code roles};
+     * false when the file is not Logback's appender of {@code logback.xml} (nothing changed then).
+     */
+    static boolean asJson(String region, Collection<Deployment.Role> roles) {
+        if (!(LoggerFactory.getILoggerFactory() instanceof LoggerContext context)) {
+            return false;
+        }
+        Appender<ILoggingEvent> appender = context.getLogger(Logger.ROOT_LOGGER_NAME).getAppender(APPENDER);
+        if (!(appender instanceof FileAppender<ILoggingEvent> file)) {
+            return false;
+        }
+        JsonLines encoder = new JsonLines();
+        encoder.setContext(context);
+        encoder.process(region, roles.stream().distinct().sorted().map(r -> r.name().toLowerCase(Locale.ROOT))
+                .collect(Collectors.joining(",")));
+        encoder.start();
+        file.stop();
+        file.setEncoder(encoder);
+        file.start();
+        return true;
+    }
+
+    /**
      * Moves the log file to this process's own, next to the default one, unless the user named the
      * file; returns the file the log goes to now.
      */

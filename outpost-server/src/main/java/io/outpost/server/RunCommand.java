@@ -33,11 +33,23 @@ final class RunCommand extends ConfigCommand {
                 "(environment variable OUTPOST_MANAGEMENT)."})
     String management;
 
+    @Option(names = "--log-format", paramLabel = "FORMAT", defaultValue = "${env:OUTPOST_LOG_FORMAT:-text}",
+            description = {"The log file's lines: text, or json (one object a line with time, level, logger, thread,",
+                "message, region, roles, trace_id and span_id; environment variable OUTPOST_LOG_FORMAT). Default: ${DEFAULT-VALUE}."})
+    String logFormat;
+
     @Override
     int run(OutpostConfig parsed, PrintWriter out, PrintWriter err) throws InterruptedException {
         SLF4JBridgeHandler.removeHandlersForRootLogger();
         SLF4JBridgeHandler.install();
+        if (!"text".equals(logFormat) && !"json".equals(logFormat)) {
+            err.println("outpost run did not start: --log-format must be text or json, but was \"" + logFormat + "\"");
+            return 2;
+        }
         ProcessLog.ownFile(region, roles);
+        if ("json".equals(logFormat)) {
+            ProcessLog.asJson(region, roles);
+        }
         int colon = management.lastIndexOf(':');
         int port = colon < 0 ? -1 : parsePort(management.substring(colon + 1));
         if (port < 0) {

@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 @Command(name = "status", mixinStandardHelpOptions = true,
         description = {"Shows where each region stands: its state by its monitors' majority (UP, DEGRADED, DOWN, UNKNOWN;",
@@ -22,9 +23,15 @@ import picocli.CommandLine.Command;
             "how far behind the source it is (WAL bytes, and time since the watermark's commit), and its views."})
 final class StatusCommand extends ConfigCommand {
 
+    @Option(names = "--json", description = "One JSON document instead of the table (for scripts and monitoring).")
+    boolean json;
+
     @Override
     int run(OutpostConfig parsed, PrintWriter out, PrintWriter err) {
         Optional<SourcePosition> source = RegionStatus.sourcePosition(parsed);
+        if (json) {
+            return json(parsed, source, out);
+        }
         out.println("source " + parsed.source().name() + ": " + source.map(p -> "at " + p)
                 .orElse("unreachable at " + parsed.source().url() + " (lag in bytes unknown)"));
         List<RegionStatus> regions = RegionStatus.of(parsed, source, Instant.now());
@@ -67,6 +74,74 @@ final class StatusCommand extends ConfigCommand {
                         + drain.at() + (drain.reason().isEmpty() ? "" : ": " + drain.reason()));
             }
         }
+        out.flush();
+        return allReachable ? 0 : 2;
+    }
+
+    /**
+     * The same figures as one JSON document: {@code source} (name, position or null), {@code regions}
+     * (each with its state, watermark, commit time, bytes behind, staleness, canary figures by
+     * monitor, views, and the problem when its store cannot be read), {@code drained} regions, and
+     * {@code states_known} (false when the region-state topic cannot be read). The exit code is the
+     * table's.
+     */
+    private static int json(OutpostConfig parsed, Optional<SourcePosition> source, PrintWriter out) {
+        com.fasterxml.jackson.databind.ObjectMapper mapper = new com.fasterxml.jackson.databind.ObjectMapper();
+        com.fasterxml.jackson.databind.node.ObjectNode root = mapper.createObjectNode();
+        root.putObject("source").put("name", parsed.source().name()).put("position", source.map(Object::toString).orElse(null));
+        RegionStateTopic.Snapshot snapshot = null;
+        String statesProblem = null;
+        try {
+            snapshot = RegionStateTopic.snapshot(parsed.log().access(), parsed.regions().keySet(),
+                    parsed.health().observationTtl(), Duration.ofSeconds(5), InstantSource.system());
+        } catch (OutpostException e) {
+            statesProblem = e.getMessage();
+        }
+        root.put("states_known", snapshot != null);
+        if (statesProblem != null) {
+            root.put("states_problem", statesProblem);
+        }
+        boolean allReachable = true;
+        com.fasterxml.jackson.databind.node.ArrayNode regions = root.putArray("regions");
+        for (RegionStatus region : RegionStatus.of(parsed, source, Instant.now())) {
+            com.fasterxml.jackson.databind.node.ObjectNode node = regions.addObject();
+            node.put("name", region.region());
+            RegionHealth state = snapshot == null ? null : snapshot.states().get(region.region());
+            node.put("state", state == null ? null : state.name());
+            if (region.problem() != null) {
+                node.put("problem", region.problem());
+                allReachable = false;
+                continue;
+            }
+            node.put("watermark", region.watermark().map(w -> w.position().toString()).orElse(null));
+            node.put("commit_time", region.watermark().map(w -> w.commitTime().toString()).orElse(null));
+            if (region.behind() >= 0) {
+                node.put("behind_bytes", region.behind());
+            } else {
+                node.putNull("behind_bytes");
+            }
+            if (region.staleness() != null) {
+                node.put("staleness_ms", region.staleness().toMillis());
+            } else {
+                node.putNull("staleness_ms");
+            }
+            com.fasterxml.jackson.databind.node.ObjectNode canary = node.putObject("canary");
+            (snapshot == null ? Map.<String, Canary>of() : snapshot.canaries().getOrDefault(region.region(), Map.of()))
+                    .forEach((monitor, c) -> canary.putObject(monitor).put("p50_ms", c.p50Ms()).put("p99_ms", c.p99Ms())
+                            .put("pending_ms", c.pendingMs()).put("count", c.count()));
+            com.fasterxml.jackson.databind.node.ObjectNode views = node.putObject("views");
+            region.views().forEach((name, viewState) -> views.put(name, viewState.name()));
+        }
+        com.fasterxml.jackson.databind.node.ArrayNode drained = root.putArray("drained");
+        if (snapshot != null) {
+            for (Drain drain : snapshot.drains().values()) {
+                if (drain.drained() && parsed.regions().containsKey(drain.region())) {
+                    drained.addObject().put("region", drain.region()).put("by", drain.by()).put("at", drain.at().toString())
+                            .put("reason", drain.reason());
+                }
+            }
+        }
+        out.println(root.toPrettyString());
         out.flush();
         return allReachable ? 0 : 2;
     }

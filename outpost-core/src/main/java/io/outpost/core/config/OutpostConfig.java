@@ -24,11 +24,12 @@ import java.util.function.Function;
 public record OutpostConfig(SourceConfig source, LogConfig log, MonolithConfig monolith,
                             Map<String, RegionConfig> regions, CommandsConfig commands,
                             Map<String, ViewDefinition> views, List<RouteConfig> routes, HealthConfig health,
-                            ProjectorConfig projector, AuthConfig auth, TlsConfig tls, String hash) {
+                            ProjectorConfig projector, AuthConfig auth, TlsConfig tls, TracingConfig tracing, String hash) {
 
     static final Def.Section ROOT = Def.Section.of("", true, "The Outpost configuration.",
             SourceConfig.DEF, LogConfig.DEF, MonolithConfig.DEF, RegionConfig.DEF, CommandsConfig.DEF,
-            ViewDefinition.DEF, RouteConfig.DEF, HealthConfig.DEF, ProjectorConfig.DEF, AuthConfig.DEF, TlsConfig.DEF);
+            ViewDefinition.DEF, RouteConfig.DEF, HealthConfig.DEF, ProjectorConfig.DEF, AuthConfig.DEF, TlsConfig.DEF,
+            TracingConfig.DEF);
 
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
 
@@ -44,7 +45,20 @@ public record OutpostConfig(SourceConfig source, LogConfig log, MonolithConfig m
         Objects.requireNonNull(projector, "projector");
         Objects.requireNonNull(auth, "auth");
         Objects.requireNonNull(tls, "tls");
+        Objects.requireNonNull(tracing, "tracing");
         Objects.requireNonNull(hash, "hash");
+    }
+
+    /** The same with other health monitoring settings (tests that probe faster or slower). */
+    public OutpostConfig withHealth(HealthConfig other) {
+        return new OutpostConfig(source, log, monolith, regions, commands, views, routes, other, projector, auth, tls, tracing,
+                hash);
+    }
+
+    /** The same with other tracing settings. */
+    public OutpostConfig withTracing(TracingConfig other) {
+        return new OutpostConfig(source, log, monolith, regions, commands, views, routes, health, projector, auth, tls, other,
+                hash);
     }
 
     /**
@@ -128,11 +142,13 @@ public record OutpostConfig(SourceConfig source, LogConfig log, MonolithConfig m
             checkReadPolicies(auth, views, root);
         }
         TlsConfig tls = TlsConfig.read(root.section(TlsConfig.DEF), regions.values());
+        TracingConfig tracing = TracingConfig.read(root.section(TracingConfig.DEF));
 
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
         }
-        return new OutpostConfig(source, log, monolith, regions, commands, views, routes, health, projector, auth, tls, hash);
+        return new OutpostConfig(source, log, monolith, regions, commands, views, routes, health, projector, auth, tls, tracing,
+                hash);
     }
 
     /**

@@ -140,6 +140,18 @@ class OutpostConfigTest {
     }
 
     @Test
+    void tracingIsOffUnlessAnOtlpEndpointIsGiven() {
+        assertThat(OutpostConfig.parse(MINIMAL, n -> null).tracing().enabled()).isFalse();
+        OutpostConfig traced = OutpostConfig.parse(MINIMAL
+                + "tracing: { otlp-endpoint: \"http://collector:4318/v1/traces\", sample-percent: 10 }\n", n -> null);
+        assertThat(traced.tracing().otlpEndpoint()).hasValue("http://collector:4318/v1/traces");
+        assertThat(traced.tracing().samplePercent()).isEqualTo(10);
+        assertThat(rendered(problemsOf(MINIMAL + "tracing: { otlp-endpoint: collector, sample-percent: 101 }\n", Map.of())))
+                .anySatisfy(p -> assertThat(p).startsWith("tracing.otlp-endpoint: "))
+                .anySatisfy(p -> assertThat(p).startsWith("tracing.sample-percent: must be a whole number from 0 to 100"));
+    }
+
+    @Test
     void rejectsUnknownKeysAndSuggestsTheNearestKnownOne() {
         String yaml = MINIMAL.replace("tables: [orders]", "tables: [orders], heartbeat-intervall: 2s")
                 + "helth: { probe-interval: 1s }\n";
@@ -150,7 +162,7 @@ class OutpostConfigTest {
                 "source.heartbeat-intervall: is not a known setting; did you mean 'heartbeat-interval'? (known here: "
                         + "name, kind, url, user, password, tables, slot, publication, heartbeat-interval, gateway-user, gateway-password)",
                 "helth: is not a known setting; did you mean 'health'? (known here: "
-                        + "source, log, monolith, regions, commands, views, routes, health, projector, auth, tls)");
+                        + "source, log, monolith, regions, commands, views, routes, health, projector, auth, tls, tracing)");
     }
 
     @Test

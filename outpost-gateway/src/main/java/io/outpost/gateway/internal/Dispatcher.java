@@ -20,7 +20,6 @@ import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -80,10 +79,13 @@ public final class Dispatcher {
      * @param regions which regions an operator drained: no command goes through them (this region's
      *                own link to the monolith included, when it is drained itself)
      */
+    private final Tracing tracing;
+
     public Dispatcher(String region, List<CommandTarget> targets, FenceWriter fences, IdempotencyLedger ledger,
                       Duration budget, int maxHops, HttpClient http, Ticker ticker, ReadAccess access,
-                      RegionStateFeed regions) {
+                      RegionStateFeed regions, Tracing tracing) {
         this.access = access;
+        this.tracing = tracing;
         this.regions = regions;
         this.region = region;
         this.route = new CommandRoute(targets, maxHops);
@@ -118,10 +120,7 @@ public final class Dispatcher {
             }
         }
         via.add(region);
-        String trace = ctx.header("traceparent");
-        if (trace == null) {
-            trace = "00-" + HexFormat.of().formatHex(randomBytes(16)) + "-" + HexFormat.of().formatHex(randomBytes(8)) + "-01";
-        }
+        String trace = tracing.traceparent(null, ctx, true);
         byte[] body = ctx.bodyAsBytes();
         boolean canary = CANARY_PATH.equals(ctx.path());
         String key = canary ? null : IdempotentCommands.key(ctx);
@@ -188,41 +187,48 @@ public final class Dispatcher {
                     }
                 }
                 Duration timeout = Duration.ofNanos(Math.min(remaining, target.timeout().toNanos()));
-                HttpRequest request = request(ctx, target, body, timeout, hops, via, trace);
+                io.opentelemetry.api.trace.Span call = tracing.call(ctx.method().name() + " "
+                        + (target.monolith() ? "monolith" : "region " + target.name()), target.name());
+                HttpRequest request = request(ctx, target, body, timeout, hops, via,
+                        call == null ? trace : tracing.traceparent(call, ctx, true));
                 long started = ticker.read();
-                HttpResponse<byte[]> response;
+                HttpResponse<byte[]> response = null;
                 try {
-                    response = target.monolith() ? http.send(request, HttpResponse.BodyHandlers.ofByteArray())
-                            : awaitHop(target, request);
-                } catch (HopLost e) {
-                    target.breaker().onError(ticker.read() - started, TimeUnit.NANOSECONDS, e);
-                    if (key == null && !canary) { // a canary's fence written twice does no harm: it goes on too
-                        throw new Problem(ProblemType.COMMAND_OUTCOME_UNKNOWN,
-                                "region " + target.name() + " went DOWN (by its monitors' majority) while the command was in "
-                                        + "flight through it; it may or may not have been applied. Send commands with an "
-                                        + "Idempotency-Key, so that they can be retried safely");
+                    try {
+                        response = target.monolith() ? http.send(request, HttpResponse.BodyHandlers.ofByteArray())
+                                : awaitHop(target, request);
+                    } catch (HopLost e) {
+                        target.breaker().onError(ticker.read() - started, TimeUnit.NANOSECONDS, e);
+                        if (key == null && !canary) { // a canary's fence written twice does no harm: it goes on too
+                            throw new Problem(ProblemType.COMMAND_OUTCOME_UNKNOWN,
+                                    "region " + target.name() + " went DOWN (by its monitors' majority) while the command was in "
+                                            + "flight through it; it may or may not have been applied. Send commands with an "
+                                            + "Idempotency-Key, so that they can be retried safely");
+                        }
+                        // with a key the ledger tells a command applied from one that was not: the next route may take it
+                        refusals.add(target.name() + ": went DOWN while the command was in flight; sent on with its "
+                                + Headers.IDEMPOTENCY_KEY);
+                        continue;
+                    } catch (HttpConnectTimeoutException | ConnectException e) {
+                        target.breaker().onError(ticker.read() - started, TimeUnit.NANOSECONDS, e);
+                        refusals.add(target.name() + ": cannot connect (" + e.getClass().getSimpleName() + ")");
+                        if (claimed != null) {
+                            idempotent.release(claimed);
+                        }
+                        continue; // not delivered: the next target may take it
+                    } catch (HttpTimeoutException e) {
+                        target.breaker().onError(ticker.read() - started, TimeUnit.NANOSECONDS, e);
+                        throw new Problem(ProblemType.COMMAND_TIMEOUT,
+                                target.name() + " did not answer within " + timeout.toMillis() + " ms; the command may or may not "
+                                        + "have been applied. Retry with the same Idempotency-Key to be safe");
+                    } catch (IOException e) {
+                        target.breaker().onError(ticker.read() - started, TimeUnit.NANOSECONDS, e);
+                        throw new Problem(ProblemType.COMMAND_FAILED,
+                                target.name() + " broke the connection (" + e.getMessage() + "); the command may or may not have "
+                                        + "been applied. Retry with the same Idempotency-Key to be safe");
                     }
-                    // with a key the ledger tells a command applied from one that was not: the next route may take it
-                    refusals.add(target.name() + ": went DOWN while the command was in flight; sent on with its "
-                            + Headers.IDEMPOTENCY_KEY);
-                    continue;
-                } catch (HttpConnectTimeoutException | ConnectException e) {
-                    target.breaker().onError(ticker.read() - started, TimeUnit.NANOSECONDS, e);
-                    refusals.add(target.name() + ": cannot connect (" + e.getClass().getSimpleName() + ")");
-                    if (claimed != null) {
-                        idempotent.release(claimed);
-                    }
-                    continue; // not delivered: the next target may take it
-                } catch (HttpTimeoutException e) {
-                    target.breaker().onError(ticker.read() - started, TimeUnit.NANOSECONDS, e);
-                    throw new Problem(ProblemType.COMMAND_TIMEOUT,
-                            target.name() + " did not answer within " + timeout.toMillis() + " ms; the command may or may not "
-                                    + "have been applied. Retry with the same Idempotency-Key to be safe");
-                } catch (IOException e) {
-                    target.breaker().onError(ticker.read() - started, TimeUnit.NANOSECONDS, e);
-                    throw new Problem(ProblemType.COMMAND_FAILED,
-                            target.name() + " broke the connection (" + e.getMessage() + "); the command may or may not have "
-                                    + "been applied. Retry with the same Idempotency-Key to be safe");
+                } finally {
+                    Tracing.ended(call, response == null ? 0 : response.statusCode());
                 }
                 long took = ticker.read() - started;
                 boolean notDispatched = response.headers().firstValue(Headers.NOT_DISPATCHED).isPresent();
@@ -322,12 +328,6 @@ public final class Dispatcher {
             // not JSON
         }
         return text.length() > 200 ? text.substring(0, 200) + "…" : text;
-    }
-
-    private static byte[] randomBytes(int n) {
-        byte[] bytes = new byte[n];
-        ThreadLocalRandom.current().nextBytes(bytes);
-        return bytes;
     }
 
     private int hops(Context ctx) {

@@ -35,8 +35,12 @@ public final class Forwarding {
      * @param serviceToken sent with every forwarded query so the peer believes its forwarding headers;
      *                     null without authentication
      * @param timeout how long a peer may take to answer (the region's {@code max-wait}; 1 s when that is zero) */
-    public Forwarding(String region, String source, List<Peer> peers, Duration timeout, HttpClient http, String serviceToken) {
+    private final Tracing tracing;
+
+    public Forwarding(String region, String source, List<Peer> peers, Duration timeout, HttpClient http, String serviceToken,
+                      Tracing tracing) {
         this.serviceToken = serviceToken;
+        this.tracing = tracing;
         this.region = region;
         this.source = source;
         this.peers = List.copyOf(peers);
@@ -86,7 +90,7 @@ public final class Forwarding {
             request.header(Headers.MAX_STALENESS, requirement.maxStalenessMs().toString());
         }
         // the caller's credentials go along: the peer applies the caller's read rules, not ours
-        for (String name : List.of("traceparent", "Authorization", "Cookie")) {
+        for (String name : List.of("Authorization", "Cookie")) {
             String value = ctx.header(name);
             if (value != null) {
                 request.header(name, value);
@@ -95,13 +99,22 @@ public final class Forwarding {
         if (serviceToken != null) {
             request.header(Headers.SERVICE_TOKEN, serviceToken);
         }
+        io.opentelemetry.api.trace.Span call = tracing.call("GET region " + peer.region(), peer.region());
+        String trace = tracing.traceparent(call, ctx, false);
+        if (trace != null) {
+            request.header("traceparent", trace);
+        }
+        HttpResponse<byte[]> answer = null;
         try {
-            return http.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
+            answer = http.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
+            return answer;
         } catch (IOException e) {
             return null; // that region cannot answer: the next one may
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new OutpostException.Retriable("interrupted while asking region " + peer.region());
+        } finally {
+            Tracing.ended(call, answer == null ? 0 : answer.statusCode());
         }
     }
 }
