@@ -91,6 +91,16 @@ class ObservabilityIT {
         try (Connection c = topology.shopDatabase().getConnection(); Statement s = c.createStatement()) {
             s.executeUpdate("UPDATE products SET stock = stock + 1 WHERE id = 1"); // a source transaction on its way
         }
+        String readme = Files.readString(Path.of("..", "README.md"));
+        for (List<String> expected : ROLE_METRICS.values()) {
+            for (String metric : expected) {
+                String name = metric.contains("{") ? metric.substring(0, metric.indexOf('{')) : metric;
+                if (name.startsWith("outpost_")) {
+                    assertThat(readme).as("the README's metrics table names " + name)
+                            .containsPattern("`" + java.util.regex.Pattern.quote(name.replaceAll("_count$", "")) + "[`{]");
+                }
+            }
+        }
         for (OutpostProcess process : topology.processes()) {
             if (process.name().equals("shop")) {
                 continue;

@@ -68,6 +68,7 @@ public final class Dispatcher {
     private final Ticker ticker;
     private final ReadAccess access;
     private final RegionStateFeed regions;
+    private final Tracing tracing;
 
     /**
      * @param targets in order of preference: the monolith first when this region has a route to it
@@ -78,9 +79,8 @@ public final class Dispatcher {
      *                and its idempotency keys are its principal's alone
      * @param regions which regions an operator drained: no command goes through them (this region's
      *                own link to the monolith included, when it is drained itself)
+     * @param tracing its spans: one per call to the monolith or the next region
      */
-    private final Tracing tracing;
-
     public Dispatcher(String region, List<CommandTarget> targets, FenceWriter fences, IdempotencyLedger ledger,
                       Duration budget, int maxHops, HttpClient http, Ticker ticker, ReadAccess access,
                       RegionStateFeed regions, Tracing tracing) {

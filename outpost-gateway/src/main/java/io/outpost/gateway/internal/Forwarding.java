@@ -30,13 +30,12 @@ public final class Forwarding {
     private final Duration timeout;
     private final HttpClient http;
     private final String serviceToken;
+    private final Tracing tracing;
 
     /**
      * @param serviceToken sent with every forwarded query so the peer believes its forwarding headers;
      *                     null without authentication
      * @param timeout how long a peer may take to answer (the region's {@code max-wait}; 1 s when that is zero) */
-    private final Tracing tracing;
-
     public Forwarding(String region, String source, List<Peer> peers, Duration timeout, HttpClient http, String serviceToken,
                       Tracing tracing) {
         this.serviceToken = serviceToken;
