@@ -258,7 +258,7 @@ public final class Gateway implements AutoCloseable {
         }
         serve(routes, "/outpost/v1/dashboard", "What the dashboard shows, as JSON", OpenApi.Kind.ADMIN, ctx -> {
             access.requireAdmin(ctx);
-            ctx.json(dashboard.now(regions(), reports.status(), settings.config().regions().keySet()));
+            ctx.json(dashboard.now(regions(), reports.status()));
         });
         serve(routes, "/outpost/v1/status", "The region's state, the store asked live", OpenApi.Kind.ADMIN, ctx -> {
             access.requireAdmin(ctx);

@@ -78,11 +78,6 @@ public final class Meters implements AutoCloseable {
         return registry;
     }
 
-    /** The registry these meters are in (for binders of other libraries: see {@link #adopt}). */
-    public MeterRegistry registry() {
-        return registry;
-    }
-
     /** A counter of events. */
     public Counter counter(String name, String description, String... tags) {
         return counters.computeIfAbsent(key(name, tags), k -> add(Counter.builder(name).description(description)

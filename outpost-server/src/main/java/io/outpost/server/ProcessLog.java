@@ -2,11 +2,11 @@ package io.outpost.server;
 
 import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.Appender;
 import ch.qos.logback.core.FileAppender;
 import java.nio.file.Path;
 import java.util.Collection;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -28,32 +28,38 @@ final class ProcessLog {
 
     /** {@code outpost-<region>-<role>+<role>.log}; without a region (capture alone), {@code outpost-<roles>.log}. */
     static String name(String region, Collection<Deployment.Role> roles) {
-        String joined = roles.stream().distinct().sorted().map(role -> role.name().toLowerCase(Locale.ROOT))
-                .collect(Collectors.joining("+"));
-        return "outpost-" + (region == null ? "" : region + "-") + joined + ".log";
+        return "outpost-" + (region == null ? "" : region + "-") + joined(roles, "+") + ".log";
+    }
+
+    /** The roles' names in order, each once: {@code projector+gateway}. */
+    private static String joined(Collection<Deployment.Role> roles, String separator) {
+        return roles.stream().distinct().sorted().map(role -> role.name().toLowerCase(Locale.ROOT))
+                .collect(Collectors.joining(separator));
+    }
+
+    /** The file appender of {@code logback.xml}, when Logback logs and has it. */
+    private static Optional<FileAppender<ILoggingEvent>> fileAppender() {
+        if (LoggerFactory.getILoggerFactory() instanceof LoggerContext context
+                && context.getLogger(Logger.ROOT_LOGGER_NAME).getAppender(APPENDER) instanceof FileAppender<ILoggingEvent> file) {
+            return Optional.of(file);
+        }
+        return Optional.empty();
     }
 
     /**
      * Writes the log file as JSON lines ({@link JsonLines}) naming {@code region} and {@code roles};
-     * false when the file is not Logback's appender of {@code logback.xml} (nothing changed then).
+     * nothing changes when the file is not Logback's appender of {@code logback.xml}.
      */
-    static boolean asJson(String region, Collection<Deployment.Role> roles) {
-        if (!(LoggerFactory.getILoggerFactory() instanceof LoggerContext context)) {
-            return false;
-        }
-        Appender<ILoggingEvent> appender = context.getLogger(Logger.ROOT_LOGGER_NAME).getAppender(APPENDER);
-        if (!(appender instanceof FileAppender<ILoggingEvent> file)) {
-            return false;
-        }
-        JsonLines encoder = new JsonLines();
-        encoder.setContext(context);
-        encoder.process(region, roles.stream().distinct().sorted().map(r -> r.name().toLowerCase(Locale.ROOT))
-                .collect(Collectors.joining(",")));
-        encoder.start();
-        file.stop();
-        file.setEncoder(encoder);
-        file.start();
-        return true;
+    static void asJson(String region, Collection<Deployment.Role> roles) {
+        fileAppender().ifPresent(file -> {
+            JsonLines encoder = new JsonLines();
+            encoder.setContext(file.getContext());
+            encoder.process(region, joined(roles, ","));
+            encoder.start();
+            file.stop();
+            file.setEncoder(encoder);
+            file.start();
+        });
     }
 
     /**
@@ -62,14 +68,11 @@ final class ProcessLog {
      */
     static String ownFile(String region, Collection<Deployment.Role> roles) {
         String current = System.getProperty("outpost.log.file");
-        if (current == null || !Boolean.getBoolean(DEFAULT_CHOSEN)
-                || !(LoggerFactory.getILoggerFactory() instanceof LoggerContext context)) {
+        Optional<FileAppender<ILoggingEvent>> appender = fileAppender();
+        if (current == null || !Boolean.getBoolean(DEFAULT_CHOSEN) || appender.isEmpty()) {
             return current;
         }
-        Appender<ILoggingEvent> appender = context.getLogger(Logger.ROOT_LOGGER_NAME).getAppender(APPENDER);
-        if (!(appender instanceof FileAppender<ILoggingEvent> file)) {
-            return current;
-        }
+        FileAppender<ILoggingEvent> file = appender.get();
         Path parent = Path.of(current).toAbsolutePath().getParent();
         String own = parent.resolve(name(region, roles)).toString();
         file.stop();

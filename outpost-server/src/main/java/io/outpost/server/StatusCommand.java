@@ -29,27 +29,26 @@ final class StatusCommand extends ConfigCommand {
     @Override
     int run(OutpostConfig parsed, PrintWriter out, PrintWriter err) {
         Optional<SourcePosition> source = RegionStatus.sourcePosition(parsed);
+        List<RegionStatus> regions = RegionStatus.of(parsed, source, Instant.now());
+        RegionStateTopic.Snapshot snapshot = null;
+        String statesProblem = null;
+        try {
+            snapshot = RegionStateTopic.snapshot(parsed.log().access(), parsed.regions().keySet(),
+                    parsed.health().observationTtl(), Duration.ofSeconds(5), InstantSource.system());
+        } catch (OutpostException e) {
+            statesProblem = e.getMessage();
+        }
         if (json) {
-            return json(parsed, source, out);
+            return json(parsed, source, regions, snapshot, statesProblem, out);
         }
         out.println("source " + parsed.source().name() + ": " + source.map(p -> "at " + p)
                 .orElse("unreachable at " + parsed.source().url() + " (lag in bytes unknown)"));
-        List<RegionStatus> regions = RegionStatus.of(parsed, source, Instant.now());
-        Map<String, RegionHealth> states;
-        Map<String, Drain> drains;
-        Map<String, Map<String, Canary>> canaries;
-        try {
-            RegionStateTopic.Snapshot snapshot = RegionStateTopic.snapshot(parsed.log().access(), parsed.regions().keySet(),
-                    parsed.health().observationTtl(), Duration.ofSeconds(5), InstantSource.system());
-            states = snapshot.states();
-            drains = snapshot.drains();
-            canaries = snapshot.canaries();
-        } catch (OutpostException e) {
-            out.println("region states unknown: " + e.getMessage());
-            states = Map.of();
-            drains = Map.of();
-            canaries = Map.of();
+        if (statesProblem != null) {
+            out.println("region states unknown: " + statesProblem);
         }
+        Map<String, RegionHealth> states = snapshot == null ? Map.of() : snapshot.states();
+        Map<String, Drain> drains = snapshot == null ? Map.of() : snapshot.drains();
+        Map<String, Map<String, Canary>> canaries = snapshot == null ? Map.of() : snapshot.canaries();
         out.printf("%-12s %-9s %-14s %-12s %-10s %-20s %s%n", "region", "state", "watermark", "behind", "staleness",
                 "canary p50/p99", "views");
         boolean allReachable = true;
@@ -83,27 +82,20 @@ final class StatusCommand extends ConfigCommand {
      * (each with its state, watermark, commit time, bytes behind, staleness, canary figures by
      * monitor, views, and the problem when its store cannot be read), {@code drained} regions, and
      * {@code states_known} (false when the region-state topic cannot be read). The exit code is the
-     * table's.
+     * table's. {@code snapshot} is null when the region-state topic could not be read ({@code statesProblem} says why).
      */
-    private static int json(OutpostConfig parsed, Optional<SourcePosition> source, PrintWriter out) {
+    private static int json(OutpostConfig parsed, Optional<SourcePosition> source, List<RegionStatus> regionStatuses,
+                            RegionStateTopic.Snapshot snapshot, String statesProblem, PrintWriter out) {
         com.fasterxml.jackson.databind.ObjectMapper mapper = new com.fasterxml.jackson.databind.ObjectMapper();
         com.fasterxml.jackson.databind.node.ObjectNode root = mapper.createObjectNode();
         root.putObject("source").put("name", parsed.source().name()).put("position", source.map(Object::toString).orElse(null));
-        RegionStateTopic.Snapshot snapshot = null;
-        String statesProblem = null;
-        try {
-            snapshot = RegionStateTopic.snapshot(parsed.log().access(), parsed.regions().keySet(),
-                    parsed.health().observationTtl(), Duration.ofSeconds(5), InstantSource.system());
-        } catch (OutpostException e) {
-            statesProblem = e.getMessage();
-        }
         root.put("states_known", snapshot != null);
         if (statesProblem != null) {
             root.put("states_problem", statesProblem);
         }
         boolean allReachable = true;
         com.fasterxml.jackson.databind.node.ArrayNode regions = root.putArray("regions");
-        for (RegionStatus region : RegionStatus.of(parsed, source, Instant.now())) {
+        for (RegionStatus region : regionStatuses) {
             com.fasterxml.jackson.databind.node.ObjectNode node = regions.addObject();
             node.put("name", region.region());
             RegionHealth state = snapshot == null ? null : snapshot.states().get(region.region());

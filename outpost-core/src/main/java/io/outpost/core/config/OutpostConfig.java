@@ -55,12 +55,6 @@ public record OutpostConfig(SourceConfig source, LogConfig log, MonolithConfig m
                 hash);
     }
 
-    /** The same with other tracing settings. */
-    public OutpostConfig withTracing(TracingConfig other) {
-        return new OutpostConfig(source, log, monolith, regions, commands, views, routes, health, projector, auth, tls, other,
-                hash);
-    }
-
     /**
      * Parses and validates a configuration.
      *

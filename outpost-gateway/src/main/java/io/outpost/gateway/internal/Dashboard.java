@@ -13,7 +13,6 @@ import io.outpost.runtime.Freshness;
 import java.time.InstantSource;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -82,14 +81,14 @@ public final class Dashboard implements AutoCloseable {
     }
 
     /** The figures now, around what the gateway reports of the regions and of its own state. */
-    public Snapshot now(RegionReport.Regions regions, RegionReport.Status status, Collection<String> names) {
+    public Snapshot now(RegionReport.Regions regions, RegionReport.Status status) {
         Map<String, Map<String, MonitorView>> monitors = new LinkedHashMap<>();
-        for (String name : names) {
+        for (RegionReport.Region region : regions.regions()) {
             Map<String, MonitorView> views = new LinkedHashMap<>();
-            for (Observation o : feed.observations(name)) {
+            for (Observation o : feed.observations(region.name())) {
                 views.put(o.monitor(), new MonitorView(o.health(), o.observedAt().toString(), o.detail()));
             }
-            monitors.put(name, views);
+            monitors.put(region.name(), views);
         }
         Map<String, Stage> freshness = new LinkedHashMap<>();
         for (Freshness.Stage stage : Freshness.Stage.values()) {

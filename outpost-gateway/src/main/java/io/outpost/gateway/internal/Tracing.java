@@ -59,11 +59,6 @@ public final class Tracing {
         return new Tracing(openTelemetry.getTracer("io.outpost.gateway"), region);
     }
 
-    /** Whether spans are recorded. */
-    public boolean on() {
-        return tracer != null;
-    }
-
     /** Runs {@code handler} in a SERVER span for {@code route} (a template), its parent the request's {@code traceparent}. */
     @SuppressWarnings("try") // the scope makes the span current for the handler: it is the resource
     public void serve(Context ctx, String route, Handler handler) throws Exception {

@@ -3,6 +3,7 @@ package io.outpost.it.bench;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.outpost.runtime.Buckets;
+import io.outpost.runtime.Freshness;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -35,8 +36,8 @@ final class StageFigures {
     static StageFigures startingNow(MeterRegistry registry, List<String> views) {
         Map<String, Buckets> now = new LinkedHashMap<>();
         for (Family family : List.of(STAGE, SINCE_COMMIT)) {
-            for (String stage : List.of("published", "polled", "applied", "notified")) {
-                now.put(family.name() + " " + stage, buckets(registry, family, stage));
+            for (Freshness.Stage stage : Freshness.Stage.values()) {
+                now.put(family.name() + " " + stage.tag(), buckets(registry, family, stage.tag()));
             }
         }
         now.put(APPLY.name() + " ", buckets(registry, APPLY, ""));

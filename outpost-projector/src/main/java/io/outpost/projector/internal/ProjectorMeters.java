@@ -9,7 +9,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * A projector's figures as they happen: its batches (apply time, rows, transactions), the
  * documents each view recomputes and, for one batch in {@value #TIMED_EVERY} of those that recompute
- * documents (the first among them), how long each view's recomputation took on its own, and the second and third stages of freshness (polled, applied).
+ * documents (the first among them), how long each view's recomputation took on its own, and the
+ * second and third stages of freshness (polled, applied).
  *
  * <p>Thread confinement: the projector's thread records; Micrometer's meters may be read from any thread.
  */
