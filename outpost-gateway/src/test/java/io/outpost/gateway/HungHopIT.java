@@ -34,7 +34,8 @@ import org.junit.jupiter.api.Test;
  * A command in flight through a region that hangs — it takes the connection and the request and
  * never answers, as a stopped process does — is given up as soon as that region's monitors agree it
  * is DOWN, not after the command timeout (30 s here): with an Idempotency-Key it goes on to the backup
- * route, without one it is a 504 saying the outcome is unknown.
+ * route, without one it is a 504 saying the outcome is unknown. A region that answers that a command's
+ * outcome is unknown has answered, not failed: its breaker stays closed for the commands after.
  */
 class HungHopIT {
 
@@ -73,6 +74,16 @@ class HungHopIT {
         backup = HttpServer.create(new InetSocketAddress("localhost", 0), 0);
         backup.createContext("/", exchange -> {
             exchange.getRequestBody().readAllBytes();
+            String key = exchange.getRequestHeaders().getFirst("Idempotency-Key");
+            if (key != null && key.startsWith("lost-")) { // what a region's ledger says of a key a dead region had sent
+                byte[] problem = ("{\"type\": \"urn:outpost:problem:command-outcome-unknown\", \"status\": 504, "
+                        + "\"detail\": \"sent by a region that went DOWN\"}").getBytes(StandardCharsets.UTF_8);
+                exchange.getResponseHeaders().add("Content-Type", "application/problem+json");
+                exchange.sendResponseHeaders(504, problem.length);
+                exchange.getResponseBody().write(problem);
+                exchange.close();
+                return;
+            }
             byte[] body = "{\"id\": 7}".getBytes(StandardCharsets.UTF_8);
             exchange.getResponseHeaders().add("Content-Type", "application/json");
             exchange.getResponseHeaders().add("Outpost-Route", "ap");
@@ -142,5 +153,25 @@ class HungHopIT {
         HttpResponse<String> answer = placeWhileEuHangs("Idempotency-Key", "hung-hop-" + System.nanoTime());
         assertThat(answer.statusCode()).as(answer.body()).isEqualTo(201);
         assertThat(answer.headers().firstValue("Outpost-Route")).hasValue("ap");
+    }
+
+    @Test
+    void aRegionSayingOutcomesAreUnknownIsNotFailing() throws Exception {
+        feed.set("eu", RegionHealth.DOWN);
+        try (HttpClient client = HttpClient.newHttpClient()) {
+            for (int i = 0; i < 12; i++) { // clients retrying commands that a dead region had sent
+                HttpResponse<String> lost = client.send(order("lost-" + i), HttpResponse.BodyHandlers.ofString());
+                assertThat(lost.statusCode()).as(lost.body()).isEqualTo(504);
+                assertThat(JSON.readTree(lost.body()).path("type").asText()).isEqualTo("urn:outpost:problem:command-outcome-unknown");
+            }
+            HttpResponse<String> next = client.send(order("new-" + System.nanoTime()), HttpResponse.BodyHandlers.ofString());
+            assertThat(next.statusCode()).as("the backup route is still open: " + next.body()).isEqualTo(201);
+            assertThat(next.headers().firstValue("Outpost-Route")).hasValue("ap");
+        }
+    }
+
+    private HttpRequest order(String key) {
+        return HttpRequest.newBuilder(URI.create(gateway.url() + "/orders")).POST(HttpRequest.BodyPublishers.ofString("{\"customer_id\": 1}"))
+                .header("Content-Type", "application/json").header("Idempotency-Key", key).timeout(Duration.ofSeconds(25)).build();
     }
 }

@@ -232,7 +232,10 @@ public final class Dispatcher {
                 }
                 long took = ticker.read() - started;
                 boolean notDispatched = response.headers().firstValue(Headers.NOT_DISPATCHED).isPresent();
-                if (response.statusCode() >= 500 && !notDispatched) { // a region that could not dispatch is not failing
+                // a region that could not dispatch is not failing, nor one that says a command's outcome is unknown: that
+                // is what its ledger knows about the key (counted as failures, a burst of retries of commands lost with
+                // a dead region would open the breaker to the backup route for every other command)
+                if (response.statusCode() >= 500 && !notDispatched && !outcomeUnknown(target, response)) {
                     target.breaker().onError(took, TimeUnit.NANOSECONDS, new ServerError(target.name(), response.statusCode()));
                 } else {
                     target.breaker().onSuccess(took, TimeUnit.NANOSECONDS);
@@ -313,6 +316,20 @@ public final class Dispatcher {
 
         HopLost(String target) {
             super(target + " went DOWN while the command was in flight", null, false, false);
+        }
+    }
+
+    /** Whether a region answered that the command's outcome is unknown (its ledger's answer, not a failure). */
+    private static boolean outcomeUnknown(CommandTarget target, HttpResponse<byte[]> response) {
+        if (target.monolith() || response.statusCode() != ProblemType.COMMAND_OUTCOME_UNKNOWN.status()) {
+            return false;
+        }
+        try {
+            JsonNode problem = JSON.readTree(response.body());
+            return problem != null
+                    && problem.path("type").asText().equals(Problem.TYPE_BASE + ProblemType.COMMAND_OUTCOME_UNKNOWN.slug());
+        } catch (IOException e) {
+            return false; // not a problem document: a failure like any other
         }
     }
 
