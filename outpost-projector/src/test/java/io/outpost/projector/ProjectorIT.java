@@ -293,6 +293,43 @@ class ProjectorIT {
     }
 
     @Test
+    @DisplayName("the replica indexes a view declares are made once its tables appear; one naming a missing column stops "
+            + "the projector, saying which")
+    void makesTheIndexesAViewDeclares() throws Exception {
+        String latest = """
+                  latest:
+                    key: id
+                    sql: |
+                      SELECT c.id, coalesce((SELECT json_agg(o.id ORDER BY o.status DESC, o.id DESC) FROM (SELECT id, status
+                             FROM orders WHERE customer_id = c.id ORDER BY status DESC, id DESC LIMIT 2) o), '[]') AS latest
+                      FROM customers c
+                    changes: { customers: id, orders: customer_id }
+                    indexes: ["orders(customer_id, status, id)"]
+                """;
+        Setup setup = setup(latest);
+        try (LogWriter log = new LogWriter(setup.topic()); Projector projector = Projector.start(setup.settings())) {
+            log.commit(schemas(100)
+                    .insert("customers", map("id", 1L), "id", 1L, "name", "Ada")
+                    .insert("orders", map("id", 10L), "id", 10L, "customer_id", 1L, "status", "a", "note", "x")
+                    .insert("orders", map("id", 11L), "id", 11L, "customer_id", 1L, "status", "c", "note", "x")
+                    .insert("orders", map("id", 12L), "id", 12L, "customer_id", 1L, "status", "b", "note", "x"));
+            awaitWatermark(projector, 100);
+            assertThat(documents(setup.storeUrl(), "latest").get("1").toString()).isEqualTo("{\"id\":1,\"latest\":[11,12]}");
+        }
+        assertThat(query(setup.storeUrl(), "SELECT indexdef FROM pg_indexes WHERE schemaname = 'replica_shop' "
+                + "AND indexname = 'orders_by_customer_id_status_id'")).singleElement()
+                .satisfies(row -> assertThat((String) row.getFirst()).endsWith("(customer_id, status, id)"));
+
+        Setup missing = setup(latest.replace("orders(customer_id, status, id)", "orders(customer_id, placed_at)"));
+        try (LogWriter log = new LogWriter(missing.topic()); Projector projector = Projector.start(missing.settings())) {
+            log.commit(schemas(100));
+            await().atMost(30, SECONDS).until(() -> projector.status().state() == Supervisor.State.FAILED);
+            assertThat(projector.status().problem()).contains("view latest: index orders(customer_id, placed_at) names "
+                    + "[placed_at], which public.orders does not have").contains("fix views.latest.indexes");
+        }
+    }
+
+    @Test
     void stopsNamingTheViewTheKeyAndThePositionWhenTheViewFailsForAKey() throws Exception {
         Setup setup = setup(RATIOS_VIEW);
         try (LogWriter log = new LogWriter(setup.topic()); Projector projector = Projector.start(setup.settings())) {

@@ -18,9 +18,10 @@ import java.util.regex.Pattern;
  * @param search  document fields (dotted paths) indexed for full-text search
  * @param read    who may read its documents; null when the configuration does not say (allowed only
  *                without authentication, where every view is public)
+ * @param indexes indexes its SQL needs on replica tables, beside those Outpost makes for {@code changes}
  */
 public record ViewDefinition(String name, String key, String sql, Map<String, ChangeMapping> changes,
-                             List<String> fields, List<String> search, ReadPolicy read) {
+                             List<String> fields, List<String> search, ReadPolicy read, List<ReplicaIndex> indexes) {
 
     private static final Pattern COLUMN = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
     private static final Pattern SELECT = Pattern.compile("(?is)\\s*select\\s.+");
@@ -50,8 +51,12 @@ public record ViewDefinition(String name, String key, String sql, Map<String, Ch
             null, "Who may read the view's documents when auth.mode is not none (then required): public, or rules; "
                     + "a caller sees a row when a rule whose scope it has allows it. See docs/security.md.");
 
+    static final Def.Setting<List<String>> INDEXES = optional("indexes", Type.listOf(ReplicaIndex.TYPE), List.of(),
+            "Indexes the SQL needs on replica tables, as table(column, ...): each region's projector creates them "
+                    + "when the table appears (the columns changes maps by are indexed without asking).");
+
     static final Def.MapOf DEF = new Def.MapOf("views", "view", Type.NAME, false,
-            Def.Section.of("view", true, "One view.", KEY, SQL, CHANGES, FIELDS, SEARCH, READ),
+            Def.Section.of("view", true, "One view.", KEY, SQL, CHANGES, FIELDS, SEARCH, READ, INDEXES),
             "Denormalized, queryable read models, declared as SQL over the replica tables.");
 
     public ViewDefinition {
@@ -61,12 +66,19 @@ public record ViewDefinition(String name, String key, String sql, Map<String, Ch
         changes = Map.copyOf(changes);
         fields = List.copyOf(fields);
         search = List.copyOf(search);
+        indexes = List.copyOf(indexes);
     }
 
-    /** A view without a read policy (every view is public without authentication). */
+    /** A view without indexes of its own. */
+    public ViewDefinition(String name, String key, String sql, Map<String, ChangeMapping> changes, List<String> fields,
+                          List<String> search, ReadPolicy read) {
+        this(name, key, sql, changes, fields, search, read, List.of());
+    }
+
+    /** A view without a read policy (every view is public without authentication) nor indexes of its own. */
     public ViewDefinition(String name, String key, String sql, Map<String, ChangeMapping> changes, List<String> fields,
                           List<String> search) {
-        this(name, key, sql, changes, fields, search, null);
+        this(name, key, sql, changes, fields, search, null, List.of());
     }
 
     static ViewDefinition read(String name, Cursor c, List<String> capturedTables) {
@@ -98,12 +110,23 @@ public record ViewDefinition(String name, String key, String sql, Map<String, Ch
         }
         List<String> fields = c.get(FIELDS);
         List<String> search = c.get(SEARCH);
+        List<ReplicaIndex> indexes = new java.util.ArrayList<>();
+        List<String> writtenIndexes = c.get(INDEXES);
+        for (int i = 0; writtenIndexes != null && i < writtenIndexes.size(); i++) {
+            ReplicaIndex index = ReplicaIndex.parse(writtenIndexes.get(i));
+            String table = SourceConfig.qualify(index.table());
+            if (written != null && written.keySet().stream().map(SourceConfig::qualify).noneMatch(table::equals)) {
+                c.problem(INDEXES.key(), "item " + (i + 1) + " (" + index + ") is not on a table the view reads; index one "
+                        + "of the tables of its changes (" + String.join(", ", written.keySet()) + ")");
+            }
+            indexes.add(index);
+        }
         com.fasterxml.jackson.databind.JsonNode readNode = c.get(READ);
         ReadPolicy read = readNode == null || readNode.isNull() || fields == null || key == null ? null
                 : ReadPolicy.read(readNode, c, READ.key(), fields, key);
         if (c.failedSince(before)) {
             return null;
         }
-        return new ViewDefinition(name, key, sql, changes, fields, search, read);
+        return new ViewDefinition(name, key, sql, changes, fields, search, read, indexes);
     }
 }

@@ -242,19 +242,41 @@ class OutpostConfigTest {
                     key: id
                     sql: SELECT o.id, c.name FROM orders o JOIN customers c ON c.id = o.customer_id
                     changes: { orders: id, customers: SELECT id FROM orders WHERE customer_id = 1 }
+                    indexes: ["orders(customer_id, placed_at)", "products(name)"]
                   broken:
                     key: id
                     sql: DELETE FROM orders
                     changes: {}
                     fields: ["customer..name"]
+                    indexes: ["orders customer_id"]
                 """;
 
         assertThat(rendered(problemsOf(yaml, Map.of()))).containsExactly(
                 "views.orders.changes.customers: is not a captured table; add public.customers to source.tables, "
                         + "or remove it here (captured: [public.orders])",
+                "views.orders.indexes: item 2 (products(name)) is not on a table the view reads; index one of the tables "
+                        + "of its changes (orders, customers)",
                 "views.broken.sql: must be a SELECT (or WITH … SELECT) query, but starts with \"DELETE\"",
                 "views.broken.changes: must map at least one source table to the view's keys",
-                "views.broken.fields: item 1 must be a document field path such as customer.name, but was \"customer..name\"");
+                "views.broken.fields: item 1 must be a document field path such as customer.name, but was \"customer..name\"",
+                "views.broken.indexes: item 1 must be an index such as orders(customer_id, placed_at): a table and its "
+                        + "columns in index order, but was \"orders customer_id\"");
+    }
+
+    @Test
+    void readsAViewsIndexes() {
+        String yaml = MINIMAL + """
+                views:
+                  latest:
+                    key: id
+                    sql: SELECT o.id FROM orders o
+                    changes: { orders: id }
+                    indexes: [" orders ( customer_id ,placed_at, id ) "]
+                """;
+
+        ViewDefinition view = OutpostConfig.parse(yaml, Map.<String, String>of()::get).views().get("latest");
+        assertThat(view.indexes()).containsExactly(new ReplicaIndex("orders", List.of("customer_id", "placed_at", "id")));
+        assertThat(view.indexes().getFirst()).hasToString("orders(customer_id, placed_at, id)");
     }
 
     @Test

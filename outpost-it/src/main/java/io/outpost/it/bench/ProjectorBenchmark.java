@@ -75,6 +75,11 @@ final class ProjectorBenchmark implements Callable<Integer> {
     @Option(names = "--out", defaultValue = "target/bench/projector.json", description = "Where the JSON report goes (default: ${DEFAULT-VALUE}).")
     Path out;
 
+    @Option(names = "--pg-statements", defaultValue = "0", description = "Also print the N statements PostgreSQL spent "
+            + "most time on in the applying with views and in the latency phase (pg_stat_statements, every database of "
+            + "the server; it costs some throughput): where the stores' time goes (default: ${DEFAULT-VALUE}, off).")
+    int pgStatements;
+
     private EmbeddedPostgres postgres;
     private EmbeddedKafka kafka;
 
@@ -82,7 +87,11 @@ final class ProjectorBenchmark implements Callable<Integer> {
     public Integer call() throws Exception {
         Files.createDirectories(out.toAbsolutePath().getParent());
         System.out.println("projector benchmark: starting embedded PostgreSQL and Kafka…");
-        try (EmbeddedPostgres pg = EmbeddedPostgres.start(); EmbeddedKafka broker = EmbeddedKafka.start()) {
+        EmbeddedPostgres.Builder server = EmbeddedPostgres.builder();
+        if (pgStatements > 0) {
+            server.setting("shared_preload_libraries", "'pg_stat_statements'").setting("pg_stat_statements.track", "all");
+        }
+        try (EmbeddedPostgres pg = server.start(); EmbeddedKafka broker = EmbeddedKafka.start()) {
             postgres = pg;
             kafka = broker;
             String shopUrl = postgres.createDatabase("bench_shop");
@@ -98,7 +107,9 @@ final class ProjectorBenchmark implements Callable<Integer> {
             System.out.println("throughput: a warm-up pass (not measured) into region ap-south's store…");
             apply(ProjectorSettings.of(bulk, "ap-south"), end);
             System.out.println("throughput: applying it with the three views…");
+            resetStatements();
             Applied withViews = apply(ProjectorSettings.of(bulk, "us-east"), end);
+            printStatements("applying with the three views");
             System.out.printf("throughput: %,.0f rows/s; applying it with no views…%n", withViews.rowsPerSecond());
             Applied replicasOnly = apply(ProjectorSettings.of(bulk, "eu-west").withViews(List.of()), end);
             System.out.printf("throughput: %,.0f rows/s with no views%n", replicasOnly.rowsPerSecond());
@@ -243,8 +254,10 @@ final class ProjectorBenchmark implements Callable<Integer> {
             Thread.sleep(500); // listeners and reader are in place
             List<String> views = List.copyOf(config.views().keySet());
             StageFigures figures = StageFigures.startingNow(registry, views);
+            resetStatements();
             placeOrders(shopUrl, committed);
             Thread.sleep(2000); // the last orders reach every region
+            printStatements("the latency phase (three regions, the shop's own writes included)");
             for (String stage : STAGES) {
                 stages.put(stage, figures.since(registry, StageFigures.STAGE, stage));
                 sinceCommit.put(stage, figures.since(registry, StageFigures.SINCE_COMMIT, stage));
@@ -359,6 +372,38 @@ final class ProjectorBenchmark implements Callable<Integer> {
                 }
             }
         }
+    }
+
+    /** Forgets the statements' figures so far (with {@code --pg-statements}). */
+    private void resetStatements() throws java.sql.SQLException {
+        if (pgStatements > 0) {
+            try (Connection c = postgres.connect("postgres"); Statement s = c.createStatement()) {
+                s.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
+                s.execute("SELECT pg_stat_statements_reset()");
+            }
+        }
+    }
+
+    /** Prints the statements PostgreSQL spent most time on since {@link #resetStatements} (with {@code --pg-statements}). */
+    private void printStatements(String during) throws java.sql.SQLException {
+        if (pgStatements <= 0) {
+            return;
+        }
+        System.out.printf("%nPostgreSQL's top %d statements by execution time during %s:%n", pgStatements, during);
+        System.out.printf("%10s %10s %10s %10s  %s%n", "total ms", "calls", "mean ms", "rows", "statement (databases)");
+        try (Connection c = postgres.connect("postgres"); PreparedStatement s = c.prepareStatement("SELECT sum(total_exec_time), "
+                + "sum(calls), sum(total_exec_time) / sum(calls), sum(rows), regexp_replace(query, '\\s+', ' ', 'g'), "
+                + "count(DISTINCT dbid) FROM pg_stat_statements GROUP BY query ORDER BY 1 DESC LIMIT ?")) {
+            s.setInt(1, pgStatements);
+            try (ResultSet rs = s.executeQuery()) {
+                while (rs.next()) {
+                    String query = rs.getString(5);
+                    System.out.printf("%10.0f %10d %10.3f %10d  %s (%d)%n", rs.getDouble(1), rs.getLong(2), rs.getDouble(3),
+                            rs.getLong(4), query.length() > 160 ? query.substring(0, 160) + "…" : query, rs.getInt(6));
+                }
+            }
+        }
+        System.out.println();
     }
 
     private static long[] ids(Statement s, String sql) throws java.sql.SQLException {

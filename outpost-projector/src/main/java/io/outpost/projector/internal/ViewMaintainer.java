@@ -7,6 +7,8 @@ import io.outpost.core.SourcePosition;
 import io.outpost.core.change.TableSchema;
 import io.outpost.core.config.ChangeMapping;
 import io.outpost.core.config.ProjectorConfig;
+import io.outpost.core.config.ReplicaIndex;
+import io.outpost.core.config.SourceConfig;
 import io.outpost.core.config.ViewDefinition;
 import io.outpost.store.StoreLayout;
 import io.outpost.store.ViewTables;
@@ -166,7 +168,7 @@ public final class ViewMaintainer {
         builder.build(c, view, position, progress);
     }
 
-    /** Validates {@code view} (learning its key type) and indexes the replica columns it maps by. */
+    /** Validates {@code view} (learning its key type) and makes the replica indexes it needs. */
     private void ready(Connection c, MaintainedView view, Map<String, TableSchema> schemas) throws SQLException {
         view.keyType = validator.validate(c, view, schemas);
         ensureIndexes(c, view, schemas);
@@ -277,9 +279,31 @@ public final class ViewMaintainer {
     /**
      * Indexes the replica columns a view's {@code changes} maps by (when not the start of the
      * primary key): they are the columns its SQL joins and filters on (an order's lines by order,
-     * a product's lines by product), and replicas have no index but their key.
+     * a product's lines by product), and replicas have no index but their key; then the indexes
+     * the view declares ({@code indexes}).
+     *
+     * @throws OutpostException when a declared index names a column its table does not have
      */
     private void ensureIndexes(Connection c, MaintainedView view, Map<String, TableSchema> schemas) throws SQLException {
+        for (ReplicaIndex index : view.definition.indexes()) {
+            String qualified = SourceConfig.qualify(index.table());
+            TableSchema schema = schemas.get(qualified);
+            if (schema == null) {
+                continue; // not appeared yet: made when it has (the view waits for its tables)
+            }
+            List<String> columns = schema.columns().stream().map(TableSchema.Column::name).toList();
+            List<String> unknown = index.columns().stream().filter(column -> !columns.contains(column)).toList();
+            if (!unknown.isEmpty()) {
+                throw new OutpostException("view " + view.name() + ": index " + index + " names " + unknown + ", which "
+                        + qualified + " does not have (its columns: " + columns + "); fix views." + view.name() + ".indexes");
+            }
+            String table = StoreLayout.replicaTable(qualified);
+            try (Statement s = c.createStatement()) {
+                s.execute("CREATE INDEX IF NOT EXISTS " + quote(indexName(table, index.columns())) + " ON "
+                        + quote(StoreLayout.replicaSchema(source)) + "." + quote(table) + " ("
+                        + index.columns().stream().map(StoreLayout::quote).collect(java.util.stream.Collectors.joining(", ")) + ")");
+            }
+        }
         for (var entry : view.mappings.entrySet()) {
             if (entry.getValue() instanceof ChangeMapping.KeyColumn key) {
                 TableSchema schema = schemas.get(entry.getKey());
@@ -293,6 +317,23 @@ public final class ViewMaintainer {
                 }
             }
         }
+    }
+
+    /**
+     * A declared index's name: {@code <table>_by_<columns>}, or, past PostgreSQL's 63 bytes, its
+     * start and a digest of the whole (a truncated name could match another index's and be skipped).
+     */
+    static String indexName(String table, List<String> columns) {
+        String name = table + "_by_" + String.join("_", columns);
+        if (name.getBytes(java.nio.charset.StandardCharsets.UTF_8).length <= 63) {
+            return name;
+        }
+        String digest = Integer.toHexString(name.hashCode() & 0x7fffffff);
+        String start = name.substring(0, Math.min(name.length(), 40));
+        while (start.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > 40) {
+            start = start.substring(0, start.length() - 1);
+        }
+        return start + "_" + digest;
     }
 
     /** Recomputes {@code keys} under a savepoint; when that fails, key by key, to find the key(s) the SQL fails for. */

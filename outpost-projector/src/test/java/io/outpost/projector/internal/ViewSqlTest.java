@@ -73,4 +73,13 @@ class ViewSqlTest {
         assertThat(ViewSql.insertComputed(odd, "int4", "views.\"odd__build\"", false)).startsWith(
                 "INSERT INTO views.\"odd__build\" (key, doc, position, updated_at) SELECT key, doc, ?::pg_lsn, now() FROM (");
     }
+
+    @Test
+    @DisplayName("a declared index's name is <table>_by_<columns>, or within PostgreSQL's 63 bytes a start and a digest")
+    void declaredIndexNames() {
+        assertThat(ViewMaintainer.indexName("orders", List.of("customer_id", "placed_at"))).isEqualTo("orders_by_customer_id_placed_at");
+        String longer = ViewMaintainer.indexName("order_lines", List.of("product_id", "order_id", "line_no", "unit_price", "qty"));
+        String other = ViewMaintainer.indexName("order_lines", List.of("product_id", "order_id", "line_no", "unit_price", "sku"));
+        assertThat(longer).hasSizeLessThanOrEqualTo(63).startsWith("order_lines_by_product_id_order_id").isNotEqualTo(other);
+    }
 }
