@@ -88,13 +88,16 @@ class DemoIT {
             await().alias("every region UP by its monitors").atMost(30, java.util.concurrent.TimeUnit.SECONDS)
                     .until(() -> demo.statusLine().startsWith("regions: us-east UP ")
                             && demo.statusLine().contains(" · eu-west UP ") && demo.statusLine().contains(" · ap-south UP "));
+            // with what each region's metrics say (order 1001 became visible in each) and capture as the source sees it
+            assertThat(demo.statusLine()).containsPattern("us-east UP [^·]* visible p50 \\d+ ms")
+                    .containsPattern("ap-south UP [^·]* visible p50 \\d+ ms").containsPattern("· capture streaming \\(\\d+");
 
             // the fourth: "./outpost status --config FILE"
             java.io.StringWriter status = new java.io.StringWriter();
             exit = DemoMain.execute(new java.io.PrintWriter(status, true), new java.io.PrintWriter(System.err, true),
                     List.of(printed.exampleCommands().get(3).split(" ")).subList(1, 4).toArray(String[]::new));
             assertThat(exit).isZero();
-            assertThat(status.toString()).contains("source shop: at ")
+            assertThat(status.toString()).contains("source shop: at ").contains("capture: streaming (slot outpost_shop, ")
                     .containsPattern("us-east +UP +\\d+/[0-9A-F]+ .*customer_orders ready, orders ready, products ready")
                     .containsPattern("eu-west +UP +\\d+/[0-9A-F]+ ")
                     .containsPattern("ap-south +UP +\\d+/[0-9A-F]+ ");
@@ -107,6 +110,8 @@ class DemoIT {
             com.fasterxml.jackson.databind.JsonNode statusDocument = new com.fasterxml.jackson.databind.ObjectMapper()
                     .readTree(statusJson.toString());
             assertThat(statusDocument.path("source").path("name").asText()).isEqualTo("shop");
+            assertThat(statusDocument.path("capture").path("state").asText()).isEqualTo("streaming");
+            assertThat(statusDocument.path("regions").get(0).path("rebuilds").isArray()).isTrue();
             assertThat(statusDocument.path("states_known").asBoolean()).isTrue();
             assertThat(statusDocument.path("regions")).extracting(r -> r.path("name").asText() + " " + r.path("state").asText())
                     .containsExactly("us-east UP", "eu-west UP", "ap-south UP");

@@ -16,6 +16,7 @@ import io.outpost.core.config.RouteConfig;
 import io.outpost.core.region.RegionHealth;
 import io.outpost.gateway.internal.CanaryVisibility;
 import io.outpost.gateway.internal.CommandTarget;
+import io.outpost.gateway.internal.CaptureReport;
 import io.outpost.gateway.internal.Dashboard;
 import io.outpost.gateway.internal.DashboardFiles;
 import io.outpost.gateway.internal.CommandTargets;
@@ -35,6 +36,7 @@ import io.outpost.gateway.internal.Tracing;
 import io.outpost.gateway.internal.ViewRegistry;
 import io.outpost.source.FenceWriter;
 import io.outpost.source.IdempotencyLedger;
+import io.outpost.store.Rebuilds;
 import io.outpost.store.RegionStore;
 import io.outpost.store.WatermarkWatcher;
 import java.net.URI;
@@ -142,7 +144,16 @@ public final class Gateway implements AutoCloseable {
                 config.commands().maxHops(), http, ticker, access, settings.regions(), tracing);
         this.reports = new RegionReports(region.name(), sourceName, config.hash(), config.health().maxLag(), watcher, views,
                 targets, settings.clock());
-        this.dashboard = new Dashboard(region.name(), settings.regions(), metrics.registry(), settings.clock());
+        RegionStore readStore = store;
+        this.dashboard = new Dashboard(region.name(), settings.regions(), metrics.registry(), settings.clock(),
+                new Dashboard.Inputs(() -> {
+                    Duration staleness = watcher.current().staleness(settings.clock().instant());
+                    return staleness == null ? null : staleness.toMillis();
+                }, () -> {
+                    try (java.sql.Connection c = readStore.connect()) {
+                        return Rebuilds.recent(c, Dashboard.REBUILDS_ENDED, 10);
+                    }
+                }, source == null ? null : new CaptureReport(source, config.source().slot(), ticker)));
         metrics.watermark(watcher, settings.clock());
         metrics.commandTargets(factory);
         metrics.regionStates(settings.regions(), config.regions().keySet());

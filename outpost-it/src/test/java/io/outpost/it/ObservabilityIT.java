@@ -72,7 +72,7 @@ class ObservabilityIT {
 
     @BeforeAll
     static void start() {
-        topology = Topology.builder("observability_it").shape(Topology.Shape.PROCESS_PER_ROLE).start();
+        topology = Topology.builder("observability_it").shape(Topology.Shape.PROCESS_PER_ROLE).jsonLogs().start();
         topology.awaitEveryRegionUp(Duration.ofSeconds(90));
     }
 
@@ -108,6 +108,25 @@ class ObservabilityIT {
             String role = process.name().equals("capture") ? "capture" : process.name().substring(process.name().lastIndexOf('-') + 1);
             String region = role.equals("capture") ? null : process.name().substring(0, process.name().lastIndexOf('-'));
             String base = process.managementUrl();
+
+            // --log-format json: its log file's lines are JSON objects naming the process's region and role (the file
+            // is appended to across runs of this test in one tree: the lines of this run are those after its last start)
+            List<String> lines = Files.readAllLines(topology.directory().resolve(process.name() + ".log"));
+            int start = -1;
+            for (int i = 0; i < lines.size(); i++) {
+                if (lines.get(i).startsWith("{") && JSON.readTree(lines.get(i)).path("message").asText().startsWith("started ")) {
+                    start = i;
+                }
+            }
+            assertThat(start).as(process.name() + "'s log has its start as a JSON line").isNotNegative();
+            for (String line : lines.subList(start, lines.size() - 1)) { // the last may be being written
+                JsonNode logged = JSON.readTree(line);
+                assertThat(logged.path("message").isTextual()).as(line).isTrue();
+                assertThat(logged.path("roles").asText()).as(line).isEqualTo(role);
+                if (region != null) {
+                    assertThat(logged.path("region").asText()).as(line).isEqualTo(region);
+                }
+            }
 
             HttpResponse<String> health = get(base + "/outpost/health");
             assertThat(health.statusCode()).as(process.name() + ": " + health.body()).isEqualTo(200);
@@ -155,7 +174,8 @@ class ObservabilityIT {
                 .usingAnyFreePort().build();
         ChromeDriver browser = new ChromeDriver(service, options);
         try {
-            browser.get(topology.gatewayUrl("eu-west") + "/outpost/");
+            // us-east reaches the source (its link to the monolith), so its dashboard shows capture too
+            browser.get(topology.gatewayUrl("us-east") + "/outpost/");
             await().alias("the dashboard shows every region UP").atMost(60, SECONDS).pollInterval(Duration.ofMillis(500))
                     .untilAsserted(() -> {
                         for (String region : topology.regions()) {
@@ -163,6 +183,14 @@ class ObservabilityIT {
                         }
                     });
             assertThat(browser.findElements(By.cssSelector("#regions tbody tr"))).hasSize(3);
+            await().alias("the dashboard shows capture streaming").atMost(30, SECONDS).pollInterval(Duration.ofMillis(500))
+                    .untilAsserted(() -> assertThat(browser.findElements(By.cssSelector("#capture [data-field='capture']")))
+                            .singleElement().extracting(WebElement::getText).isEqualTo("streaming"));
+            assertThat(browser.findElements(By.cssSelector("#views tr[data-view]"))).hasSize(3);
+            // the gateway samples staleness itself: a page opened now draws the minutes before it
+            JsonNode dashboard = JSON.readTree(get(topology.gatewayUrl("us-east") + "/outpost/v1/dashboard").body());
+            assertThat(dashboard.path("staleness_history").size()).as("staleness samples").isGreaterThanOrEqualTo(2);
+            assertThat(dashboard.path("capture").path("slot").asText()).isEqualTo(topology.config().source().slot());
             screenshot(browser, "dashboard-every-region-up.png");
 
             topology.process("ap-south-gateway").stop();

@@ -380,6 +380,11 @@ class ProjectorIT {
                 long documents = Rebuild.run(setup.settings(), "orders", seen::add, java.time.Duration.ofSeconds(60));
                 assertThat(documents).isEqualTo(50);
                 assertThat(seen).last().isEqualTo(new Rebuild.Progress("DONE", 50, 50L));
+                try (Connection c = DriverManager.getConnection(setup.storeUrl())) { // what the dashboard shows
+                    assertThat(io.outpost.store.Rebuilds.recent(c, java.time.Duration.ofMinutes(15), 10)).singleElement()
+                            .satisfies(r -> assertThat(List.of(r.view(), r.state().name(), r.written(), r.total()))
+                                    .containsExactly("orders", "DONE", 50L, 50L));
+                }
                 log.commit(new Tx(200).update("customers", map("id", 1L), "id", 1L, "name", "Ada L."));
                 awaitWatermark(projector, 200);
             }

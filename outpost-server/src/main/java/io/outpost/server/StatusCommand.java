@@ -7,6 +7,7 @@ import io.outpost.core.config.OutpostConfig;
 import io.outpost.core.region.Canary;
 import io.outpost.core.region.Drain;
 import io.outpost.core.region.RegionHealth;
+import io.outpost.source.CaptureSlot;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.time.Instant;
@@ -20,7 +21,8 @@ import picocli.CommandLine.Option;
 @Command(name = "status", mixinStandardHelpOptions = true,
         description = {"Shows where each region stands: its state by its monitors' majority (UP, DEGRADED, DOWN, UNKNOWN;",
             "? when the region-state topic cannot be read), its watermark (the source position it has applied up to),",
-            "how far behind the source it is (WAL bytes, and time since the watermark's commit), and its views."})
+            "how far behind the source it is (WAL bytes, and time since the watermark's commit), its views and their",
+            "rebuilds; and capture as the source sees it (its slot streamed from or not, WAL not yet confirmed)."})
 final class StatusCommand extends ConfigCommand {
 
     @Option(names = "--json", description = "One JSON document instead of the table (for scripts and monitoring).")
@@ -38,11 +40,17 @@ final class StatusCommand extends ConfigCommand {
         } catch (OutpostException e) {
             statesProblem = e.getMessage();
         }
+        CaptureSlot capture = source.isPresent() ? RegionStatus.capture(parsed) : null;
         if (json) {
-            return json(parsed, source, regions, snapshot, statesProblem, out);
+            return json(parsed, source, capture, regions, snapshot, statesProblem, out);
         }
         out.println("source " + parsed.source().name() + ": " + source.map(p -> "at " + p)
                 .orElse("unreachable at " + parsed.source().url() + " (lag in bytes unknown)"));
+        if (capture != null) {
+            out.println("capture: " + capture.state() + " (slot " + capture.slot()
+                    + (capture.lagBytes() == null ? "" : ", " + RegionStatus.bytes(capture.lagBytes()) + " not confirmed yet")
+                    + (CaptureSlot.STREAMING.equals(capture.state()) ? "" : ": " + capture.detail()) + ")");
+        }
         if (statesProblem != null) {
             out.println("region states unknown: " + statesProblem);
         }
@@ -60,8 +68,7 @@ final class StatusCommand extends ConfigCommand {
                 continue;
             }
             StringBuilder views = new StringBuilder();
-            region.views().forEach((name, state) -> views.append(views.isEmpty() ? "" : ", ").append(name).append(' ')
-                    .append(state.name().toLowerCase(java.util.Locale.ROOT)));
+            region.views().keySet().forEach(name -> views.append(views.isEmpty() ? "" : ", ").append(region.view(name)));
             out.printf("%-12s %-9s %-14s %-12s %-10s %-20s %s%n", region.region(), health,
                     region.watermark().map(w -> w.position().toString()).orElse("-"),
                     RegionStatus.bytes(region.behind()), RegionStatus.seconds(region.staleness()),
@@ -78,17 +85,20 @@ final class StatusCommand extends ConfigCommand {
     }
 
     /**
-     * The same figures as one JSON document: {@code source} (name, position or null), {@code regions}
+     * The same figures as one JSON document: {@code source} (name, position or null), {@code capture}
+     * (its slot's state and unconfirmed bytes as the source sees them; null when the source is unreachable), {@code regions}
      * (each with its state, watermark, commit time, bytes behind, staleness, canary figures by
-     * monitor, views, and the problem when its store cannot be read), {@code drained} regions, and
+     * monitor, views, recent rebuilds, and the problem when its store cannot be read), {@code drained} regions, and
      * {@code states_known} (false when the region-state topic cannot be read). The exit code is the
      * table's. {@code snapshot} is null when the region-state topic could not be read ({@code statesProblem} says why).
      */
-    private static int json(OutpostConfig parsed, Optional<SourcePosition> source, List<RegionStatus> regionStatuses,
-                            RegionStateTopic.Snapshot snapshot, String statesProblem, PrintWriter out) {
+    private static int json(OutpostConfig parsed, Optional<SourcePosition> source, CaptureSlot capture,
+                            List<RegionStatus> regionStatuses, RegionStateTopic.Snapshot snapshot, String statesProblem,
+                            PrintWriter out) {
         com.fasterxml.jackson.databind.ObjectMapper mapper = new com.fasterxml.jackson.databind.ObjectMapper();
         com.fasterxml.jackson.databind.node.ObjectNode root = mapper.createObjectNode();
         root.putObject("source").put("name", parsed.source().name()).put("position", source.map(Object::toString).orElse(null));
+        root.set("capture", capture == null ? null : mapper.valueToTree(capture));
         root.put("states_known", snapshot != null);
         if (statesProblem != null) {
             root.put("states_problem", statesProblem);
@@ -123,6 +133,7 @@ final class StatusCommand extends ConfigCommand {
                             .put("pending_ms", c.pendingMs()).put("count", c.count()));
             com.fasterxml.jackson.databind.node.ObjectNode views = node.putObject("views");
             region.views().forEach((name, viewState) -> views.put(name, viewState.name()));
+            node.set("rebuilds", mapper.valueToTree(region.rebuilds()));
         }
         com.fasterxml.jackson.databind.node.ArrayNode drained = root.putArray("drained");
         if (snapshot != null) {

@@ -45,4 +45,43 @@ class TraceExportTest {
             collector.stop(0);
         }
     }
+
+    @Test
+    @DisplayName("tracing.sample-percent keeps that share of the traces that start at the gateway, and every trace a "
+            + "caller sampled")
+    void samplesTheTracesThatStartHere() throws Exception {
+        HttpServer collector = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        collector.createContext("/v1/traces", exchange -> {
+            exchange.getRequestBody().readAllBytes();
+            exchange.sendResponseHeaders(200, -1);
+            exchange.close();
+        });
+        collector.start();
+        String endpoint = "http://127.0.0.1:" + collector.getAddress().getPort() + "/v1/traces";
+        try {
+            for (int percent : List.of(0, 25, 100)) {
+                try (OpenTelemetrySdk sdk = TraceExport.of(new TracingConfig(Optional.of(endpoint), percent), "eu-west")
+                        .orElseThrow()) {
+                    int sampled = 0;
+                    for (int i = 0; i < 2000; i++) {
+                        Span span = sdk.getTracer("test").spanBuilder("GET /orders/{id}").startSpan();
+                        sampled += span.getSpanContext().isSampled() ? 1 : 0;
+                        span.end();
+                    }
+                    // the trace ids are random: 25 % of 2,000 is 500 ± 19 (one standard deviation)
+                    assertThat(sampled).as(percent + " %").isBetween(percent * 20 - 120, percent * 20 + 120);
+
+                    io.opentelemetry.api.trace.SpanContext callers = io.opentelemetry.api.trace.SpanContext.createFromRemoteParent(
+                            "0af7651916cd43dd8448eb211c80319c", "b7ad6b7169203331", io.opentelemetry.api.trace.TraceFlags.getSampled(),
+                            io.opentelemetry.api.trace.TraceState.getDefault());
+                    Span child = sdk.getTracer("test").spanBuilder("POST /orders")
+                            .setParent(io.opentelemetry.context.Context.root().with(Span.wrap(callers))).startSpan();
+                    assertThat(child.getSpanContext().isSampled()).as("a caller's sampled trace, at " + percent + " %").isTrue();
+                    child.end();
+                }
+            }
+        } finally {
+            collector.stop(0);
+        }
+    }
 }

@@ -4,6 +4,9 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -58,6 +61,28 @@ public final class Rebuilds {
                         total, rs.getString(6)));
             }
         }
+    }
+
+    /**
+     * Requests waiting or running, and those that ended within {@code ended}: newest first, at most
+     * {@code limit} (what an operator watching the region wants to see).
+     */
+    public static List<Request> recent(Connection c, Duration ended, int limit) throws SQLException {
+        List<Request> requests = new ArrayList<>();
+        try (PreparedStatement s = c.prepareStatement("SELECT id, view, state, written, total, detail FROM public.outpost_rebuilds "
+                + "WHERE finished_at IS NULL OR finished_at > now() - ?::interval ORDER BY id DESC LIMIT ?")) {
+            s.setString(1, ended.toMillis() + " milliseconds");
+            s.setInt(2, limit);
+            try (ResultSet rs = s.executeQuery()) {
+                while (rs.next()) {
+                    long count = rs.getLong(5);
+                    Long total = rs.wasNull() ? null : count;
+                    requests.add(new Request(rs.getLong(1), rs.getString(2), State.valueOf(rs.getString(3)), rs.getLong(4),
+                            total, rs.getString(6)));
+                }
+            }
+        }
+        return requests;
     }
 
     /** Records progress (on a connection in auto-commit, so watchers see it at once). */

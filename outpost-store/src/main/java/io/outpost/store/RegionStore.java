@@ -138,7 +138,7 @@ public final class RegionStore implements AutoCloseable {
                 try {
                     s.execute("GRANT USAGE ON SCHEMA views TO " + reader);
                     s.execute("GRANT SELECT ON ALL TABLES IN SCHEMA views TO " + reader);
-                    s.execute("GRANT SELECT ON public.outpost_watermark, public.outpost_views TO " + reader);
+                    s.execute("GRANT SELECT ON public.outpost_watermark, public.outpost_views, public.outpost_rebuilds TO " + reader);
                     s.execute("ALTER DEFAULT PRIVILEGES IN SCHEMA views GRANT SELECT ON TABLES TO " + reader);
                 } catch (SQLException e) {
                     if ("42704".equals(e.getSQLState())) {

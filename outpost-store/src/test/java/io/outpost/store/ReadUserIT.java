@@ -39,6 +39,7 @@ class ReadUserIT {
             assertThat(ViewReads.byKey(c, "shop", "orders", "int8", "7").doc()).contains("\"id\": 7");
             assertThat(ViewTables.registered(c)).isEmpty();
             assertThat(RegionStore.watermark(c, "shop")).isPresent();
+            assertThat(Rebuilds.recent(c, java.time.Duration.ofMinutes(15), 10)).as("the rebuilds, for the dashboard").isEmpty();
             try (Statement s = c.createStatement()) {
                 for (String write : List.of("INSERT INTO views.orders (key, doc, position, updated_at) VALUES (8, '{}', '0/1', now())",
                         "DELETE FROM views.orders", "UPDATE public.outpost_watermark SET position = '0/1'",

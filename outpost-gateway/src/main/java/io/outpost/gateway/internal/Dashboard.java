@@ -10,6 +10,9 @@ import io.outpost.core.region.RegionStateChange;
 import io.outpost.core.region.RegionStateFeed;
 import io.outpost.runtime.Buckets;
 import io.outpost.runtime.Freshness;
+import io.outpost.source.CaptureSlot;
+import io.outpost.store.Rebuilds;
+import java.time.Duration;
 import java.time.InstantSource;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -17,19 +20,42 @@ import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /**
  * What the built-in dashboard ({@code /outpost/}) shows, as one JSON document
  * ({@code /outpost/v1/dashboard}): every region by the monitors' majority and by each monitor, this
- * region's watermark, staleness, views and command targets (breakers), freshness by stage from the
- * process's metrics, and the latest alarms this gateway's region watch raised.
+ * region's watermark, staleness and its history (sampled every 2 s, the last 10 minutes, so a page
+ * opened now shows the trend), views and their rebuilds, command targets (breakers), capture as the
+ * source sees it (where this region reaches the source), freshness by stage from the process's
+ * metrics, and the latest alarms this gateway's region watch raised.
  *
- * <p>Thread safety: alarms arrive on the watch's thread; {@link #now} may be called from any thread.
+ * <p>Thread safety: alarms arrive on the watch's thread, samples on the sampler's; {@link #now} may
+ * be called from any thread.
  */
 public final class Dashboard implements AutoCloseable {
 
     /** How many alarms it keeps. */
     static final int ALARMS = 20;
+    /** How often staleness is sampled, and how many samples are kept (10 minutes). */
+    static final Duration SAMPLE_EVERY = Duration.ofSeconds(2);
+    static final int SAMPLES = 300;
+    /** Rebuilds shown: those waiting or running, and those that ended this long ago at most. */
+    public static final Duration REBUILDS_ENDED = Duration.ofMinutes(15);
+
+    /**
+     * Where the figures the gateway does not hold itself come from.
+     *
+     * @param stalenessMs the region's staleness now (null before it applied anything)
+     * @param rebuilds    the recent rebuild requests of the region's store
+     * @param capture     capture as the source sees it; null where this region does not reach the source
+     */
+    public record Inputs(Supplier<Long> stalenessMs, Callable<List<Rebuilds.Request>> rebuilds, CaptureReport capture) {
+    }
 
     /** A monitor's latest verdict on a region. */
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
@@ -48,10 +74,16 @@ public final class Dashboard implements AutoCloseable {
 
     /** The whole page's figures. */
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
-    @JsonPropertyOrder({"region", "now", "regions", "command_route", "monitors", "status", "freshness", "alarms"})
+    @JsonPropertyOrder({"region", "now", "regions", "command_route", "monitors", "status", "staleness_history", "rebuilds",
+            "capture", "freshness", "alarms"})
     public record Snapshot(String region, String now, List<RegionReport.Region> regions, List<String> commandRoute,
                            Map<String, Map<String, MonitorView>> monitors, RegionReport.Status status,
+                           List<Sample> stalenessHistory, List<Rebuilds.Request> rebuilds, CaptureSlot capture,
                            Map<String, Stage> freshness, List<Alarm> alarms) {
+    }
+
+    /** The region's staleness at a moment (epoch milliseconds); {@code ms} null while it had applied nothing. */
+    public record Sample(long at, Long ms) {
     }
 
     private final String region;
@@ -60,13 +92,29 @@ public final class Dashboard implements AutoCloseable {
     private final InstantSource clock;
     private final Deque<Alarm> alarms = new ArrayDeque<>();
     private final RegionStateFeed.Subscription subscription;
+    private final Inputs inputs;
+    private final Deque<Sample> samples = new ArrayDeque<>();
+    private final ScheduledExecutorService sampler = Executors.newSingleThreadScheduledExecutor(
+            r -> Thread.ofPlatform().daemon().name("outpost-dashboard-sampler").unstarted(r));
 
-    public Dashboard(String region, RegionStateFeed feed, MeterRegistry registry, InstantSource clock) {
+    public Dashboard(String region, RegionStateFeed feed, MeterRegistry registry, InstantSource clock, Inputs inputs) {
         this.region = region;
         this.feed = feed;
         this.registry = registry;
         this.clock = clock;
+        this.inputs = inputs;
         this.subscription = feed.onChange(this::alarm);
+        sampler.scheduleAtFixedRate(this::sample, 0, SAMPLE_EVERY.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private void sample() {
+        Sample sample = new Sample(clock.millis(), inputs.stalenessMs().get());
+        synchronized (samples) {
+            samples.addLast(sample);
+            while (samples.size() > SAMPLES) {
+                samples.removeFirst();
+            }
+        }
     }
 
     private synchronized void alarm(RegionStateChange change) {
@@ -104,8 +152,18 @@ public final class Dashboard implements AutoCloseable {
         synchronized (this) {
             latest = List.copyOf(alarms);
         }
+        List<Sample> history;
+        synchronized (samples) {
+            history = List.copyOf(samples);
+        }
+        List<Rebuilds.Request> rebuilds;
+        try {
+            rebuilds = inputs.rebuilds().call();
+        } catch (Exception e) {
+            rebuilds = List.of(); // the store cannot be reached: the status says so
+        }
         return new Snapshot(region, clock.instant().toString(), regions.regions(), regions.commandRoute(), monitors, status,
-                freshness, latest);
+                history, rebuilds, inputs.capture() == null ? null : inputs.capture().now(), freshness, latest);
     }
 
     private static double round(double value) {
@@ -114,6 +172,7 @@ public final class Dashboard implements AutoCloseable {
 
     @Override
     public void close() {
+        sampler.shutdownNow();
         subscription.close();
     }
 }

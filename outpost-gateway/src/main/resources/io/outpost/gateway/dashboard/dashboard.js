@@ -119,8 +119,19 @@ function draw(data) {
   ]);
   fill(document.querySelector("#targets tbody"),
     Object.entries(status.command_targets || {}).map(([name, state]) => row([name, badge(state)])));
+  const rebuilds = new Map();
+  for (const r of data.rebuilds || []) {
+    if (!rebuilds.has(r.view)) { // newest first: the latest request of each view
+      rebuilds.set(r.view, r);
+    }
+  }
   fill(document.querySelector("#views tbody"),
-    Object.entries(status.views || {}).map(([name, state]) => row([name, badge(state)])));
+    Object.entries(status.views || {}).map(([name, state]) => {
+      const tr = row([name, badge(state), rebuild(rebuilds.get(name))]);
+      tr.dataset.view = name;
+      return tr;
+    }));
+  fill(document.querySelector("#capture tbody"), capture(data.capture));
 
   const stages = Object.entries(data.freshness || {}).map(([stage, f]) =>
     row([stage, f.p50_ms, f.p99_ms, f.total_p50_ms, f.total_p99_ms, f.count]));
@@ -137,7 +148,51 @@ function draw(data) {
   remember(data);
 }
 
+function rebuild(r) {
+  if (!r) {
+    return null;
+  }
+  const done = r.total ? " " + r.written.toLocaleString() + " / " + r.total.toLocaleString()
+    + " (" + Math.floor(100 * r.written / Math.max(1, r.total)) + " %)" : "";
+  const node = el("span", "rebuild " + r.state.toLowerCase() + done);
+  node.dataset.field = "rebuild";
+  node.title = r.detail || "";
+  return node;
+}
+
+function capture(c) {
+  if (!c) {
+    return [row(["this region does not reach the source: see a region with a link to the monolith"])];
+  }
+  const state = badge(c.state, "capture");
+  state.title = c.detail;
+  return [
+    row(["state", state]),
+    row(["slot", c.slot]),
+    row(["lag", c.lag_bytes === null || c.lag_bytes === undefined ? null : bytes(c.lag_bytes)]),
+  ];
+}
+
+function bytes(n) {
+  if (n < 1024) {
+    return n + " B";
+  }
+  return n < 1024 * 1024 ? (n / 1024).toFixed(1) + " KiB" : (n / 1024 / 1024).toFixed(1) + " MiB";
+}
+
+// the gateway's own samples of staleness (every 2 s, the last 10 minutes) start the chart when the page opens
+function seed(data) {
+  if (history.times.length || !data.staleness_history) {
+    return;
+  }
+  const name = "staleness " + data.region;
+  const points = data.staleness_history.filter(s => s.at < Date.parse(data.now));
+  history.times.push(...points.map(s => s.at / 1000));
+  history.series.set(name, points.map(s => s.ms));
+}
+
 function remember(data) {
+  seed(data);
   const now = Date.now() / 1000;
   history.times.push(now);
   const values = new Map();

@@ -85,6 +85,7 @@ public final class Topology implements AutoCloseable {
         private int kafkaNodes;
         private boolean ownSourceServer;
         private boolean classDataArchives;
+        private boolean jsonLogs;
 
         private Builder(String name) {
             this.name = name;
@@ -157,6 +158,12 @@ public final class Topology implements AutoCloseable {
         /** Each process's largest heap ({@code -Xmx}), e.g. {@code 320m}. */
         public Builder heap(String heap) {
             this.heap = heap;
+            return this;
+        }
+
+        /** Every {@code outpost run} process writes its log file as JSON lines ({@code --log-format json}). */
+        public Builder jsonLogs() {
+            this.jsonLogs = true;
             return this;
         }
 
@@ -370,6 +377,9 @@ public final class Topology implements AutoCloseable {
     private void addRun(String name, String... arguments) {
         List<String> run = new ArrayList<>(List.of("--config", configFile.toString()));
         run.addAll(List.of(arguments));
+        if (options.jsonLogs) {
+            run.addAll(List.of("--log-format", "json"));
+        }
         add(new OutpostProcess(name, jvmOptions(name), run, directory, START_TIMEOUT));
     }
 
