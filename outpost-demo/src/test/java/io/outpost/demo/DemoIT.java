@@ -98,7 +98,7 @@ class DemoIT {
                     List.of(printed.exampleCommands().get(3).split(" ")).subList(1, 4).toArray(String[]::new));
             assertThat(exit).isZero();
             assertThat(status.toString()).contains("source shop: at ").contains("capture: streaming (slot outpost_shop, ")
-                    .containsPattern("us-east +UP +\\d+/[0-9A-F]+ .*customer_orders ready, orders ready, products ready")
+                    .containsPattern("us-east +UP +\\d+/[0-9A-F]+ .* (\\d+ ms|-) +closed +customer_orders ready, orders ready, products ready")
                     .containsPattern("eu-west +UP +\\d+/[0-9A-F]+ ")
                     .containsPattern("ap-south +UP +\\d+/[0-9A-F]+ ");
             java.io.StringWriter statusJson = new java.io.StringWriter();
@@ -112,6 +112,9 @@ class DemoIT {
             assertThat(statusDocument.path("source").path("name").asText()).isEqualTo("shop");
             assertThat(statusDocument.path("capture").path("state").asText()).isEqualTo("streaming");
             assertThat(statusDocument.path("regions").get(0).path("rebuilds").isArray()).isTrue();
+            assertThat(statusDocument.path("regions").get(0).path("gateway").path("command_targets").path("monolith").asText())
+                    .as("what us-east's gateway says of its breakers").isEqualTo("closed");
+            assertThat(statusDocument.path("regions").get(0).path("gateway").path("problem").isNull()).isTrue();
             assertThat(statusDocument.path("states_known").asBoolean()).isTrue();
             assertThat(statusDocument.path("regions")).extracting(r -> r.path("name").asText() + " " + r.path("state").asText())
                     .containsExactly("us-east UP", "eu-west UP", "ap-south UP");

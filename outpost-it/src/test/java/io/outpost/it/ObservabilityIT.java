@@ -40,7 +40,8 @@ import org.openqa.selenium.logging.LoggingPreferences;
 
 /**
  * What an operator sees of a deployment where every role runs as an {@code outpost run} process of
- * its own: each process's management address, its health and its role's metrics; the built-in
+ * its own: each process's management address, its health (DOWN naming a failed view) and its role's
+ * metrics, its log as JSON lines; the built-in
  * dashboard in a real browser (headless Chromium: Debian's {@code chromium} and
  * {@code chromium-driver}; without them that test says so and is skipped).
  */
@@ -213,6 +214,45 @@ class ObservabilityIT {
                 topology.process("ap-south-gateway").start();
             }
         }
+    }
+
+    @Test
+    @Order(3)
+    @DisplayName("a projector process stopped by a view failure: its health is DOWN (503) naming the view; fixed and "
+            + "restarted, UP again")
+    void aViewFailureTurnsTheProjectorsProcessDown() throws Exception {
+        OutpostProcess projector = topology.process("us-east-projector");
+        io.outpost.core.config.RegionConfig.Store store = topology.config().regions().get("us-east").store();
+        // from now on no order document can be written in us-east (what a view whose SQL fails for a key does)
+        try (Connection c = java.sql.DriverManager.getConnection(store.url(), store.user(), store.password());
+             Statement s = c.createStatement()) {
+            s.execute("ALTER TABLE views.orders ADD CONSTRAINT observability_it_broken CHECK (doc ? 'never') NOT VALID");
+        }
+        try {
+            try (Connection c = topology.shopDatabase().getConnection(); Statement s = c.createStatement()) {
+                s.executeUpdate("UPDATE orders SET status = 'PAID' WHERE id = (SELECT min(id) FROM orders WHERE status = 'PLACED')");
+            }
+            await().alias("us-east's projector process DOWN, naming the view").atMost(60, SECONDS)
+                    .pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
+                        HttpResponse<String> health = get(projector.managementUrl() + "/outpost/health");
+                        assertThat(health.statusCode()).as(health.body()).isEqualTo(503);
+                        JsonNode body = JSON.readTree(health.body());
+                        assertThat(body.path("status").asText()).isEqualTo("DOWN");
+                        assertThat(body.path("reasons").get(0).asText()).startsWith("projector of region us-east FAILED: ")
+                                .contains("view orders failed for key").contains("observability_it_broken");
+                    });
+            assertThat(get(projector.managementUrl() + "/outpost/metrics").body())
+                    .contains("outpost_projector_state{region=\"us-east\",state=\"FAILED\"} 1");
+        } finally {
+            try (Connection c = java.sql.DriverManager.getConnection(store.url(), store.user(), store.password());
+                 Statement s = c.createStatement()) {
+                s.execute("ALTER TABLE views.orders DROP CONSTRAINT observability_it_broken");
+            }
+            projector.stop();
+            projector.start();
+        }
+        await().alias("us-east's projector process UP again").atMost(60, SECONDS).pollInterval(Duration.ofMillis(500))
+                .untilAsserted(() -> assertThat(get(projector.managementUrl() + "/outpost/health").statusCode()).isEqualTo(200));
     }
 
     private static String stateShown(ChromeDriver browser, String region) {

@@ -22,7 +22,8 @@ import picocli.CommandLine.Option;
         description = {"Shows where each region stands: its state by its monitors' majority (UP, DEGRADED, DOWN, UNKNOWN;",
             "? when the region-state topic cannot be read), its watermark (the source position it has applied up to),",
             "how far behind the source it is (WAL bytes, and time since the watermark's commit), its views and their",
-            "rebuilds; and capture as the source sees it (its slot streamed from or not, WAL not yet confirmed)."})
+            "rebuilds, what its gateway says of commit -> visible there (p50) and of its breakers; and capture as the",
+            "source sees it (its slot streamed from or not, WAL not yet confirmed)."})
 final class StatusCommand extends ConfigCommand {
 
     @Option(names = "--json", description = "One JSON document instead of the table (for scripts and monitoring).")
@@ -41,8 +42,9 @@ final class StatusCommand extends ConfigCommand {
             statesProblem = e.getMessage();
         }
         CaptureSlot capture = source.isPresent() ? RegionStatus.capture(parsed) : null;
+        Map<String, GatewayFigures> gateways = GatewayFigures.of(parsed);
         if (json) {
-            return json(parsed, source, capture, regions, snapshot, statesProblem, out);
+            return json(parsed, source, capture, regions, gateways, snapshot, statesProblem, out);
         }
         out.println("source " + parsed.source().name() + ": " + source.map(p -> "at " + p)
                 .orElse("unreachable at " + parsed.source().url() + " (lag in bytes unknown)"));
@@ -57,8 +59,8 @@ final class StatusCommand extends ConfigCommand {
         Map<String, RegionHealth> states = snapshot == null ? Map.of() : snapshot.states();
         Map<String, Drain> drains = snapshot == null ? Map.of() : snapshot.drains();
         Map<String, Map<String, Canary>> canaries = snapshot == null ? Map.of() : snapshot.canaries();
-        out.printf("%-12s %-9s %-14s %-12s %-10s %-20s %s%n", "region", "state", "watermark", "behind", "staleness",
-                "canary p50/p99", "views");
+        out.printf("%-12s %-9s %-14s %-12s %-10s %-20s %-9s %-14s %s%n", "region", "state", "watermark", "behind", "staleness",
+                "canary p50/p99", "visible", "breakers", "views");
         boolean allReachable = true;
         for (RegionStatus region : regions) {
             String health = states.containsKey(region.region()) ? states.get(region.region()).name() : "?";
@@ -69,11 +71,18 @@ final class StatusCommand extends ConfigCommand {
             }
             StringBuilder views = new StringBuilder();
             region.views().keySet().forEach(name -> views.append(views.isEmpty() ? "" : ", ").append(region.view(name)));
-            out.printf("%-12s %-9s %-14s %-12s %-10s %-20s %s%n", region.region(), health,
+            GatewayFigures gateway = gateways.get(region.region());
+            out.printf("%-12s %-9s %-14s %-12s %-10s %-20s %-9s %-14s %s%n", region.region(), health,
                     region.watermark().map(w -> w.position().toString()).orElse("-"),
                     RegionStatus.bytes(region.behind()), RegionStatus.seconds(region.staleness()),
-                    canary(canaries.getOrDefault(region.region(), Map.of())), views.isEmpty() ? "-" : views);
+                    canary(canaries.getOrDefault(region.region(), Map.of())), gateway.visibleText(), gateway.breakersText(),
+                    views.isEmpty() ? "-" : views);
         }
+        gateways.forEach((region, gateway) -> {
+            if (gateway.problem() != null) {
+                out.println("region " + region + ": no breakers nor commit → visible: " + gateway.problem());
+            }
+        });
         for (Drain drain : drains.values()) {
             if (drain.drained() && parsed.regions().containsKey(drain.region())) {
                 out.println("region " + drain.region() + " is drained (no commands go through it) by " + drain.by() + " since "
@@ -88,13 +97,14 @@ final class StatusCommand extends ConfigCommand {
      * The same figures as one JSON document: {@code source} (name, position or null), {@code capture}
      * (its slot's state and unconfirmed bytes as the source sees them; null when the source is unreachable), {@code regions}
      * (each with its state, watermark, commit time, bytes behind, staleness, canary figures by
-     * monitor, views, recent rebuilds, and the problem when its store cannot be read), {@code drained} regions, and
+     * monitor, views, recent rebuilds, its {@code gateway}'s command targets' breakers and commit → visible p50
+     * (or why it could not be asked), and the problem when its store cannot be read), {@code drained} regions, and
      * {@code states_known} (false when the region-state topic cannot be read). The exit code is the
      * table's. {@code snapshot} is null when the region-state topic could not be read ({@code statesProblem} says why).
      */
     private static int json(OutpostConfig parsed, Optional<SourcePosition> source, CaptureSlot capture,
-                            List<RegionStatus> regionStatuses, RegionStateTopic.Snapshot snapshot, String statesProblem,
-                            PrintWriter out) {
+                            List<RegionStatus> regionStatuses, Map<String, GatewayFigures> gateways,
+                            RegionStateTopic.Snapshot snapshot, String statesProblem, PrintWriter out) {
         com.fasterxml.jackson.databind.ObjectMapper mapper = new com.fasterxml.jackson.databind.ObjectMapper();
         com.fasterxml.jackson.databind.node.ObjectNode root = mapper.createObjectNode();
         root.putObject("source").put("name", parsed.source().name()).put("position", source.map(Object::toString).orElse(null));
@@ -110,6 +120,11 @@ final class StatusCommand extends ConfigCommand {
             node.put("name", region.region());
             RegionHealth state = snapshot == null ? null : snapshot.states().get(region.region());
             node.put("state", state == null ? null : state.name());
+            GatewayFigures figures = gateways.get(region.region());
+            com.fasterxml.jackson.databind.node.ObjectNode gateway = node.putObject("gateway");
+            gateway.set("command_targets", mapper.valueToTree(figures.breakers()));
+            gateway.put("visible_p50_ms", figures.visibleP50());
+            gateway.put("problem", figures.problem());
             if (region.problem() != null) {
                 node.put("problem", region.problem());
                 allReachable = false;
