@@ -46,6 +46,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import org.slf4j.Logger;
@@ -83,6 +84,7 @@ public final class Gateway implements AutoCloseable {
     private final RegionReports reports;
     private final GatewayMetrics metrics;
     private final Dashboard dashboard;
+    private static final com.fasterxml.jackson.databind.ObjectMapper DASHBOARD_JSON = new com.fasterxml.jackson.databind.ObjectMapper();
     private final Tracing tracing;
     private final ForcedBreakers forced;
     private final ReadAccess access;
@@ -382,6 +384,27 @@ public final class Gateway implements AutoCloseable {
     private static void problem(Context ctx, Problem problem) {
         problem.headers().forEach(ctx::header);
         ctx.status(problem.status()).contentType(Problem.CONTENT_TYPE).result(problem.json(ctx.path()));
+    }
+
+    /** A dashboard's file or its JSON, as a management address serves it. */
+    public record Served(String contentType, byte[] body) {
+    }
+
+    /**
+     * What the dashboard at {@code path} is — one of its files, or its JSON at
+     * {@code /outpost/v1/dashboard} — without authentication: for a process's management address,
+     * which only the operator's network reaches. Empty for any other path.
+     */
+    public Optional<Served> dashboard(String path) {
+        if ("/outpost/v1/dashboard".equals(path)) {
+            try {
+                return Optional.of(new Served("application/json",
+                        DASHBOARD_JSON.writeValueAsBytes(dashboard.now(regions(), reports.status()))));
+            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                throw new IllegalStateException("the dashboard's figures cannot be written as JSON", e);
+            }
+        }
+        return Optional.ofNullable(DashboardFiles.ALL.get(path)).map(file -> new Served(file.contentType(), file.bytes()));
     }
 
     private RegionReport.Regions regions() {

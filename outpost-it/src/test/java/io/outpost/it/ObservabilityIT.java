@@ -129,6 +129,16 @@ class ObservabilityIT {
                 }
             }
 
+            // a gateway's process serves its dashboard on its management address as well (no token asked there)
+            HttpResponse<String> dashboard = get(base + "/outpost/v1/dashboard");
+            if (role.equals("gateway")) {
+                assertThat(dashboard.statusCode()).as(process.name() + ": " + dashboard.body()).isEqualTo(200);
+                assertThat(JSON.readTree(dashboard.body()).path("regions").size()).as(process.name()).isEqualTo(3);
+                assertThat(get(base + "/outpost/").body()).as(process.name()).contains("<title>Outpost</title>");
+            } else {
+                assertThat(dashboard.statusCode()).as(process.name() + " has no gateway, so no dashboard").isEqualTo(404);
+            }
+
             HttpResponse<String> health = get(base + "/outpost/health");
             assertThat(health.statusCode()).as(process.name() + ": " + health.body()).isEqualTo(200);
             JsonNode body = JSON.readTree(health.body());

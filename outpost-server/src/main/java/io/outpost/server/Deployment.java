@@ -24,6 +24,7 @@ import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -237,6 +238,12 @@ public final class Deployment implements AutoCloseable {
      */
     public String startTimes() {
         return String.join(", ", steps);
+    }
+
+    /** The dashboard's files and JSON at {@code path} of this deployment's gateway; empty without a gateway. */
+    public Optional<Gateway.Served> dashboard(String path) {
+        Gateway running = gateway;
+        return running == null ? Optional.empty() : running.dashboard(path);
     }
 
     /** When the gateway started listening (epoch milliseconds), 0 when this deployment runs none. */

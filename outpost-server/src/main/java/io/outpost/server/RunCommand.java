@@ -69,7 +69,7 @@ final class RunCommand extends ConfigCommand {
         }
         Management served;
         try {
-            served = Management.start(host, port, deployment::health, deployment.registry());
+            served = Management.start(host, port, deployment::health, deployment.registry(), deployment::dashboard);
         } catch (OutpostException e) {
             deployment.close();
             err.println("outpost run did not start: " + e.getMessage());

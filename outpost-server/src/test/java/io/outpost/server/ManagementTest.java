@@ -60,6 +60,8 @@ class ManagementTest {
             assertThat(missing.headers().firstValue("Content-Type").orElseThrow()).isEqualTo("application/problem+json");
             assertThat(JSON.readTree(missing.body()).path("detail").asText()).contains("/outpost/health and /outpost/metrics");
 
+            assertThat(get(base + "/outpost/").statusCode()).as("no gateway here: no dashboard").isEqualTo(404);
+
             HttpResponse<String> posted = HTTP.send(HttpRequest.newBuilder(URI.create(base + "/outpost/health"))
                     .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
             assertThat(posted.statusCode()).isEqualTo(405);
@@ -70,5 +72,31 @@ class ManagementTest {
     private static HttpResponse<String> get(String url) throws Exception {
         return HTTP.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10)).GET().build(),
                 HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    @DisplayName("a process with a gateway serves its dashboard on the management address too, with no token")
+    void servesTheDashboardOfItsGateway() throws Exception {
+        Deployment.Health up = new Deployment.Health(Deployment.Health.Status.UP,
+                List.of(new Deployment.Health.Role("gateway", "RUNNING", null)), List.of());
+        java.util.function.Function<String, java.util.Optional<io.outpost.gateway.Gateway.Served>> dashboard = path ->
+                switch (path) {
+                    case "/outpost/" -> java.util.Optional.of(new io.outpost.gateway.Gateway.Served("text/html; charset=utf-8",
+                            "<title>Outpost</title>".getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+                    case "/outpost/v1/dashboard" -> java.util.Optional.of(new io.outpost.gateway.Gateway.Served("application/json",
+                            "{\"region\": \"eu-west\"}".getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+                    default -> java.util.Optional.empty();
+                };
+        try (Management management = Management.start("127.0.0.1", 0, () -> up, Meters.processRegistry(), dashboard)) {
+            HttpResponse<String> page = get(management.url() + "/outpost/");
+            assertThat(page.statusCode()).isEqualTo(200);
+            assertThat(page.headers().firstValue("Content-Type")).hasValue("text/html; charset=utf-8");
+            assertThat(page.body()).contains("<title>Outpost</title>");
+            HttpResponse<String> figures = get(management.url() + "/outpost/v1/dashboard");
+            assertThat(JSON.readTree(figures.body()).path("region").asText()).isEqualTo("eu-west");
+            assertThat(figures.headers().firstValue("Cache-Control")).hasValue("no-store");
+            assertThat(get(management.url() + "/outpost/health").statusCode()).isEqualTo(200);
+            assertThat(get(management.url() + "/outpost/v1/regions").statusCode()).isEqualTo(404);
+        }
     }
 }
