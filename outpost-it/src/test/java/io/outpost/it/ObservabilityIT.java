@@ -19,9 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.logging.Level;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.MethodOrderer;
@@ -29,14 +27,8 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.openqa.selenium.By;
-import org.openqa.selenium.OutputType;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
-import org.openqa.selenium.logging.LogEntry;
-import org.openqa.selenium.logging.LogType;
-import org.openqa.selenium.logging.LoggingPreferences;
 
 /**
  * What an operator sees of a deployment where every role runs as an {@code outpost run} process of
@@ -47,9 +39,6 @@ import org.openqa.selenium.logging.LoggingPreferences;
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ObservabilityIT {
-
-    private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
-    private static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
@@ -168,22 +157,7 @@ class ObservabilityIT {
     @DisplayName("the dashboard in headless Chromium: no console errors, three regions UP, then a region DOWN after its "
             + "gateway stops; screenshots under target/")
     void theDashboardShowsEveryRegionAndARegionThatGoesDown() throws Exception {
-        Assumptions.assumeTrue(Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER),
-                "no browser here: the dashboard test needs Debian's chromium and chromium-driver "
-                        + "(apt-get install chromium chromium-driver; .ci/run installs them)");
-        Path profile = Files.createTempDirectory("outpost-chromium-");
-        ChromeOptions options = new ChromeOptions();
-        options.setBinary(CHROMIUM.toFile());
-        // as root and on a machine with no way out: no sandbox, none of Chromium's own background connections
-        options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                "--user-data-dir=" + profile, "--window-size=1400,1100");
-        LoggingPreferences logs = new LoggingPreferences();
-        logs.enable(LogType.BROWSER, Level.ALL);
-        options.setCapability("goog:loggingPrefs", logs);
-        ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(CHROMEDRIVER.toFile())
-                .usingAnyFreePort().build();
-        ChromeDriver browser = new ChromeDriver(service, options);
+        ChromeDriver browser = HeadlessChromium.start();
         try {
             // us-east reaches the source (its link to the monolith), so its dashboard shows capture too
             browser.get(topology.gatewayUrl("us-east") + "/outpost/");
@@ -202,21 +176,17 @@ class ObservabilityIT {
             JsonNode dashboard = JSON.readTree(get(topology.gatewayUrl("us-east") + "/outpost/v1/dashboard").body());
             assertThat(dashboard.path("staleness_history").size()).as("staleness samples").isGreaterThanOrEqualTo(2);
             assertThat(dashboard.path("capture").path("slot").asText()).isEqualTo(topology.config().source().slot());
-            screenshot(browser, "dashboard-every-region-up.png");
+            HeadlessChromium.screenshot(browser, "dashboard-every-region-up.png");
 
             topology.process("ap-south-gateway").stop();
             await().alias("the dashboard shows ap-south DOWN").atMost(60, SECONDS).pollInterval(Duration.ofMillis(500))
                     .untilAsserted(() -> assertThat(stateShown(browser, "ap-south")).isEqualTo("DOWN"));
             assertThat(stateShown(browser, "us-east")).isEqualTo("UP");
-            screenshot(browser, "dashboard-ap-south-down.png");
+            HeadlessChromium.screenshot(browser, "dashboard-ap-south-down.png");
 
-            List<String> errors = browser.manage().logs().get(LogType.BROWSER).getAll().stream()
-                    .filter(e -> e.getLevel().intValue() >= Level.SEVERE.intValue()).map(LogEntry::toString).toList();
-            assertThat(errors).as("the browser console's errors").isEmpty();
+            assertThat(HeadlessChromium.consoleErrors(browser)).as("the browser console's errors").isEmpty();
         } catch (AssertionError | RuntimeException e) {
-            screenshot(browser, "dashboard-failed.png");
-            Files.writeString(Path.of("target", "dashboard-failed.html"), browser.getPageSource());
-            browser.manage().logs().get(LogType.BROWSER).getAll().forEach(entry -> System.out.println("browser: " + entry));
+            HeadlessChromium.keepEvidence(browser, "dashboard-failed");
             throw e;
         } finally {
             browser.quit();
@@ -271,12 +241,6 @@ class ObservabilityIT {
         return state.isEmpty() ? "" : state.getFirst().getText();
     }
 
-    private static void screenshot(ChromeDriver browser, String name) throws Exception {
-        Path file = Path.of("target", name).toAbsolutePath();
-        Files.createDirectories(file.getParent());
-        Files.write(file, browser.getScreenshotAs(OutputType.BYTES));
-        System.out.println("dashboard screenshot: " + file);
-    }
 
     private static HttpResponse<String> get(String url) throws Exception {
         return HTTP.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10)).GET().build(),

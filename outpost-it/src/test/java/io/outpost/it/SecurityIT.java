@@ -340,6 +340,45 @@ class SecurityIT {
     }
 
     @Test
+    @org.junit.jupiter.api.DisplayName("the dashboard in headless Chromium with authentication on: the page asks for a token, "
+            + "refuses one without the admin scope saying why, and shows the regions for an admin's")
+    void theDashboardAsksForAnAdminToken() throws Exception {
+        org.openqa.selenium.chrome.ChromeDriver browser = HeadlessChromium.start();
+        try {
+            browser.get(GATEWAYS.get("eu-west").url() + "/outpost/");
+            org.openqa.selenium.By login = org.openqa.selenium.By.id("login");
+            org.openqa.selenium.By field = org.openqa.selenium.By.id("token");
+            org.awaitility.Awaitility.await().alias("the token prompt").atMost(20, java.util.concurrent.TimeUnit.SECONDS)
+                    .until(() -> browser.findElement(login).isDisplayed());
+            assertThat(browser.findElement(org.openqa.selenium.By.id("dashboard")).isDisplayed()).isFalse();
+
+            browser.findElement(field).sendKeys(alice()); // pasted as the demo prints it: "Bearer …"
+            browser.findElement(field).submit();
+            org.awaitility.Awaitility.await().alias("a token without the admin scope refused").atMost(20,
+                    java.util.concurrent.TimeUnit.SECONDS).until(() -> !browser.findElement(
+                    org.openqa.selenium.By.id("login-problem")).getText().isBlank());
+            assertThat(browser.findElement(org.openqa.selenium.By.id("login-problem")).getText()).contains("outpost:admin");
+            assertThat(browser.findElement(login).isDisplayed()).isTrue();
+
+            browser.findElement(field).clear();
+            browser.findElement(field).sendKeys(token("ops", "outpost:admin"));
+            browser.findElement(field).submit();
+            org.awaitility.Awaitility.await().alias("the dashboard for an admin").atMost(20, java.util.concurrent.TimeUnit.SECONDS)
+                    .until(() -> browser.findElements(org.openqa.selenium.By.cssSelector("#regions tbody tr")).size() == 3);
+            assertThat(browser.findElement(login).isDisplayed()).isFalse();
+            HeadlessChromium.screenshot(browser, "dashboard-with-authentication.png");
+            // the 401 and 403 the page was answered before the token came are the browser's own console lines
+            assertThat(HeadlessChromium.consoleErrors(browser)).as("the console's errors")
+                    .allMatch(line -> line.contains("401") || line.contains("403"));
+        } catch (AssertionError | RuntimeException e) {
+            HeadlessChromium.keepEvidence(browser, "dashboard-with-authentication-failed");
+            throw e;
+        } finally {
+            browser.quit();
+        }
+    }
+
+    @Test
     void outpostsOwnEndpointsNeedTheAdminScopeOrTheServiceTokenAndHealthTellsAnyoneOnlyItsStatus() throws Exception {
         for (String path : List.of("/outpost/v1/regions", "/outpost/v1/status", "/outpost/metrics")) {
             assertThat(get("eu-west", path).statusCode()).as(path).isEqualTo(401);
