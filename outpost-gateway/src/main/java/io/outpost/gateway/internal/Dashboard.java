@@ -108,7 +108,13 @@ public final class Dashboard implements AutoCloseable {
     }
 
     private void sample() {
-        Sample sample = new Sample(clock.millis(), inputs.stalenessMs().get());
+        Long staleness;
+        try {
+            staleness = inputs.stalenessMs().get();
+        } catch (RuntimeException e) {
+            staleness = null; // a failed sample is a gap in the chart; the next one comes (a throw would end them all)
+        }
+        Sample sample = new Sample(clock.millis(), staleness);
         synchronized (samples) {
             samples.addLast(sample);
             while (samples.size() > SAMPLES) {
