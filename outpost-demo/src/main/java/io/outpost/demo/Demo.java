@@ -1,7 +1,5 @@
 package io.outpost.demo;
 
-import io.micrometer.core.instrument.Gauge;
-import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.outpost.capture.Capture;
 import io.outpost.control.RegionWatch;
@@ -27,11 +25,10 @@ import com.nimbusds.jwt.SignedJWT;
 import java.util.Date;
 import io.outpost.gateway.Gateway;
 import io.outpost.projector.Projector;
-import io.outpost.runtime.Buckets;
-import io.outpost.runtime.Freshness;
 import io.outpost.runtime.Meters;
 import io.outpost.runtime.Supervisor;
 import io.outpost.server.Deployment;
+import io.outpost.server.GatewayFigures;
 import io.outpost.server.Parts;
 import io.outpost.server.RegionStatus;
 import io.outpost.source.CaptureSlot;
@@ -369,39 +366,19 @@ public final class Demo implements AutoCloseable {
 
     /**
      * One line: each region's effective state (as the first running region's watch sees it),
-     * watermark, staleness and distance from the source, commit → visible there (p50 since the demo
-     * started, from its gateway's metrics) and any command target whose breaker is not closed; then
-     * capture as the source sees it.
+     * watermark, staleness and distance from the source, commit → visible there (p50 since its
+     * gateway started) and any command target whose breaker is not closed, as its gateway says
+     * ({@link GatewayFigures}, what {@code outpost status} asks too); then capture as the source sees it.
      */
     public synchronized String statusLine() {
         List<RegionStatus> regions = RegionStatus.of(config, RegionStatus.sourcePosition(config), Instant.now());
+        Map<String, GatewayFigures> gateways = GatewayFigures.of(config);
         RegionWatch watch = fronts.isEmpty() ? watches.values().iterator().next()
                 : watches.get(fronts.keySet().iterator().next());
         CaptureSlot capture = RegionStatus.capture(config);
         return "regions: " + String.join(" · ", regions.stream()
-                .map(r -> r.compact(watch.state(r.region())) + figures(r.region())).toList())
+                .map(r -> r.compact(watch.state(r.region())) + gateways.get(r.region()).compact()).toList())
                 + " · capture " + capture.state() + (capture.lagBytes() == null ? "" : " (" + RegionStatus.bytes(capture.lagBytes()) + " not confirmed)");
-    }
-
-    /** {@code , visible p50 18 ms, breaker us-east open}: what the region's own metrics say. */
-    private String figures(String region) {
-        MeterRegistry registry = registries.get(region);
-        if (registry == null) {
-            return "";
-        }
-        StringBuilder figures = new StringBuilder();
-        Buckets visible = Buckets.of(registry.find("outpost.freshness").tag("at", Freshness.Stage.NOTIFIED.tag()).timers());
-        if (visible.count() > 0) {
-            figures.append(String.format(" visible p50 %.0f ms", visible.percentile(0.5)));
-        }
-        for (Gauge state : registry.find("resilience4j.circuitbreaker.state").gauges()) {
-            String name = state.getId().getTag("state");
-            if (state.value() == 1 && name != null && !name.equals("closed")) {
-                figures.append(figures.isEmpty() ? " " : ", ").append("breaker ").append(state.getId().getTag("name"))
-                        .append(' ').append(name);
-            }
-        }
-        return figures.toString();
     }
 
     public Options options() {

@@ -84,7 +84,6 @@ public final class Gateway implements AutoCloseable {
     private final RegionReports reports;
     private final GatewayMetrics metrics;
     private final Dashboard dashboard;
-    private static final com.fasterxml.jackson.databind.ObjectMapper DASHBOARD_JSON = new com.fasterxml.jackson.databind.ObjectMapper();
     private final Tracing tracing;
     private final ForcedBreakers forced;
     private final ReadAccess access;
@@ -146,13 +145,12 @@ public final class Gateway implements AutoCloseable {
                 config.commands().maxHops(), http, ticker, access, settings.regions(), tracing);
         this.reports = new RegionReports(region.name(), sourceName, config.hash(), config.health().maxLag(), watcher, views,
                 targets, settings.clock());
-        RegionStore readStore = store;
         this.dashboard = new Dashboard(region.name(), settings.regions(), metrics.registry(), settings.clock(),
                 new Dashboard.Inputs(() -> {
                     Duration staleness = watcher.current().staleness(settings.clock().instant());
                     return staleness == null ? null : staleness.toMillis();
                 }, () -> {
-                    try (java.sql.Connection c = readStore.connect()) {
+                    try (java.sql.Connection c = store.connect()) {
                         return Rebuilds.recent(c, Dashboard.REBUILDS_ENDED, 10);
                     }
                 }, source == null ? null : new CaptureReport(source, config.source().slot(), ticker)));
@@ -385,6 +383,8 @@ public final class Gateway implements AutoCloseable {
         problem.headers().forEach(ctx::header);
         ctx.status(problem.status()).contentType(Problem.CONTENT_TYPE).result(problem.json(ctx.path()));
     }
+
+    private static final com.fasterxml.jackson.databind.ObjectMapper DASHBOARD_JSON = new com.fasterxml.jackson.databind.ObjectMapper();
 
     /** A dashboard's file or its JSON, as a management address serves it. */
     public record Served(String contentType, byte[] body) {

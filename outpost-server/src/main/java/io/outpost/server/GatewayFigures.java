@@ -12,6 +12,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -85,9 +86,23 @@ public record GatewayFigures(Map<String, String> breakers, Double visibleP50, St
         if (problem != null) {
             return "?";
         }
-        List<String> notClosed = breakers.entrySet().stream().filter(b -> !b.getValue().equals("closed"))
-                .map(b -> b.getKey() + " " + b.getValue()).toList();
+        List<String> notClosed = notClosed();
         return breakers.isEmpty() ? "-" : notClosed.isEmpty() ? "closed" : String.join(", ", notClosed);
+    }
+
+    /** {@code  visible p50 21 ms, breaker us-east open}: what is known, for a region's one-line summary; empty when nothing is. */
+    public String compact() {
+        List<String> parts = new ArrayList<>();
+        if (visibleP50 != null) {
+            parts.add(String.format("visible p50 %.0f ms", visibleP50));
+        }
+        notClosed().forEach(breaker -> parts.add("breaker " + breaker));
+        return parts.isEmpty() ? "" : " " + String.join(", ", parts);
+    }
+
+    private List<String> notClosed() {
+        return breakers.entrySet().stream().filter(b -> !b.getValue().equals("closed")).map(b -> b.getKey() + " " + b.getValue())
+                .toList();
     }
 
     /** {@code 58 ms}, or {@code -}. */
